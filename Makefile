@@ -1,0 +1,31 @@
+# Entry points used by README and .ci/run. Everything a fresh machine needs is installed here.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup setup-core test test-fast demo bench eval clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Core + test dependencies (fast, ~10 s).
+setup-core: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+setup: setup-core
+
+# README's test command; .ci/run calls exactly this.
+test: setup
+	$(BIN)/python -m pytest -q tests
+
+test-fast: setup-core
+	$(BIN)/python -m pytest -q tests/unit
+
+demo: setup-core
+	$(BIN)/pii-worker redact --input samples/logs.jsonl
+
+clean:
+	rm -rf $(VENV) .venv-bench .pytest_cache .hypothesis build *.egg-info

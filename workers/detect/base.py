@@ -1,0 +1,29 @@
+"""The one interface every detector implements (rules and LLM alike)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from workers.models import Span
+
+
+class DetectorError(RuntimeError):
+    """A detector could not produce spans for (some of) its inputs.
+
+    `failed` holds the indices of the failed texts; empty means the whole batch failed.
+    """
+
+    def __init__(self, message: str, failed: Sequence[int] = ()):
+        super().__init__(message)
+        self.failed = list(failed)
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Batched detection. `prior[i]` are spans earlier detectors found in `texts[i]`
+    (the LLM masks them so it neither re-reads nor re-emits them)."""
+
+    name: str
+
+    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]: ...

@@ -1,0 +1,81 @@
+"""Wire and domain types shared by every stage. One Span type end to end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Span(BaseModel):
+    """A detected entity: half-open character range [start, end) into the original text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    type: str
+    score: float = Field(ge=0.0, le=1.0)
+    # "rules:<recognizer>" or "llm" - every span records who found it.
+    detector: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end <= self.start:
+            raise ValueError(f"span end {self.end} must be > start {self.start}")
+        return self
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+class Document(BaseModel):
+    """A unit of work: the text to scan plus fields that pass through untouched."""
+
+    id: str
+    text: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class EntityOut(BaseModel):
+    """Annotation as published: never the raw value unless explicitly configured."""
+
+    type: str
+    start: int
+    end: int
+    score: float
+    detector: str
+    value_hash: str | None = None
+    value: str | None = None
+
+
+class Result(BaseModel):
+    """Outcome of the pipeline for one document."""
+
+    id: str
+    text: str  # redacted
+    entities: list[Span]
+    detectors: list[str]
+    degraded: bool = False
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Failure(BaseModel):
+    """A record the pipeline could not process; it goes to the dead-letter path, never out."""
+
+    id: str | None
+    stage: str  # ingest | detect | resolve | redact | publish
+    error_class: str
+    message: str
+
+
+class DeadLetter(BaseModel):
+    """Headers attached to a dead-lettered record (the value is the original bytes)."""
+
+    stage: str
+    error_class: str
+    message: str
+    source_topic: str | None = None
+    source_partition: int | None = None
+    source_offset: int | None = None
