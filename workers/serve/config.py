@@ -1,0 +1,253 @@
+"""One pydantic config for the whole Serve application, compiled to Ray deployment options.
+
+This module does not import Ray: the config is validated (and unit-tested) without a cluster,
+and `deployment_options()` yields plain dicts that `Deployment.options(**opts)` accepts and that
+match the `deployments:` entries of a Serve config file.
+
+Device: the extractor's `num_gpus` comes from `extractor.num_gpus` when `device == "gpu"` and is
+forced to 0 when `device == "cpu"`. `PII_WORKER_SERVE_DEVICE=cpu` overrides the file, so the
+production config (GPU) runs unchanged on a laptop with `serve run` (a `num_gpus: 1` replica on a
+CPU-only node would stay pending forever).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEVICE_ENV = "PII_WORKER_SERVE_DEVICE"
+
+# Deployment names are part of the metrics labels and the Serve config overrides; keep them fixed.
+INGRESS = "Ingress"
+EXTRACTOR = "Extractor"
+CONSUMER = "Consumer"
+
+CONSUMER_POLICY = "workers.serve.autoscaling:ConsumerLagPolicy"
+EXTRACTOR_POLICY = "workers.serve.autoscaling:ExtractorLagPolicy"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Replicas(_Strict):
+    """Replica bounds. `min == max` means a fixed count (no autoscaling)."""
+
+    min: int = Field(default=1, ge=0)
+    max: int = Field(default=1, ge=1)
+    initial: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Replicas:
+        if self.min > self.max:
+            raise ValueError(f"replicas.min ({self.min}) > replicas.max ({self.max})")
+        if self.initial is not None and not self.min <= self.initial <= self.max:
+            raise ValueError(f"replicas.initial ({self.initial}) outside [{self.min}, {self.max}]")
+        return self
+
+    @property
+    def fixed(self) -> bool:
+        return self.min == self.max
+
+
+class AutoscalingSettings(_Strict):
+    """Lag-driven scaling. Targets are records of consumer-group lag one replica should carry."""
+
+    target_lag_per_consumer: float = Field(default=5000, gt=0)
+    target_lag_per_extractor: float = Field(default=500, gt=0)
+    # The extractor also scales on its own queue: ongoing requests one replica should carry.
+    target_ongoing_per_extractor: float = Field(default=32, gt=0)
+    upscale_delay_s: float = Field(default=5.0, ge=0)
+    downscale_delay_s: float = Field(default=30.0, ge=0)
+    metrics_interval_s: float = Field(default=2.0, gt=0)
+    look_back_period_s: float = Field(default=6.0, gt=0)
+
+
+class ExtractorSettings(_Strict):
+    """The LLM extractor deployment. Disabled means rules only (no LLM anywhere)."""
+
+    enabled: bool = False
+    # Import path of a callable returning a `Detector` (workers.detect.base); kwargs from `options`.
+    # Tests inject a fake here; production uses the vLLM engine from workers.detect.llm.
+    factory: str = "workers.detect.llm.detector:build_detector"
+    options: dict[str, Any] = Field(default_factory=dict)
+    num_gpus: float = Field(default=1.0, ge=0)
+    num_cpus: float = Field(default=1.0, ge=0)
+    max_batch_size: int = Field(default=16, ge=1)
+    batch_wait_timeout_s: float = Field(default=0.05, ge=0)
+    # Must be >= max_batch_size or it silently caps the batch (Ray 2.60). Default: 2x batch.
+    max_ongoing_requests: int | None = Field(default=None, ge=1)
+    replicas: Replicas = Field(default_factory=Replicas)
+    # Seconds a consumer waits for one extractor answer before treating the call as failed.
+    request_timeout_s: float = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ongoing_covers_batch(self) -> ExtractorSettings:
+        if self.max_ongoing_requests is not None and self.max_ongoing_requests < self.max_batch_size:
+            raise ValueError(
+                f"extractor.max_ongoing_requests ({self.max_ongoing_requests}) < max_batch_size "
+                f"({self.max_batch_size}): Ray would silently cap every batch at the former"
+            )
+        return self
+
+    @property
+    def ongoing(self) -> int:
+        return self.max_ongoing_requests or 2 * self.max_batch_size
+
+
+class ConsumerSettings(_Strict):
+    """Kafka consumer replicas: one consumer group, partitions spread over replicas."""
+
+    enabled: bool = True
+    # Settings of the streaming loop (workers/stream), e.g. bootstrap_servers, input_topic,
+    # output_topic, annotations_topic, dlq_topic, group_id, exactly_once. Passed through.
+    stream: dict[str, Any] = Field(default_factory=dict)
+    num_cpus: float = Field(default=0.5, ge=0)
+    replicas: Replicas = Field(default_factory=lambda: Replicas(min=1, max=4))
+    # How often a replica refreshes its partitions' lag (committed vs end offsets).
+    lag_refresh_s: float = Field(default=2.0, gt=0)
+
+
+class IngressSettings(_Strict):
+    """HTTP ingress: POST /redact and GET /healthz."""
+
+    num_cpus: float = Field(default=0.25, ge=0)
+    num_replicas: int = Field(default=1, ge=1)
+    max_ongoing_requests: int = Field(default=16, ge=1)
+    max_docs_per_request: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
+
+class ServeAppConfig(_Strict):
+    """Everything the Serve application needs, in one file (YAML) or one dict (Serve `args`)."""
+
+    name: str = "pii"
+    route_prefix: str = "/"
+    device: Literal["gpu", "cpu"] = "gpu"
+    # workers.config.PipelineSettings fields (taxonomy, detectors, hmac key env, operators...).
+    pipeline: dict[str, Any] = Field(default_factory=dict)
+    ingress: IngressSettings = Field(default_factory=IngressSettings)
+    extractor: ExtractorSettings = Field(default_factory=ExtractorSettings)
+    consumer: ConsumerSettings = Field(default_factory=ConsumerSettings)
+    autoscaling: AutoscalingSettings = Field(default_factory=AutoscalingSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _device_from_env(cls, data: Any) -> Any:
+        dev = os.environ.get(DEVICE_ENV)
+        if dev and isinstance(data, dict):
+            data = {**data, "device": dev}
+        return data
+
+    @property
+    def extractor_num_gpus(self) -> float:
+        return self.extractor.num_gpus if self.device == "gpu" else 0.0
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names the file and the field."""
+
+
+def load_config(source: str | Path | dict[str, Any] | None) -> ServeAppConfig:
+    """Load from a YAML file of this model, a Serve config file (first application's `args`),
+    or a dict. Errors name the file and field."""
+    where = "<dict>"
+    data: Any
+    if source is None:
+        data = {}
+    elif isinstance(source, dict):
+        data = source
+    else:
+        where = str(source)
+        try:
+            data = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise ConfigError(f"{where}: cannot read: {e}") from e
+        if isinstance(data, dict) and "applications" in data:
+            apps = data["applications"] or []
+            if not apps:
+                raise ConfigError(f"{where}: Serve config has no applications")
+            data = apps[0].get("args", {}) or {}
+    try:
+        return ServeAppConfig.model_validate(data)
+    except ValidationError as e:
+        lines = [f"{where}: invalid serve config:"]
+        for err in e.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+            lines.append(f"  {loc}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from e
+
+
+def _autoscaling(cfg: ServeAppConfig, bounds: Replicas, policy: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    a = cfg.autoscaling
+    out: dict[str, Any] = {
+        "min_replicas": bounds.min,
+        "max_replicas": bounds.max,
+        "upscale_delay_s": a.upscale_delay_s,
+        "downscale_delay_s": a.downscale_delay_s,
+        "metrics_interval_s": a.metrics_interval_s,
+        "look_back_period_s": a.look_back_period_s,
+        "policy": {"policy_function": policy, "policy_kwargs": kwargs},
+    }
+    if bounds.initial is not None:
+        out["initial_replicas"] = bounds.initial
+    return out
+
+
+def deployment_options(cfg: ServeAppConfig) -> dict[str, dict[str, Any]]:
+    """Per deployment name, the options for `Deployment.options(**opts)` (also valid as a
+    Serve config `deployments:` entry). Only enabled deployments are present."""
+    out: dict[str, dict[str, Any]] = {
+        INGRESS: {
+            "name": INGRESS,
+            "num_replicas": cfg.ingress.num_replicas,
+            "max_ongoing_requests": cfg.ingress.max_ongoing_requests,
+            "ray_actor_options": {"num_cpus": cfg.ingress.num_cpus, "num_gpus": 0},
+        }
+    }
+    a = cfg.autoscaling
+    if cfg.extractor.enabled:
+        ex = cfg.extractor
+        opts: dict[str, Any] = {
+            "name": EXTRACTOR,
+            "max_ongoing_requests": ex.ongoing,
+            "ray_actor_options": {"num_cpus": ex.num_cpus, "num_gpus": cfg.extractor_num_gpus},
+            # Engine start (weights, profiling, compile) takes far longer than Ray's default.
+            "health_check_timeout_s": 120.0,
+            "graceful_shutdown_timeout_s": 60.0,
+        }
+        if ex.replicas.fixed:
+            opts["num_replicas"] = ex.replicas.min
+        else:
+            opts["autoscaling_config"] = _autoscaling(
+                cfg,
+                ex.replicas,
+                EXTRACTOR_POLICY,
+                {
+                    "target_lag_per_replica": a.target_lag_per_extractor,
+                    "target_ongoing_per_replica": a.target_ongoing_per_extractor,
+                },
+            )
+        out[EXTRACTOR] = opts
+    if cfg.consumer.enabled:
+        co = cfg.consumer
+        opts = {
+            "name": CONSUMER,
+            # Consumers take no requests but status/health calls; they do their work in a thread.
+            "max_ongoing_requests": 4,
+            "ray_actor_options": {"num_cpus": co.num_cpus, "num_gpus": 0},
+            # Give the loop time to finish (or abandon) its batch and leave the group cleanly.
+            "graceful_shutdown_timeout_s": 30.0,
+        }
+        if co.replicas.fixed:
+            opts["num_replicas"] = co.replicas.min
+        else:
+            opts["autoscaling_config"] = _autoscaling(
+                cfg, co.replicas, CONSUMER_POLICY, {"target_lag_per_replica": a.target_lag_per_consumer}
+            )
+        out[CONSUMER] = opts
+    return out
