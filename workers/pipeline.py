@@ -12,7 +12,7 @@ from typing import Literal
 from workers.detect.base import Detector, DetectorError
 from workers.models import Document, Failure, Result, Span
 from workers.redact import Redactor
-from workers.resolve import resolve
+from workers.resolve import echo_spans, resolve
 from workers.taxonomy import Taxonomy
 
 DetectorErrorPolicy = Literal["dead_letter", "degraded"]
@@ -27,6 +27,7 @@ class Pipeline:
         *,
         on_detector_error: DetectorErrorPolicy = "dead_letter",
         required: Sequence[str] = ("rules",),
+        echo_min_len: int = 4,
     ):
         if not detectors:
             raise ValueError("a pipeline needs at least one detector")
@@ -36,6 +37,8 @@ class Pipeline:
         self.on_detector_error = on_detector_error
         # Detectors whose failure can never be degraded around (the rules are the floor).
         self.required = set(required)
+        # Other occurrences of detected values this long are redacted too (0 disables).
+        self.echo_min_len = echo_min_len
 
     @property
     def detector_names(self) -> list[str]:
@@ -68,8 +71,12 @@ class Pipeline:
                     bad = set(live)
                 else:
                     for j, i in enumerate(live):
-                        found[i].extend(_checked(out[j], len(texts[i]), det.name))
-                        ran[i].append(det.name)
+                        if _in_bounds(out[j], len(texts[i])):
+                            found[i].extend(out[j])
+                            ran[i].append(det.name)
+                        else:
+                            bad.add(i)
+                            err = DetectorError(f"{det.name} returned a span past the end of the text")
             elif isinstance(err, DetectorError) and err.failed:
                 # Partial failure: the detector cannot tell us the good ones' spans, so rerun them.
                 good = [i for i in live if i not in bad]
@@ -77,7 +84,9 @@ class Pipeline:
                     try:
                         again = det.detect([texts[i] for i in good], [found[i] for i in good])
                         for j, i in enumerate(good):
-                            found[i].extend(_checked(again[j], len(texts[i]), det.name))
+                            if not _in_bounds(again[j], len(texts[i])):
+                                raise DetectorError(f"{det.name} returned a span past the end of the text")
+                            found[i].extend(again[j])
                             ran[i].append(det.name)
                     except Exception:  # noqa: BLE001
                         bad |= set(good)
@@ -97,6 +106,9 @@ class Pipeline:
                 continue
             try:
                 spans = resolve(found[i], self.taxonomy.priority)
+                echoes = echo_spans(doc.text, spans, self.echo_min_len) if self.echo_min_len else []
+                if echoes:
+                    spans = resolve([*spans, *echoes], self.taxonomy.priority)
                 redacted = self.redactor.redact(doc.text, spans)
             except Exception as e:  # noqa: BLE001 - isolate per record
                 results.append(Failure(id=doc.id, stage="redact", error_class=type(e).__name__, message=str(e)))
@@ -117,8 +129,5 @@ class Pipeline:
         return self.run([doc])[0]
 
 
-def _checked(spans: Sequence[Span], n: int, who: str) -> list[Span]:
-    for s in spans:
-        if s.end > n:
-            raise DetectorError(f"{who} returned span {s.start}:{s.end} past text length {n}")
-    return list(spans)
+def _in_bounds(spans: Sequence[Span], n: int) -> bool:
+    return all(0 <= s.start < s.end <= n for s in spans)

@@ -9,6 +9,8 @@ import sys
 # Subcommand modules under workers.cli; each exposes register(subparsers).
 COMMANDS = [
     "redact",
+    "gen",
+    "eval",
 ]
 
 

@@ -1,0 +1,76 @@
+"""Linear-time multi-pattern matching for untrusted input.
+
+Hyperscan scans the text once for all patterns (a prefilter: which patterns can match at all);
+RE2 then extracts matches and capture groups for just those. Both are automata-based: no
+backtracking, so a hostile record costs time linear in its length. Patterns that need
+backtracking (backreferences, lookaround) are rejected at compile time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import hyperscan
+import re2
+
+
+class PatternError(ValueError):
+    """A pattern that a linear-time engine cannot run."""
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.max_mem = 64 << 20  # large alternations of key names need more than the 8 MiB default
+
+
+def compile_re2(regex: str, ignore_case: bool = False) -> re2._Regexp:
+    try:
+        return re2.compile(("(?i)" if ignore_case else "") + regex, _RE2_OPTIONS)
+    except re2.error as e:
+        raise PatternError(f"pattern {regex!r} is not supported by RE2 (linear-time regex): {e}") from None
+
+
+class MatchEngine:
+    """Compile once, then `scan(text)` yields (pattern index, RE2 match) for every match."""
+
+    name = "hyperscan+re2"
+
+    def __init__(self, regexes: Sequence[str], ignore_case: Sequence[bool] | None = None):
+        ic = list(ignore_case) if ignore_case is not None else [False] * len(regexes)
+        self._re2 = [compile_re2(r, c) for r, c in zip(regexes, ic, strict=True)]
+        self._always: list[int] = []  # patterns hyperscan cannot prefilter: always run RE2
+        ok: list[int] = []
+        for i, r in enumerate(regexes):
+            try:
+                self._hs_compile([r], [ic[i]], [i])
+                ok.append(i)
+            except hyperscan.error:
+                self._always.append(i)
+        self._db = self._hs_compile([regexes[i] for i in ok], [ic[i] for i in ok], ok) if ok else None
+
+    @staticmethod
+    def _hs_compile(regexes: Sequence[str], ic: Sequence[bool], ids: Sequence[int]) -> hyperscan.Database:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        base = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+        db.compile(
+            expressions=[r.encode() for r in regexes],
+            ids=list(ids),
+            elements=len(regexes),
+            flags=[base | (hyperscan.HS_FLAG_CASELESS if c else 0) for c in ic],
+        )
+        return db
+
+    def candidates(self, text: str) -> list[int]:
+        """Indices of patterns that may match (a superset of those that do)."""
+        hits: list[int] = list(self._always)
+        if self._db is not None and text:
+
+            def on_match(pid: int, _f: int, _t: int, _fl: int, _ctx: object) -> None:
+                hits.append(pid)
+
+            self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+        return hits
+
+    def scan(self, text: str) -> Iterator[tuple[int, re2._Match]]:
+        for pid in sorted(set(self.candidates(text))):
+            for m in self._re2[pid].finditer(text):
+                yield pid, m

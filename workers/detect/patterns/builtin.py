@@ -1,0 +1,234 @@
+"""Built-in recognizers: RE2-syntax candidate patterns + validators + context words.
+
+Scores: a candidate that passes its validator gets `score`; each recognizer's context words
+found near the candidate add CONTEXT_BOOST; negative words subtract it. A span is reported when
+its final score reaches the entity's `min_score` (0.5 by default), so recognizers with a base
+below 0.5 fire only with supporting context (e.g. bare 9-digit numbers as SSNs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from workers.detect import validators as v
+
+
+@dataclass(frozen=True)
+class Recognizer:
+    name: str
+    entity: str
+    regex: str  # RE2 syntax: linear-time, no backreferences or lookaround
+    score: float
+    validate: Callable[[str], bool] | None = None
+    group: int = 0  # capture group holding the value (key=value patterns)
+    context: tuple[str, ...] = ()
+    negative_context: tuple[str, ...] = ()
+    ignore_case: bool = False
+    # Strip these from the end of the value (URLs followed by punctuation).
+    strip_trailing: str = ""
+    # On validation failure, retry with trailing space/dash-separated chunks removed.
+    trim_chunks: bool = False
+    # Extra score when the validator is a strong check (phone numbers parse, not just shape).
+    strong_check: Callable[[str], bool] | None = None
+    strong_bonus: float = 0.0
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
+    + _MONTH + r" \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? (?:of )?" + _MONTH + r",? \d{4})"
+)
+_Q = r"""["']?"""  # optional quote around keys / values
+_SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
+
+PHONE_CONTEXT = ("phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "reach",
+                 "number", "whatsapp", "sms", "text me", "dial", "ph:", "ph.")
+CARD_CONTEXT = ("card", "credit", "debit", "visa", "mastercard", "amex", "pan", "cc", "payment", "cardnumber")
+ID_NEGATIVE = ("order", "invoice", "txn", "transaction id", "request id", "trace", "span", "epoch",
+               "timestamp", "ts=", "build", "version", "tracking", "sku")
+
+BUILTIN: tuple[Recognizer, ...] = (
+    # --- contact -----------------------------------------------------------------------------
+    Recognizer(
+        "email", "EMAIL_ADDRESS",
+        r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
+        0.9,
+    ),
+    Recognizer(
+        "phone", "PHONE_NUMBER",
+        r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?|\(\d{1,4}\)[ .-]?|\b)\d{1,4}(?:[ .-]?\(?\d{1,5}\)?){1,5}"
+        r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?\b",
+        0.3, v.phone_shape, context=PHONE_CONTEXT,
+        negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
+        strong_check=v.phone_valid, strong_bonus=0.3,
+    ),
+    # --- financial ---------------------------------------------------------------------------
+    Recognizer(
+        "credit_card", "CREDIT_CARD",
+        # Network prefixes: Visa 4, MC 2/5, Amex/Diners/JCB 3, Discover/Maestro/UnionPay 6, Maestro 50,
+        # old JCB 1800/2131. Excludes 0/7/8/9 and 13-digit epoch-millisecond runs starting with 1.
+        r"\b(?:4|5|6|3|2|1800)\d{2,3}(?:[ -]?\d){8,15}\b",
+        0.75, v.credit_card, context=CARD_CONTEXT, negative_context=ID_NEGATIVE, trim_chunks=True,
+    ),
+    Recognizer(
+        "iban", "IBAN_CODE",
+        r"\b[A-Za-z]{2}\d{2}[ ]?(?:[A-Za-z0-9]{4}[ ]?){2,7}[A-Za-z0-9]{1,4}\b",
+        0.95, v.iban, context=("iban", "account", "bank", "transfer"), trim_chunks=True,
+    ),
+    Recognizer(
+        "crypto_btc", "CRYPTO", r"\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b", 0.95, v.btc_base58,
+        context=("btc", "bitcoin", "wallet"),
+    ),
+    Recognizer(
+        "crypto_bech32", "CRYPTO", r"\b(?:bc|tb|BC|TB)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}\b", 0.95, v.btc_bech32,
+    ),
+    Recognizer(
+        "crypto_eth", "CRYPTO", r"\b0x[0-9a-fA-F]{40}\b", 0.6, v.eth_address,
+        context=("eth", "ethereum", "wallet", "address", "0x"),
+    ),
+    # --- national identifiers (python-stdnum checksums) --------------------------------------
+    Recognizer(
+        "us_ssn", "US_SSN", r"\b\d{3}-\d{2}-\d{4}\b", 0.85, v.us_ssn,
+        context=("ssn", "social security", "social sec"),
+    ),
+    Recognizer(
+        "us_ssn_spaced", "US_SSN", r"\b\d{3} \d{2} \d{4}\b", 0.6, v.us_ssn,
+        context=("ssn", "social security"),
+    ),
+    Recognizer(
+        "us_ssn_plain", "US_SSN", r"\b\d{9}\b", 0.3, v.us_ssn, context=("ssn", "social security"),
+    ),
+    Recognizer(
+        "us_itin", "US_ITIN", r"\b9\d{2}[- ]?(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])[- ]?\d{4}\b", 0.7, v.us_itin,
+        context=("itin", "taxpayer", "tax id"),
+    ),
+    Recognizer(
+        "uk_nhs", "UK_NHS", r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b", 0.35, v.uk_nhs,
+        context=("nhs", "national health", "health service"),
+    ),
+    Recognizer(
+        "es_nif", "ES_NIF", r"\b(?:\d{8}|[XYZxyz]-?\d{7})-?[A-Za-z]\b", 0.6, v.es_nif,
+        context=("nif", "dni", "nie", "documento"),
+    ),
+    Recognizer(
+        "it_fiscal_code", "IT_FISCAL_CODE",
+        r"\b[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]\b", 0.9, v.it_fiscal_code,
+        context=("codice fiscale", "fiscal", "cf"),
+    ),
+    Recognizer(
+        "in_pan", "IN_PAN", r"\b[A-Za-z]{3}[ABCFGHLJPTKabcfghljptk][A-Za-z]\d{4}[A-Za-z]\b", 0.4, v.in_pan,
+        context=("pan", "permanent account", "income tax"),
+    ),
+    Recognizer(
+        "in_aadhaar", "IN_AADHAAR", r"\b[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}\b", 0.35, v.in_aadhaar,
+        context=("aadhaar", "aadhar", "uidai"),
+    ),
+    Recognizer(
+        "ca_sin", "CA_SIN", r"\b\d{3}[ -]?\d{3}[ -]?\d{3}\b", 0.3, v.ca_sin,
+        context=("sin", "social insurance"),
+    ),
+    Recognizer(
+        "nl_bsn", "NL_BSN", r"\b\d{9}\b", 0.3, v.nl_bsn, context=("bsn", "burgerservicenummer", "sofinummer"),
+    ),
+    Recognizer(
+        "fr_nir", "FR_NIR",
+        r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}\b", 0.75, v.fr_nir,
+        context=("nir", "sécurité sociale", "securite sociale", "insee"),
+    ),
+    # --- network -----------------------------------------------------------------------------
+    Recognizer(
+        "ipv4", "IP_ADDRESS", r"\b(?:\d{1,3}\.){3}\d{1,3}\b", 0.9, v.ip_address,
+        negative_context=("version", "ver ", " v", "release"),
+    ),
+    Recognizer(
+        "ipv6", "IP_ADDRESS",
+        r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*[0-9A-Fa-f](?:%[0-9A-Za-z]{1,16})?",
+        0.9, v.ip_address,
+    ),
+    Recognizer("mac", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b", 0.85),
+    Recognizer("mac_dash", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b", 0.85),
+    Recognizer("mac_cisco", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b", 0.7),
+    Recognizer(
+        "url", "URL", r"""\b(?:https?|ftp|wss?)://[^\s"'<>\\]{3,}""", 0.6, strip_trailing=".,;:!?)]}'\"",
+    ),
+    Recognizer(
+        "url_www", "URL", r"""\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[^\s"'<>\\]*""", 0.55,
+        strip_trailing=".,;:!?)]}'\"",
+    ),
+    # --- credentials (key names as context are part of the pattern) --------------------------
+    Recognizer(
+        "url_userinfo_password", "PASSWORD", r"[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{1,64}:([^\s@/]{1,128})@",
+        0.9, v.password, group=1,
+    ),
+    Recognizer(
+        "url_userinfo_user", "USERNAME", r"[A-Za-z][A-Za-z0-9+.-]{1,15}://([^\s:/@]{1,64}):[^\s@/]{1,128}@",
+        0.75, v.username, group=1,
+    ),
+    Recognizer(
+        "keyed_password", "PASSWORD",
+        r"\b(?:password|passwd|passphrase|pass|pwd|pin|passcode)" + _SEP + r"""([^\s"',;&}]{1,128})""",
+        0.9, v.password, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "json_password", "PASSWORD",
+        r"""["'](?:password|passwd|passphrase|pwd|pass)["']\s*:\s*["']([^"'\n]{1,128})["']""",
+        0.95, v.password, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "aws_access_key", "API_KEY", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b", 0.95,
+    ),
+    Recognizer("google_api_key", "API_KEY", r"\bAIza[0-9A-Za-z_-]{35}\b", 0.95),
+    Recognizer("stripe_key", "API_KEY", r"\b[rsp]k_(?:live|test)_[0-9A-Za-z]{16,}\b", 0.95),
+    Recognizer("slack_token", "ACCESS_TOKEN", r"\bxox[abposr]-[0-9A-Za-z-]{10,}\b", 0.95),
+    Recognizer("github_token", "ACCESS_TOKEN", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b", 0.95),
+    Recognizer("openai_style_key", "API_KEY", r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}\b", 0.85, v.high_entropy),
+    Recognizer(
+        "keyed_api_key", "API_KEY",
+        r"\b(?:api[_-]?key|apikey|x-api-key|client[_-]?secret|secret[_-]?key|secret|private[_-]?key|"
+        r"access[_-]?key(?:[_-]?id)?|aws[_-]?secret[_-]?access[_-]?key)" + _SEP + r"([A-Za-z0-9_\-./+=]{8,})",
+        0.85, v.high_entropy, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "jwt", "ACCESS_TOKEN", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", 0.95,
+    ),
+    Recognizer(
+        "bearer", "ACCESS_TOKEN", r"\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)", 0.9, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "keyed_token", "ACCESS_TOKEN",
+        r"\b(?:access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|session[_-]?(?:id|token|key)|"
+        r"sessionid|token|sid|csrf[_-]?token)" + _SEP + r"([A-Za-z0-9\-._~+/]{12,}=*)",
+        0.85, v.high_entropy, group=1, ignore_case=True,
+    ),
+    # --- people-adjacent identifiers with key-name context -----------------------------------
+    Recognizer(
+        "keyed_username", "USERNAME",
+        r"\b(?:user(?:name)?|login|user[_-]?id|uid|account|acct|owner|author|assignee)" + _SEP
+        + r"([A-Za-z0-9._@+-]{2,64})",
+        0.7, v.username, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "ssh_user", "USERNAME",
+        r"\b(?:for|by)(?: invalid| illegal)? user ([A-Za-z0-9._-]{2,64})", 0.75, v.username, group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "password_for_user", "USERNAME",
+        r"\bpassword for (?:invalid user )?([A-Za-z0-9._-]{2,64})", 0.75, v.username, group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "keyed_dob", "DATE_OF_BIRTH",
+        r"\b(?:dob|d\.o\.b\.?|date[ _-]?of[ _-]?birth|birth[ _-]?date|birthdate|birthday|born(?: on| in)?)"
+        + r"""(?:["']?\s*[:=]\s*["']?|\s+)(""" + _DATE + ")",
+        0.85, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "keyed_mrn", "MEDICAL_RECORD_NUMBER",
+        r"\b(?:mrn|medical[ _-]?record(?:[ _-]?(?:number|no|num|#))?|patient[ _-]?(?:id|number|no|#)|"
+        r"chart[ _-]?(?:number|no|#))" + r"""(?:["']?\s*[:=#]\s*["']?|\s+)([A-Za-z]{0,4}[-]?\d[0-9A-Za-z-]{3,19})""",
+        0.85, group=1, ignore_case=True,
+    ),
+)

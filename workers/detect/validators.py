@@ -1,0 +1,195 @@
+"""Checksum and parse validators: a regex finds candidates, these decide if they are real.
+
+Each takes the matched value and returns True (keep, validated) or False (drop).
+Inputs are bounded by their regexes, so every validator here runs in constant time per match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+
+import phonenumbers
+import re2
+from stdnum import iban as _iban
+from stdnum import luhn as _luhn
+from stdnum.ca import sin as _ca_sin
+from stdnum.es import nie as _es_nie
+from stdnum.es import dni as _es_dni
+from stdnum.fr import nir as _fr_nir
+from stdnum.gb import nhs as _gb_nhs
+from stdnum.in_ import aadhaar as _in_aadhaar
+from stdnum.in_ import pan as _in_pan
+from stdnum.it import codicefiscale as _it_cf
+from stdnum.nl import bsn as _nl_bsn
+from stdnum.us import itin as _us_itin
+from stdnum.us import ssn as _us_ssn
+
+
+def digits(s: str) -> str:
+    return "".join(c for c in s if c.isdigit())
+
+
+def credit_card(value: str) -> bool:
+    d = digits(value)
+    if not 12 <= len(d) <= 19 or len(set(d)) < 2:
+        return False
+    return _luhn.is_valid(d)
+
+
+def iban(value: str) -> bool:
+    return _iban.is_valid(value.replace(" ", "").upper())
+
+
+def us_ssn(value: str) -> bool:
+    d = digits(value)
+    # stdnum rejects area 000/666/9xx, group 00, serial 0000 and the advertised dummy numbers.
+    return len(d) == 9 and _us_ssn.is_valid(d) and len(set(d)) > 1
+
+
+def us_itin(value: str) -> bool:
+    return _us_itin.is_valid(digits(value))
+
+
+def uk_nhs(value: str) -> bool:
+    d = digits(value)
+    return len(d) == 10 and len(set(d)) > 1 and _gb_nhs.is_valid(d)
+
+
+def es_nif(value: str) -> bool:
+    v = value.replace("-", "").upper()
+    return _es_dni.is_valid(v) or _es_nie.is_valid(v)
+
+
+def it_fiscal_code(value: str) -> bool:
+    return _it_cf.is_valid(value.upper())
+
+
+def in_pan(value: str) -> bool:
+    return _in_pan.is_valid(value.upper())
+
+
+def in_aadhaar(value: str) -> bool:
+    return _in_aadhaar.is_valid(digits(value))
+
+
+def ca_sin(value: str) -> bool:
+    return _ca_sin.is_valid(digits(value))
+
+
+def nl_bsn(value: str) -> bool:
+    d = digits(value)
+    return len(d) == 9 and len(set(d)) > 2 and _nl_bsn.is_valid(d)
+
+
+def fr_nir(value: str) -> bool:
+    return _fr_nir.is_valid(value.replace(" ", "").upper())
+
+
+def ip_address(value: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    # "::" and similar degenerate v6 forms are almost always something else (C++ scopes, times).
+    return not (ip.version == 6 and value.count(":") < 2) and not (ip.version == 6 and len(value) < 6)
+
+
+# Regions tried for numbers without a country code: the ones our users' logs come from most.
+_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "AU", "ES", "IT", "NL", "BR", "SE", "CH", "BE", "IL")
+
+
+def phone_valid(value: str) -> bool:
+    """True when phonenumbers parses the value as a valid number for some likely region."""
+    regions = (None,) if value.lstrip().startswith("+") else _PHONE_REGIONS
+    for region in regions:
+        try:
+            n = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(n):
+            return True
+    return False
+
+
+_NOT_PHONE = re2.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d+\.\d+")  # IPv4/versions, decimals
+_HAS_DATE = re2.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+
+
+def phone_shape(value: str) -> bool:
+    """Digit count of a phone number, and not an IP, a date or a decimal."""
+    d = digits(value)
+    return (7 <= len(d) <= 15 and len(set(d)) > 2 and _NOT_PHONE.fullmatch(value) is None
+            and _HAS_DATE.search(value) is None)
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def btc_base58(value: str) -> bool:
+    n = 0
+    for c in value:
+        i = _B58.find(c)
+        if i < 0:
+            return False
+        n = n * 58 + i
+    raw = n.to_bytes(25, "big") if n.bit_length() <= 200 else b""
+    if len(raw) != 25:
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
+
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32_polymod(values: list[int]) -> int:
+    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    chk = 1
+    for v in values:
+        b = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            chk ^= gen[i] if (b >> i) & 1 else 0
+    return chk
+
+
+def btc_bech32(value: str) -> bool:
+    v = value.lower()
+    hrp, _, data = v.rpartition("1")
+    if hrp not in ("bc", "tb") or len(data) < 6 or any(c not in _BECH32 for c in data):
+        return False
+    vals = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + [_BECH32.index(c) for c in data]
+    return _bech32_polymod(vals) in (1, 0x2BC830A3)  # bech32 / bech32m
+
+
+def eth_address(value: str) -> bool:
+    h = value[2:]
+    return len(h) == 40 and len(set(h.lower())) > 4
+
+
+def high_entropy(value: str) -> bool:
+    """Secrets after a key name: long enough and mixed enough not to be a word or a flag."""
+    if len(value) < 8 or value.lower() in _NOT_SECRETS:
+        return False
+    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value),
+                   any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
+    return classes >= 2 and len(set(value)) >= 6
+
+
+_NOT_SECRETS = {"true", "false", "null", "none", "undefined", "redacted", "********", "changeme"}
+
+_NOT_USERS = {
+    "root", "admin", "administrator", "nobody", "www-data", "postgres", "mysql", "daemon", "system",
+    "null", "none", "true", "false", "unknown", "anonymous", "guest", "-", "user", "users", "id",
+    "name", "ubuntu", "ec2-user", "invalid", "is", "was", "not", "the", "a", "an", "and", "to", "with",
+}
+
+
+def username(value: str) -> bool:
+    v = value.strip("\"'")
+    return 2 <= len(v) <= 64 and v.lower() not in _NOT_USERS and not v.isdigit()
+
+
+def password(value: str) -> bool:
+    v = value.strip("\"'")
+    return 3 <= len(v) <= 128 and v.lower() not in _NOT_SECRETS and not set(v) <= {"*", "x", "X", "#"}

@@ -1,0 +1,48 @@
+"""Build a Pipeline from settings: the one place that chooses detectors and operators."""
+
+from __future__ import annotations
+
+from workers.config import ConfigError, PipelineSettings
+from workers.detect.base import Detector
+from workers.detect.rules import RulesDetector
+from workers.pipeline import Pipeline
+from workers.redact import RedactionConfigError, Redactor
+from workers.taxonomy import TaxonomyError, load_taxonomy
+
+
+def build_pipeline(settings: PipelineSettings | None = None, llm: Detector | None = None) -> Pipeline:
+    """`llm` is the LLM detector to use when settings ask for it (in-process engine, HTTP client,
+    or a Ray Serve handle wrapper); when None and "llm" is configured, it is built from LLM settings."""
+    settings = settings or PipelineSettings()
+    try:
+        taxonomy = load_taxonomy(settings.taxonomy)
+    except TaxonomyError as e:
+        raise ConfigError(str(e)) from None
+    detectors: list[Detector] = []
+    for name in settings.detectors:
+        if name == "rules":
+            detectors.append(RulesDetector(taxonomy))
+        elif name == "llm":
+            detectors.append(llm if llm is not None else _default_llm(taxonomy))
+    try:
+        redactor = Redactor(taxonomy, settings.key_bytes(), settings.operators, settings.default_operator)
+    except RedactionConfigError as e:
+        raise ConfigError(str(e)) from None
+    return Pipeline(
+        taxonomy,
+        detectors,
+        redactor,
+        on_detector_error=settings.on_detector_error,
+        echo_min_len=settings.echo_min_len,
+    )
+
+
+def _default_llm(taxonomy):  # noqa: ANN001, ANN202 - imported lazily: vLLM is an optional extra
+    try:
+        from workers.detect.llm import build_llm_detector  # type: ignore[attr-defined]
+    except ImportError as e:
+        raise ConfigError(
+            f"detector 'llm' requested but the LLM extractor is unavailable ({e}); "
+            "install the cpu or gpu extra (make setup-cpu)"
+        ) from None
+    return build_llm_detector(taxonomy)

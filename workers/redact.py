@@ -1,0 +1,71 @@
+"""Redaction operators applied to resolved (disjoint, sorted) spans. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+
+from workers.models import Span
+from workers.taxonomy import Operator, Taxonomy
+
+
+class RedactionConfigError(ValueError):
+    """Operators that cannot run as configured (e.g. pseudonyms without a key)."""
+
+
+def value_hash(key: bytes, value: str, entity_type: str = "") -> str:
+    """Keyed hash of a value: stable across records and workers sharing the key, useless without it."""
+    return hmac.new(key, f"{entity_type}\x00{value}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+class Redactor:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        key: bytes | None = None,
+        overrides: Mapping[str, Operator] | None = None,
+        default: Operator | None = None,
+    ):
+        self.ops: dict[str, Operator] = {e.name: e.operator for e in taxonomy.entities}
+        for name, op in (overrides or {}).items():
+            if name not in self.ops:
+                raise RedactionConfigError(f"operator override for unknown entity type {name!r}")
+            self.ops[name] = op
+        # Types a detector may emit outside the taxonomy (custom LLM labels) still get redacted.
+        self.default = default or Operator()
+        needs_key = sorted(n for n, op in self.ops.items() if op.kind == "pseudonym")
+        if self.default.kind == "pseudonym":
+            needs_key.append("(default)")
+        if needs_key and not key:
+            raise RedactionConfigError(
+                f"pseudonym operator configured for {', '.join(needs_key)} but no HMAC key is set "
+                "(set PII_WORKER_HMAC_KEY): refusing to start rather than emit unkeyed, guessable hashes"
+            )
+        self.key = key
+
+    def replacement(self, entity_type: str, value: str) -> str:
+        op = self.ops.get(entity_type, self.default)
+        if op.kind == "replace":
+            return op.template.format(type=entity_type)
+        if op.kind == "mask":
+            keep = min(op.keep_last, max(0, len(value) - 4))  # never reveal most of a short value
+            return op.mask_char * (len(value) - keep) + (value[-keep:] if keep else "")
+        if op.kind == "pseudonym":
+            assert self.key is not None
+            return f"[{entity_type}:{value_hash(self.key, value, entity_type)[:12]}]"
+        if op.kind == "drop":
+            return ""
+        return value  # keep: annotate only
+
+    def redact(self, text: str, spans: Sequence[Span]) -> str:
+        parts: list[str] = []
+        cur = 0
+        for s in sorted(spans, key=lambda s: s.start):
+            if s.start < cur:
+                raise ValueError(f"overlapping spans reached redaction at {s.start}; resolve first")
+            parts.append(text[cur : s.start])
+            parts.append(self.replacement(s.type, text[s.start : s.end]))
+            cur = s.end
+        parts.append(text[cur:])
+        return "".join(parts)

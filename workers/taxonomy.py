@@ -1,0 +1,185 @@
+"""The PII taxonomy is data: entity types with guidelines, examples, detectors and operators.
+
+A taxonomy YAML is validated into typed models; a bad file fails with the file, the entry and the
+field named, so a user editing their own taxonomy sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DetectorKind = Literal["rules", "llm"]
+OperatorKind = Literal["replace", "mask", "pseudonym", "drop", "keep"]
+
+NAME_PATTERN = r"^[A-Z][A-Z0-9_]{1,63}$"
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that cannot be used; the message names file, entry and field."""
+
+
+class Operator(BaseModel):
+    """How a detected value is rewritten. `pseudonym` needs an HMAC key at start-up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: OperatorKind = "replace"
+    # mask: character used and how many trailing characters stay visible.
+    mask_char: str = Field(default="*", min_length=1, max_length=1)
+    keep_last: int = Field(default=0, ge=0, le=8)
+    # replace: template, {type} is the entity type.
+    template: str = "[{type}]"
+
+
+class Example(BaseModel):
+    """An example text; `values` are the mentions of this type in it (empty for negatives)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1)
+    values: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _values_in_text(self) -> Example:
+        for v in self.values:
+            if v not in self.text:
+                raise ValueError(f"example value {v!r} does not occur in its text {self.text!r}")
+        return self
+
+
+class Examples(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    positive: list[Example] = Field(default_factory=list)
+    negative: list[Example] = Field(default_factory=list)
+
+    @field_validator("negative")
+    @classmethod
+    def _negatives_have_no_values(cls, v: list[Example]) -> list[Example]:
+        if any(e.values for e in v):
+            raise ValueError("negative examples must not list values")
+        return v
+
+
+class CustomPattern(BaseModel):
+    """A user-defined rule (RE2 syntax, linear time). `group` selects the value in the match."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    regex: str = Field(min_length=1)
+    score: float = Field(default=0.8, ge=0.0, le=1.0)
+    group: int = Field(default=0, ge=0)
+    ignore_case: bool = False
+
+
+class EntityType(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    guideline: str = Field(min_length=10)
+    examples: Examples = Field(default_factory=Examples)
+    detectors: list[DetectorKind] = Field(min_length=1)
+    operator: Operator = Field(default_factory=Operator)
+    # Tie-break for overlapping spans of different types: higher wins (specific beats generic).
+    priority: int = Field(default=50, ge=0, le=100)
+    # Spans scoring below this are not reported nor redacted.
+    min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Extra rules for this type, on top of the built-in recognizers.
+    patterns: list[CustomPattern] = Field(default_factory=list)
+    # Words near a candidate that raise its score (added to the built-in ones).
+    context: list[str] = Field(default_factory=list)
+
+    @field_validator("detectors")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("detectors listed twice")
+        return v
+
+
+class Taxonomy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    description: str = ""
+    entities: list[EntityType] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Taxonomy:
+        seen: set[str] = set()
+        for e in self.entities:
+            if e.name in seen:
+                raise ValueError(f"entity type {e.name} defined twice")
+            seen.add(e.name)
+        return self
+
+    @cached_property
+    def by_name(self) -> dict[str, EntityType]:
+        return {e.name: e for e in self.entities}
+
+    @cached_property
+    def priority(self) -> dict[str, int]:
+        return {e.name: e.priority for e in self.entities}
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.entities]
+
+    def rule_entities(self) -> list[EntityType]:
+        return [e for e in self.entities if "rules" in e.detectors]
+
+    def llm_entities(self) -> list[EntityType]:
+        return [e for e in self.entities if "llm" in e.detectors]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Content hash: two workers agree on a taxonomy iff fingerprints match."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+def default_taxonomy_path() -> Path:
+    return Path(str(resources.files("workers") / "data" / "pii.yaml"))
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load and validate a taxonomy file (the bundled default when `path` is None)."""
+    p = Path(path) if path is not None else default_taxonomy_path()
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TaxonomyError(f"{p}: taxonomy file not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise TaxonomyError(f"{p}: not valid YAML: {e}") from None
+    return parse_taxonomy(raw, source=str(p))
+
+
+def parse_taxonomy(raw: object, source: str = "<taxonomy>") -> Taxonomy:
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{source}: top level must be a mapping with name, version, entities")
+    try:
+        return Taxonomy.model_validate(raw)
+    except ValidationError as e:
+        raise TaxonomyError(_explain(e, raw, source)) from None
+
+
+def _explain(err: ValidationError, raw: dict, source: str) -> str:
+    lines = [f"{source}: invalid taxonomy ({err.error_count()} problem(s))"]
+    for item in err.errors():
+        loc = list(item["loc"])
+        where = ".".join(str(x) for x in loc) or "(top level)"
+        entry = ""
+        if len(loc) >= 2 and loc[0] == "entities" and isinstance(loc[1], int):
+            ents = raw.get("entities") or []
+            name = ents[loc[1]].get("name") if loc[1] < len(ents) and isinstance(ents[loc[1]], dict) else None
+            entry = f" entry {loc[1]}" + (f" ({name})" if name else "")
+            where = ".".join(str(x) for x in loc[2:]) or "(entry)"
+        lines.append(f"  -{entry} field '{where}': {item['msg']}")
+    return "\n".join(lines)
