@@ -8,9 +8,12 @@ import sys
 
 # Subcommand modules under workers.cli; each exposes register(subparsers).
 COMMANDS = [
+    "broker",
+    "run",
     "redact",
     "gen",
     "eval",
+    "model",
 ]
 
 
@@ -21,7 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(f"workers.cli.{name}").register(sub)
+        try:
+            mod = importlib.import_module(f"workers.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"workers.cli.{name}":
+                raise
+            continue  # subcommand not present in this build
+        mod.register(sub)
     return parser
 
 
