@@ -105,10 +105,10 @@ class Pipeline:
                 )
                 continue
             try:
-                spans = resolve(found[i], self.taxonomy.priority)
+                spans = resolve(found[i], self.taxonomy.priority, doc.text)
                 echoes = echo_spans(doc.text, spans, self.echo_min_len) if self.echo_min_len else []
                 if echoes:
-                    spans = resolve([*spans, *echoes], self.taxonomy.priority)
+                    spans = resolve([*spans, *echoes], self.taxonomy.priority, doc.text)
                 redacted = self.redactor.redact(doc.text, spans)
             except Exception as e:  # noqa: BLE001 - isolate per record
                 results.append(Failure(id=doc.id, stage="redact", error_class=type(e).__name__, message=str(e)))

@@ -4,8 +4,8 @@ Rules, in order:
 1. Spans of the same type that overlap merge into one (max score, detector of the best member).
 2. Across types, spans are ranked by (score, type priority, length); each span keeps only the
    characters no better span already covers. A span contained in a better one disappears; a
-   partial overlap is trimmed. So the union of characters covered never shrinks: resolution
-   can change a label, never un-redact a character.
+   partial overlap is trimmed. So the union of characters covered never shrinks (except trimmed
+   remnants holding no letter or digit): resolution can change a label, never un-redact a value.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from workers.models import Span
 
 
-def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None) -> list[Span]:
+def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None, text: str | None = None) -> list[Span]:
+    """`text`, when given, lets trimmed remnants made only of punctuation or spaces be dropped."""
     prio = priority or {}
     merged = merge_same_type(spans)
     ranked = sorted(merged, key=lambda s: (-s.score, -prio.get(s.type, 50), -s.length, s.start, s.type))
@@ -25,6 +26,8 @@ def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None) ->
     out: list[Span] = []
     for s in ranked:
         for a, b in _uncovered(s.start, s.end, starts, ends):
+            if text is not None and (a, b) != (s.start, s.end) and not any(c.isalnum() for c in text[a:b]):
+                continue  # a trimmed remnant of only punctuation/space ("+", " ") is not an entity
             frag = s if (a, b) == (s.start, s.end) else s.model_copy(update={"start": a, "end": b})
             i = bisect_right(starts, a)
             starts.insert(i, a)

@@ -30,9 +30,24 @@ def digits(s: str) -> str:
     return "".join(c for c in s if c.isdigit())
 
 
+# (prefixes, allowed lengths) per card network; a Luhn-valid number must also fit one of these.
+_CARD_NETWORKS: tuple[tuple[tuple[str, ...], range | tuple[int, ...]], ...] = (
+    (("4",), (13, 16, 19)),  # Visa
+    (tuple(str(p) for p in range(51, 56)) + tuple(str(p) for p in range(22, 28)), (16,)),  # Mastercard
+    (("34", "37"), (15,)),  # Amex
+    (("30", "36", "38", "39"), range(14, 17)),  # Diners
+    (("6011", "65") + tuple(str(p) for p in range(644, 650)), range(16, 20)),  # Discover
+    (("35",), range(16, 20)),  # JCB
+    (("1800", "2131"), (15,)),  # JCB (legacy)
+    (("50",) + tuple(str(p) for p in range(56, 70)), range(12, 20)),  # Maestro / UnionPay / others
+)
+
+
 def credit_card(value: str) -> bool:
     d = digits(value)
     if not 12 <= len(d) <= 19 or len(set(d)) < 2:
+        return False
+    if not any(d.startswith(pre) and len(d) in lens for pres, lens in _CARD_NETWORKS for pre in pres):
         return False
     return _luhn.is_valid(d)
 
@@ -99,8 +114,17 @@ def ip_address(value: str) -> bool:
 _PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "AU", "ES", "IT", "NL", "BR", "SE", "CH", "BE", "IL")
 
 
+_GROUPS = re2.compile(r"\d+")
+
+
 def phone_valid(value: str) -> bool:
-    """True when phonenumbers parses the value as a valid number for some likely region."""
+    """True when the value is formatted like a phone number (+, parentheses, three or more digit
+    groups, or ten-plus digits) and phonenumbers parses it as valid for some likely region.
+    Two short digit groups ("17151 2450") parse as valid somewhere too often to count alone."""
+    v = value.lstrip()
+    formatted = v.startswith(("+", "(")) or len(_GROUPS.findall(v)) >= 3 or len(digits(v)) >= 10
+    if not formatted:
+        return False
     regions = (None,) if value.lstrip().startswith("+") else _PHONE_REGIONS
     for region in regions:
         try:

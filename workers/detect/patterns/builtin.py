@@ -44,7 +44,7 @@ _Q = r"""["']?"""  # optional quote around keys / values
 _SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
 
 PHONE_CONTEXT = ("phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "reach",
-                 "number", "whatsapp", "sms", "text me", "dial", "ph:", "ph.")
+                 "number", "whatsapp", "sms", "text me", "dial", "ph:", "ph.", "answer", "ring", "line", "extension", "office", "home", "work", "message")
 CARD_CONTEXT = ("card", "credit", "debit", "visa", "mastercard", "amex", "pan", "cc", "payment", "cardnumber")
 ID_NEGATIVE = ("order", "invoice", "txn", "transaction id", "request id", "trace", "span", "epoch",
                "timestamp", "ts=", "build", "version", "tracking", "sku")
