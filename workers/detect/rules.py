@@ -48,6 +48,8 @@ class RulesDetector:
             if rec.strip_trailing:
                 while end > start and text[end - 1] in rec.strip_trailing:
                     end -= 1
+            if rec.standalone and _glued(text, start, end):
+                continue
             end = _validated_end(rec, text, start, end)
             if end is None:
                 continue
@@ -61,7 +63,7 @@ class RulesDetector:
                 ms, me = m.span()
                 window = lowered[max(0, ms - CONTEXT_BEFORE) : ms] + " " + lowered[me : me + CONTEXT_AFTER]
                 if any(w in window for w in rec.context):
-                    score += CONTEXT_BOOST
+                    score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
                 elif any(w in window for w in rec.negative_context):
                     score -= CONTEXT_BOOST
             score = min(1.0, max(0.0, score))
@@ -85,6 +87,13 @@ def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | No
             if rec.validate(text[start:cut]):
                 return cut
     return None
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """True when [start, end) continues a larger token across - _ / . (e.g. a UUID's last group)."""
+    if start >= 2 and text[start - 1] in "-_/." and text[start - 2].isalnum():
+        return True
+    return end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()
 
 
 def _with_context(r: Recognizer, words: tuple[str, ...]) -> Recognizer:

@@ -122,7 +122,8 @@ def phone_valid(value: str) -> bool:
     groups, or ten-plus digits) and phonenumbers parses it as valid for some likely region.
     Two short digit groups ("17151 2450") parse as valid somewhere too often to count alone."""
     v = value.lstrip()
-    formatted = v.startswith(("+", "(")) or len(_GROUPS.findall(v)) >= 3 or len(digits(v)) >= 10
+    groups = len(_GROUPS.findall(v))
+    formatted = v.startswith(("+", "(")) or groups >= 3 or (groups == 2 and len(digits(v)) >= 10)
     if not formatted:
         return False
     regions = (None,) if value.lstrip().startswith("+") else _PHONE_REGIONS

@@ -32,6 +32,11 @@ class Recognizer:
     # Extra score when the validator is a strong check (phone numbers parse, not just shape).
     strong_check: Callable[[str], bool] | None = None
     strong_bonus: float = 0.0
+    # Score when a context word is present, if higher than score + boost: a checksum-valid
+    # number next to its own key name ("nhs number ...") is near-certain and outranks look-alikes.
+    context_score: float | None = None
+    # Reject matches glued to a larger token (the digit tail of a UUID, a build id).
+    standalone: bool = False
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -62,7 +67,7 @@ BUILTIN: tuple[Recognizer, ...] = (
         r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?\b",
         0.3, v.phone_shape, context=PHONE_CONTEXT,
         negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
-        strong_check=v.phone_valid, strong_bonus=0.3,
+        strong_check=v.phone_valid, strong_bonus=0.3, standalone=True,
     ),
     # --- financial ---------------------------------------------------------------------------
     Recognizer(
@@ -70,7 +75,7 @@ BUILTIN: tuple[Recognizer, ...] = (
         # Network prefixes: Visa 4, MC 2/5, Amex/Diners/JCB 3, Discover/Maestro/UnionPay 6, Maestro 50,
         # old JCB 1800/2131. Excludes 0/7/8/9 and 13-digit epoch-millisecond runs starting with 1.
         r"\b(?:4|5|6|3|2|1800)\d{2,3}(?:[ -]?\d){8,15}\b",
-        0.75, v.credit_card, context=CARD_CONTEXT, negative_context=ID_NEGATIVE, trim_chunks=True,
+        0.75, v.credit_card, context=CARD_CONTEXT, negative_context=ID_NEGATIVE, trim_chunks=True, standalone=True,
     ),
     Recognizer(
         "iban", "IBAN_CODE",
@@ -95,22 +100,22 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         "us_ssn_spaced", "US_SSN", r"\b\d{3} \d{2} \d{4}\b", 0.6, v.us_ssn,
-        context=("ssn", "social security"),
+        context=("ssn", "social security"), context_score=1.0,
     ),
     Recognizer(
-        "us_ssn_plain", "US_SSN", r"\b\d{9}\b", 0.3, v.us_ssn, context=("ssn", "social security"),
+        "us_ssn_plain", "US_SSN", r"\b\d{9}\b", 0.3, v.us_ssn, context=("ssn", "social security"), context_score=1.0,
     ),
     Recognizer(
         "us_itin", "US_ITIN", r"\b9\d{2}[- ]?(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])[- ]?\d{4}\b", 0.7, v.us_itin,
-        context=("itin", "taxpayer", "tax id"),
+        context=("itin", "taxpayer", "tax id"), context_score=1.0,
     ),
     Recognizer(
         "uk_nhs", "UK_NHS", r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b", 0.35, v.uk_nhs,
-        context=("nhs", "national health", "health service"),
+        context=("nhs", "national health", "health service"), context_score=1.0,
     ),
     Recognizer(
         "es_nif", "ES_NIF", r"\b(?:\d{8}|[XYZxyz]-?\d{7})-?[A-Za-z]\b", 0.6, v.es_nif,
-        context=("nif", "dni", "nie", "documento"),
+        context=("nif", "dni", "nie", "documento"), context_score=1.0,
     ),
     Recognizer(
         "it_fiscal_code", "IT_FISCAL_CODE",
@@ -119,18 +124,18 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         "in_pan", "IN_PAN", r"\b[A-Za-z]{3}[ABCFGHLJPTKabcfghljptk][A-Za-z]\d{4}[A-Za-z]\b", 0.4, v.in_pan,
-        context=("pan", "permanent account", "income tax"),
+        context=("pan", "permanent account", "income tax"), context_score=1.0,
     ),
     Recognizer(
         "in_aadhaar", "IN_AADHAAR", r"\b[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}\b", 0.35, v.in_aadhaar,
-        context=("aadhaar", "aadhar", "uidai"),
+        context=("aadhaar", "aadhar", "uidai"), context_score=1.0,
     ),
     Recognizer(
         "ca_sin", "CA_SIN", r"\b\d{3}[ -]?\d{3}[ -]?\d{3}\b", 0.3, v.ca_sin,
-        context=("sin", "social insurance"),
+        context=("sin", "social insurance"), context_score=1.0,
     ),
     Recognizer(
-        "nl_bsn", "NL_BSN", r"\b\d{9}\b", 0.3, v.nl_bsn, context=("bsn", "burgerservicenummer", "sofinummer"),
+        "nl_bsn", "NL_BSN", r"\b\d{9}\b", 0.3, v.nl_bsn, context=("bsn", "burgerservicenummer", "sofinummer"), context_score=1.0,
     ),
     Recognizer(
         "fr_nir", "FR_NIR",

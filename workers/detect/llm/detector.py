@@ -1,0 +1,248 @@
+"""`LLMDetector`: the schema-prompted extractor behind the `Detector` protocol (name "llm").
+
+Per batch: mask rule spans -> (optional gate) -> chunk -> render prompts -> one engine call for
+every request of the batch -> parse (pydantic) -> align mentions to every occurrence -> map back
+through chunk and mask offsets -> Spans. Failed or malformed requests are retried; documents still
+failing raise DetectorError(failed=[...]) and the pipeline degrades or dead-letters them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from workers.detect.base import DetectorError
+from workers.detect.llm.align import align
+from workers.detect.llm.chunking import chunk
+from workers.detect.llm.engines import Engine, EngineRequest, EngineResult, OpenAIEngine, VLLMEngine
+from workers.detect.llm.gate import has_candidate
+from workers.detect.llm.masking import MaskedText
+from workers.detect.llm.prompts import PromptBuilder, Query
+from workers.detect.llm.schema import MalformedOutput, Mention
+from workers.detect.llm.settings import LLMSettings
+from workers.models import Span
+
+log = logging.getLogger(__name__)
+
+_MEMO_MAX = 4096
+
+
+@dataclass
+class LLMStats:
+    """Cumulative counters; eval and benchmarks read them, metrics mirror them."""
+
+    docs: int = 0
+    gated: int = 0  # skipped by the cheap gate
+    requests: int = 0
+    retried: int = 0
+    failed_requests: int = 0
+    failed_docs: int = 0
+    malformed: int = 0
+    mentions: int = 0
+    hallucinations: int = 0  # mentions not found in the text: dropped
+    normalised: int = 0  # mentions found only after whitespace/case normalisation
+    masked_echoes: int = 0  # mentions that only matched a rule placeholder: dropped
+    spans: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class _Unit:
+    doc: int
+    offset: int  # chunk offset in the masked text
+    text: str  # chunk text
+    query: Query
+    mentions: list[Mention] | None = None
+    error: str | None = None
+
+
+def build_engine(settings: LLMSettings) -> Engine:
+    if settings.backend == "openai":
+        assert settings.base_url is not None
+        return OpenAIEngine(
+            settings.base_url,
+            settings.served_model or settings.model,
+            api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+            timeout_s=settings.timeout_s,
+            concurrency=settings.concurrency,
+        )
+    from workers.detect.llm.provision import resolve_model
+
+    return VLLMEngine(
+        resolve_model(settings.model, settings.model_cache),
+        max_model_len=settings.max_model_len,
+        gpu_memory_utilization=settings.gpu_memory_utilization,
+        enable_prefix_caching=settings.enable_prefix_caching,
+        dtype=settings.dtype,
+        enforce_eager=settings.enforce_eager,
+        max_num_seqs=settings.max_num_seqs,
+        tensor_parallel_size=settings.tensor_parallel_size,
+        seed=settings.seed,
+    )
+
+
+class LLMDetector:
+    name = "llm"
+
+    def __init__(self, taxonomy: Any, settings: LLMSettings | None = None, engine: Engine | None = None):
+        self.settings = settings or LLMSettings()
+        s = self.settings
+        entities = list(taxonomy.llm_entities())
+        if s.types is not None:
+            unknown = set(s.types) - {e.name for e in entities}
+            if unknown:
+                raise ValueError(f"types not LLM-handled in the taxonomy: {sorted(unknown)}")
+            entities = [e for e in entities if e.name in set(s.types)]
+        self.prompts = PromptBuilder(
+            entities,
+            s.prompt_style,
+            max_items=s.max_items,
+            max_chars=s.max_mention_chars,
+            include_examples=s.include_examples,
+        )
+        self.engine = engine if engine is not None else build_engine(s)
+        self.stats = LLMStats()
+        self._memo: OrderedDict[tuple, list[Span]] = OrderedDict()
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return self.prompts.types
+
+    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
+        if len(prior) != len(texts):
+            raise ValueError("prior must have one entry per text")
+        out: list[list[Span] | None] = [None] * len(texts)
+        keys = [_key(t, p) for t, p in zip(texts, prior)]
+        # A rerun after a partial failure (the pipeline retries the good documents) is free.
+        for i, k in enumerate(keys):
+            if k in self._memo:
+                out[i] = self._memo.pop(k)
+        todo = [i for i in range(len(texts)) if out[i] is None]
+
+        masked: dict[int, MaskedText] = {}
+        units: list[_Unit] = []
+        for i in todo:
+            self.stats.docs += 1
+            m = MaskedText(texts[i], prior[i] if self.settings.mask_prior else ())
+            masked[i] = m
+            if self.settings.gate and not has_candidate(m.text):
+                self.stats.gated += 1
+                out[i] = []
+                continue
+            for off, ctext in chunk(m.text, self.settings.chunk_chars, self.settings.chunk_overlap):
+                if not ctext.strip():
+                    continue
+                units.extend(_Unit(i, off, ctext, q) for q in self.prompts.queries(ctext))
+
+        self._run(units)
+
+        failed: dict[int, str] = {}
+        found: dict[int, set[Span]] = {i: set() for i in todo}
+        for u in units:
+            if u.error is not None:
+                failed.setdefault(u.doc, u.error)
+                continue
+            assert u.mentions is not None
+            aligned, st = align(u.text, u.mentions)
+            self.stats.mentions += st.mentions
+            self.stats.hallucinations += st.hallucinations
+            self.stats.normalised += st.normalised
+            for a in aligned:
+                pieces = masked[u.doc].pieces(u.offset + a.start, u.offset + a.end)
+                if not pieces:
+                    self.stats.masked_echoes += 1
+                for ps, pe in pieces:
+                    if pe > ps:
+                        found[u.doc].add(
+                            Span(start=ps, end=pe, type=a.type, score=self.settings.score, detector="llm")
+                        )
+        for i in todo:
+            if out[i] is None and i not in failed:
+                spans = sorted(found[i], key=lambda s: (s.start, s.end, s.type))
+                self.stats.spans += len(spans)
+                out[i] = spans
+
+        if failed:
+            self.stats.failed_docs += len(failed)
+            for i in range(len(texts)):
+                if i not in failed and out[i] is not None:
+                    self._remember(keys[i], out[i])
+            first = next(iter(failed.values()))
+            raise DetectorError(
+                f"llm failed on {len(failed)} of {len(texts)} document(s) after "
+                f"{self.settings.retries} retr{'y' if self.settings.retries == 1 else 'ies'}: {first}",
+                failed=sorted(failed),
+            )
+        return [o if o is not None else [] for o in out]
+
+    # --- engine calls with retry -------------------------------------------------------------
+
+    def _run(self, units: list[_Unit]) -> None:
+        pending = list(units)
+        for attempt in range(self.settings.retries + 1):
+            if not pending:
+                return
+            if attempt:
+                self.stats.retried += len(pending)
+            temp = 0.0 if attempt == 0 else self.settings.retry_temperature
+            reqs = [
+                EngineRequest(
+                    messages=u.query.messages,
+                    schema=u.query.schema,
+                    max_tokens=self.settings.max_tokens,
+                    temperature=temp,
+                    seed=None if attempt == 0 else self.settings.seed + attempt,
+                )
+                for u in pending
+            ]
+            results = self._generate(reqs)
+            still: list[_Unit] = []
+            for u, r in zip(pending, results):
+                self._account(r)
+                u.error, u.mentions = None, None
+                if r.error is not None or r.text is None:
+                    u.error = f"engine error: {r.error or 'no text'}"
+                else:
+                    try:
+                        u.mentions = self.prompts.parse(u.query, r.text)
+                    except MalformedOutput as e:
+                        self.stats.malformed += 1
+                        u.error = f"malformed output (finish={r.finish_reason}): {e}"
+                if u.error is not None:
+                    still.append(u)
+            pending = still
+        self.stats.failed_requests += len(pending)
+        for u in pending:
+            log.warning("llm request for document %d failed: %s", u.doc, u.error)
+
+    def _generate(self, reqs: list[EngineRequest]) -> list[EngineResult]:
+        try:
+            results = self.engine.generate(reqs)
+        except Exception as e:  # noqa: BLE001 - an engine crash fails these requests, not the worker
+            return [EngineResult(error=f"{type(e).__name__}: {e}") for _ in reqs]
+        if len(results) != len(reqs):
+            return [EngineResult(error=f"engine returned {len(results)} results for {len(reqs)}") for _ in reqs]
+        return results
+
+    def _account(self, r: EngineResult) -> None:
+        self.stats.requests += 1
+        self.stats.prompt_tokens += r.prompt_tokens
+        self.stats.completion_tokens += r.completion_tokens
+        self.stats.cached_tokens += r.cached_tokens
+
+    def _remember(self, key: tuple, spans: list[Span]) -> None:
+        self._memo[key] = spans
+        while len(self._memo) > _MEMO_MAX:
+            self._memo.popitem(last=False)
+
+
+def _key(text: str, prior: Sequence[Span]) -> tuple:
+    return (text, tuple(sorted((s.start, s.end, s.type) for s in prior)))

@@ -1,0 +1,220 @@
+"""Engines turn chat requests into constrained JSON text. The detector does not care which.
+
+- `VLLMEngine`: vLLM in process; the whole batch goes to one `generate` call so vLLM's
+  continuous batching and prefix caching do the work. Structured outputs constrain decoding
+  to the JSON schema.
+- `OpenAIEngine`: any OpenAI-compatible chat-completions server (a remote `vllm serve`, a hosted
+  model), concurrent requests, `response_format: json_schema`, per-request timeout.
+
+Both report per-request failures instead of raising, so one bad request fails one document.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    messages: list[Message]
+    schema: dict[str, Any]
+    max_tokens: int = 512
+    temperature: float = 0.0
+    seed: int | None = None
+
+
+@dataclass
+class EngineResult:
+    text: str | None = None
+    error: str | None = None  # set when the request itself failed (transport, engine)
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+
+@dataclass
+class EngineStats:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    name: str
+
+    def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]: ...
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot serve at all (not per request)."""
+
+
+class VLLMEngine:
+    """In-process vLLM. Construct inside an `if __name__ == "__main__":` guard (vLLM spawns)."""
+
+    name = "vllm"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        max_model_len: int = 4096,
+        gpu_memory_utilization: float = 0.3,
+        enable_prefix_caching: bool = True,
+        dtype: str = "bfloat16",
+        enforce_eager: bool = False,
+        max_num_seqs: int = 16,
+        tensor_parallel_size: int = 1,
+        seed: int = 0,
+    ):
+        from vllm import LLM
+
+        self.stats = EngineStats()
+        self.llm = LLM(
+            model=model,
+            max_model_len=max_model_len,
+            gpu_memory_utilization=gpu_memory_utilization,
+            enable_prefix_caching=enable_prefix_caching,
+            dtype=dtype,
+            enforce_eager=enforce_eager,
+            max_num_seqs=max_num_seqs,
+            tensor_parallel_size=tensor_parallel_size,
+            seed=seed,
+        )
+        self.tokenizer = self.llm.get_tokenizer()
+
+    def render(self, messages: list[Message]) -> str:
+        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]:
+        from vllm import SamplingParams
+        from vllm.sampling_params import StructuredOutputsParams
+
+        if not requests:
+            return []
+        prompts = [self.render(r.messages) for r in requests]
+        params = [
+            SamplingParams(
+                temperature=r.temperature,
+                max_tokens=r.max_tokens,
+                seed=r.seed,
+                # Compact JSON: a looping model cannot burn the token budget on whitespace.
+                structured_outputs=StructuredOutputsParams(json=r.schema, disable_any_whitespace=True),
+            )
+            for r in requests
+        ]
+        t0 = time.perf_counter()
+        try:
+            outs = self.llm.generate(prompts, params, use_tqdm=False)
+        except Exception as e:  # noqa: BLE001 - the batch failed; report it per request
+            msg = f"{type(e).__name__}: {e}"
+            return [EngineResult(error=msg) for _ in requests]
+        self.stats.seconds += time.perf_counter() - t0
+        results = []
+        for o in outs:
+            c = o.outputs[0] if o.outputs else None
+            r = EngineResult(
+                text=c.text if c else None,
+                error=None if c else "no output",
+                finish_reason=c.finish_reason if c else None,
+                prompt_tokens=len(o.prompt_token_ids or ()),
+                completion_tokens=len(c.token_ids) if c else 0,
+                cached_tokens=int(getattr(o, "num_cached_tokens", 0) or 0),
+            )
+            self._count(r)
+            results.append(r)
+        return results
+
+    def _count(self, r: EngineResult) -> None:
+        self.stats.requests += 1
+        self.stats.prompt_tokens += r.prompt_tokens
+        self.stats.completion_tokens += r.completion_tokens
+        self.stats.cached_tokens += r.cached_tokens
+
+
+class OpenAIEngine:
+    """OpenAI-compatible `/v1/chat/completions` over HTTP (stdlib only, no SDK needed)."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 60.0,
+        concurrency: int = 8,
+    ):
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.model = model
+        self.api_key = api_key
+        self.timeout_s = timeout_s
+        self.concurrency = max(1, concurrency)
+        self.stats = EngineStats()
+
+    def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]:
+        if not requests:
+            return []
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
+            results = list(pool.map(self._one, requests))
+        self.stats.seconds += time.perf_counter() - t0
+        for r in results:
+            self.stats.requests += 1
+            self.stats.prompt_tokens += r.prompt_tokens
+            self.stats.completion_tokens += r.completion_tokens
+            self.stats.cached_tokens += r.cached_tokens
+        return results
+
+    def _one(self, r: EngineRequest) -> EngineResult:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": r.messages,
+            "temperature": r.temperature,
+            "max_tokens": r.max_tokens,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "pii_entities", "schema": r.schema, "strict": True},
+            },
+        }
+        if r.seed is not None:
+            body["seed"] = r.seed
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        req = urllib.request.Request(self.url, data=json.dumps(body).encode(), headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                payload = json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            detail = e.read()[:300].decode("utf-8", "replace")
+            return EngineResult(error=f"HTTP {e.code}: {detail}")
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as e:
+            return EngineResult(error=f"{type(e).__name__}: {e}")
+        try:
+            choice = payload["choices"][0]
+            usage = payload.get("usage") or {}
+            details = usage.get("prompt_tokens_details") or {}
+            return EngineResult(
+                text=choice["message"]["content"],
+                finish_reason=choice.get("finish_reason"),
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+                cached_tokens=int(details.get("cached_tokens") or 0),
+            )
+        except (KeyError, IndexError, TypeError) as e:
+            return EngineResult(error=f"unexpected response shape: {type(e).__name__}: {e}")

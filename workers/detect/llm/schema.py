@@ -1,0 +1,98 @@
+"""The output contract of the extractor: a JSON schema for constrained decoding and the pydantic
+models that parse what the engine returned. Model output is data: parsed, never evaluated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class MalformedOutput(ValueError):
+    """The engine's text is not valid JSON of the expected shape."""
+
+
+class Mention(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+    text: str
+
+
+class Extraction(BaseModel):
+    """All-types answer: `{"entities": [{"type": T, "text": "..."}]}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    entities: list[Mention] = Field(default_factory=list)
+
+
+class TypeExtraction(BaseModel):
+    """One-type-per-query answer: `{"mentions": ["...", ...]}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    mentions: list[str] = Field(default_factory=list)
+
+
+def _text_schema(max_chars: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_chars}
+
+
+def extraction_schema(types: Sequence[str], *, max_items: int, max_chars: int) -> dict[str, Any]:
+    """Types restricted to the taxonomy's names; bounded item count and mention length so a
+    looping model ends in valid (short) JSON instead of being truncated mid-string."""
+    if not types:
+        raise ValueError("no entity types for the extraction schema")
+    return {
+        "type": "object",
+        "properties": {
+            "entities": {
+                "type": "array",
+                "maxItems": max_items,
+                "items": {
+                    "type": "object",
+                    "properties": {"type": {"enum": list(types)}, "text": _text_schema(max_chars)},
+                    "required": ["type", "text"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "required": ["entities"],
+        "additionalProperties": False,
+    }
+
+
+def type_schema(*, max_items: int, max_chars: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"mentions": {"type": "array", "maxItems": max_items, "items": _text_schema(max_chars)}},
+        "required": ["mentions"],
+        "additionalProperties": False,
+    }
+
+
+def parse_extraction(raw: str, allowed: Sequence[str]) -> list[Mention]:
+    """Parse an all-types answer; mentions of types outside `allowed` are dropped (a model
+    behind an HTTP API may ignore the schema)."""
+    try:
+        ex = Extraction.model_validate_json(raw)
+    except ValidationError as e:
+        raise MalformedOutput(_short(e)) from None
+    ok = set(allowed)
+    return [m for m in ex.entities if m.type in ok and m.text.strip()]
+
+
+def parse_type_extraction(raw: str, type_name: str) -> list[Mention]:
+    try:
+        ex = TypeExtraction.model_validate_json(raw)
+    except ValidationError as e:
+        raise MalformedOutput(_short(e)) from None
+    return [Mention(type=type_name, text=t) for t in ex.mentions if t.strip()]
+
+
+def _short(e: ValidationError) -> str:
+    errs = e.errors()
+    first = errs[0] if errs else {}
+    return f"{len(errs)} error(s); first: {first.get('type')} at {first.get('loc')}: {first.get('msg')}"

@@ -1,0 +1,67 @@
+"""LLM extractor settings (env prefix PII_WORKER_LLM_, e.g. PII_WORKER_LLM_PROMPT_STYLE=json)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workers.detect.llm.prompts import PromptStyle
+
+
+class LLMSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PII_WORKER_LLM_", extra="ignore")
+
+    # A packaged model name (`pii-worker model list`), a local HF-format directory, or a hub id.
+    model: str = "qwen2.5-coder-1.5b"
+    # Root of converted packaged models; default $PII_WORKER_MODEL_CACHE or ~/.cache/pii-workers/models.
+    model_cache: str | None = None
+    backend: Literal["vllm", "openai"] = "vllm"
+
+    # OpenAI-compatible backend (remote vLLM server or hosted model).
+    base_url: str | None = None  # e.g. http://127.0.0.1:8000/v1
+    api_key: SecretStr | None = None
+    served_model: str | None = None  # name the server knows the model by; default `model`
+    concurrency: int = Field(default=8, ge=1)
+
+    # Prompt: chosen by measurement on the dev set (docs/benchmarks.md, "LLM extraction").
+    prompt_style: PromptStyle = "json"
+    include_examples: bool = True
+    # Restrict to a subset of the taxonomy's LLM-handled types (None = all of them).
+    types: list[str] | None = None
+    max_items: int = Field(default=16, ge=1, le=256)
+    max_mention_chars: int = Field(default=96, ge=8)
+    max_tokens: int = Field(default=768, ge=16)
+
+    # Work shaping.
+    mask_prior: bool = True
+    gate: bool = False
+    chunk_chars: int = Field(default=1500, ge=200)
+    chunk_overlap: int = Field(default=200, ge=0)
+    score: float = Field(default=0.8, ge=0.0, le=1.0)
+
+    # Failure policy: failed/malformed requests are retried this many times (the retry samples
+    # at `retry_temperature` so a deterministic bad answer is not just repeated), then the
+    # documents are reported failed (DetectorError) and the pipeline degrades or dead-letters.
+    retries: int = Field(default=1, ge=0, le=5)
+    retry_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    timeout_s: float = Field(default=120.0, gt=0)
+
+    # In-process vLLM engine.
+    max_model_len: int = Field(default=4096, ge=512)
+    gpu_memory_utilization: float = Field(default=0.3, gt=0.0, le=1.0)
+    enable_prefix_caching: bool = True
+    dtype: str = "bfloat16"
+    enforce_eager: bool = False
+    max_num_seqs: int = Field(default=16, ge=1)
+    tensor_parallel_size: int = Field(default=1, ge=1)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> LLMSettings:
+        if self.chunk_overlap >= self.chunk_chars:
+            raise ValueError("chunk_overlap must be smaller than chunk_chars")
+        if self.backend == "openai" and not self.base_url:
+            raise ValueError("backend=openai needs base_url (PII_WORKER_LLM_BASE_URL)")
+        return self
