@@ -1,0 +1,180 @@
+"""Loop logic with in-memory clients: commit order, fault injection, isolation, rebalance, stop."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+import pytest
+from stream_fakes import FakeConsumer, FakePipeline, FakeProducer
+
+from workers.stream.config import StreamSettings
+from workers.stream.output import parse_dead_letter_headers
+from workers.stream.worker import StreamWorker
+
+
+def docs(n: int, start: int = 0, text: str = "id {i} has SECRET{i}") -> list[tuple[bytes, bytes]]:
+    return [(f"k{i}".encode(), orjson.dumps({"id": f"d{i}", "text": text.format(i=i)})) for i in range(start, start + n)]
+
+
+def make(consumer: FakeConsumer, producer: FakeProducer, **kw) -> StreamWorker:
+    kw.setdefault("batch_max_wait_ms", 0)
+    s = StreamSettings.load(input_topic="in", batch_max_records=kw.pop("batch", 10), commit_retry_backoff_ms=0, **kw)
+    if s.exactly_once:
+        producer.consumer_commit_hook = consumer._apply
+    return StreamWorker(s, FakePipeline(), hash_key=b"k", consumer_factory=lambda _s: consumer,
+                        producer_factory=lambda _s: producer)
+
+
+def run_until_done(worker: StreamWorker, consumer: FakeConsumer, max_polls: int = 200) -> None:
+    def hook(c: FakeConsumer) -> None:
+        if c.done() or c.polls > max_polls:
+            worker.stop()
+
+    consumer.on_poll = hook
+    worker.run()
+
+
+def by_topic(producer: FakeProducer, topic: str) -> list[tuple[bytes, bytes | None, list]]:
+    return [(v, k, h) for t, v, k, h in producer.visible if t == topic]
+
+
+@pytest.mark.parametrize("exactly_once", [False, True])
+def test_every_record_published_once_with_key_headers_and_metadata(exactly_once):
+    c = FakeConsumer("in", {0: docs(25), 1: docs(13, 100)})
+    p = FakeProducer()
+    w = make(c, p, exactly_once=exactly_once)
+    run_until_done(w, c)
+    out = by_topic(p, "in.redacted")
+    assert len(out) == 38
+    for value, key, headers in out:
+        body = orjson.loads(value)
+        assert re.search(r"SECRET\d", body["text"]) is None and "[SECRET]" in body["text"]
+        assert key == f"k{body['id'][1:]}".encode()
+        assert headers == [("h", b"1")]
+        assert body["_pii"]["taxonomy_version"] == "test-1" and body["_pii"]["detectors"] == ["fake"]
+    ann = [orjson.loads(v) for v, _, _ in by_topic(p, "in.annotations")]
+    assert len(ann) == 38 and all(a["entities"][0]["type"] == "SECRET" for a in ann)
+    assert c.commits == {0: 25, 1: 13}
+    assert c.closed and p.closed
+    if exactly_once:
+        assert p.committed_txns >= 4 and p.aborted == 0
+
+
+def test_poison_and_pipeline_failures_go_to_dlq_and_the_stream_continues():
+    recs = docs(10)
+    recs[2] = (b"k2", b"\xff\xfe")
+    recs[4] = (b"k4", orjson.dumps({"id": "d4", "text": "FAIL here"}))
+    recs[6] = (b"k6", orjson.dumps({"id": "d6", "text": "BOOM SECRET1"}))  # whole run() raises
+    recs[8] = (b"k8", orjson.dumps({"id": "d8", "text": "SKIP SECRET1"}))  # claims no detector ran
+    c = FakeConsumer("in", {0: recs})
+    p = FakeProducer()
+    w = make(c, p)
+    run_until_done(w, c)
+    dlq = by_topic(p, "in.dlq")
+    reasons = {parse_dead_letter_headers(h)["source_offset"]: parse_dead_letter_headers(h) for _, _, h in dlq}
+    assert set(reasons) == {"2", "4", "6", "8"}
+    assert reasons["2"]["stage"] == "ingest" and reasons["2"]["error_class"] == "InvalidUtf8"
+    assert reasons["4"]["error_class"] == "DetectorError"
+    assert reasons["6"]["error_class"] == "RuntimeError"
+    assert reasons["8"]["error_class"] == "IncompleteDetection"
+    # DLQ carries the original bytes and the original headers.
+    assert (b"\xff\xfe", b"k2") in [(v, k) for v, k, _ in dlq]
+    assert all(("h", b"1") in h for _, _, h in dlq)
+    assert len(by_topic(p, "in.redacted")) == 6
+    assert c.commits == {0: 10}
+
+
+def test_delivery_failure_blocks_the_commit_and_the_batch_is_reread():
+    c = FakeConsumer("in", {0: docs(5)})
+    p = FakeProducer(fail_topics={"in.annotations"})
+    w = make(c, p)
+    polls = []
+
+    def hook(cons: FakeConsumer) -> None:
+        polls.append(dict(cons.positions))
+        if len(polls) == 4:
+            p.fail_topics.clear()  # the broker recovers
+        if cons.done() or len(polls) > 50:
+            w.stop()
+
+    c.on_poll = hook
+    w.run()
+    # Nothing was committed while annotations were failing; afterwards everything was.
+    assert c.commits == {0: 5}
+    ids = [orjson.loads(v)["id"] for v, _, _ in by_topic(p, "in.redacted")]
+    assert set(ids) == {f"d{i}" for i in range(5)}
+    assert len(ids) > 5  # re-read after the failed checkpoint: duplicates, never loss
+
+
+def test_commit_failure_rereads_from_the_committed_offset():
+    c = FakeConsumer("in", {0: docs(20)}, fail_commits=1)
+    p = FakeProducer()
+    w = make(c, p, batch=10)
+    run_until_done(w, c)
+    ids = [orjson.loads(v)["id"] for v, _, _ in by_topic(p, "in.redacted")]
+    assert set(ids) == {f"d{i}" for i in range(20)}
+    assert ids.count("d0") == 2  # first batch published, commit rejected, re-read
+    assert c.commits == {0: 20}
+
+
+def test_exactly_once_failed_transaction_is_aborted_and_nothing_is_duplicated():
+    c = FakeConsumer("in", {0: docs(20)})
+    p = FakeProducer(fail_commit_txn=2)
+    w = make(c, p, batch=10, exactly_once=True)
+    run_until_done(w, c)
+    ids = [orjson.loads(v)["id"] for v, _, _ in by_topic(p, "in.redacted")]
+    assert sorted(ids) == sorted(f"d{i}" for i in range(20))
+    assert p.aborted == 2
+    assert c.commits == {0: 20}
+
+
+def test_rebalance_drops_the_collected_batch_and_resumes_from_committed():
+    c = FakeConsumer("in", {0: docs(30)})
+    p = FakeProducer()
+    w = make(c, p, batch=10, batch_max_wait_ms=10_000)
+    state = {"n": 0}
+
+    def hook(cons: FakeConsumer) -> None:
+        state["n"] += 1
+        if state["n"] == 4:
+            cons.rebalance()
+        if cons.done() or state["n"] > 100:
+            w.stop()
+
+    c.on_poll = hook
+    w.run()
+    ids = [orjson.loads(v)["id"] for v, _, _ in by_topic(p, "in.redacted")]
+    assert sorted(set(ids)) == sorted(f"d{i}" for i in range(30))
+    assert c.commits == {0: 30}
+
+
+def test_stop_abandons_an_uncommitted_batch():
+    c = FakeConsumer("in", {0: docs(30)})
+    p = FakeProducer()
+    w = make(c, p, batch=10, batch_max_wait_ms=60_000)
+    c.on_poll = lambda cons: w.stop() if cons.polls == 3 else None
+    w.run()
+    # The batch being collected when stop arrived was neither published nor committed.
+    assert len(by_topic(p, "in.redacted")) == c.commits.get(0, 0)
+    assert c.closed and p.closed
+
+
+def test_batches_respect_the_byte_bound():
+    big = [(b"k", orjson.dumps({"id": f"d{i}", "text": "x" * 900})) for i in range(40)]
+    c = FakeConsumer("in", {0: big})
+    p = FakeProducer()
+    w = make(c, p, batch=1000, batch_max_bytes=4096)
+    sizes = []
+    orig = w.process
+
+    def spy(records):
+        sizes.append(sum(r.size for r in records))
+        return orig(records)
+
+    w.process = spy  # type: ignore[method-assign]
+    run_until_done(w, c)
+    assert sum(1 for _ in by_topic(p, "in.redacted")) == 40
+    # Records beyond the byte bound are handed back (seek) rather than held in memory.
+    assert max(sizes) <= 4096
+    assert len(sizes) >= 10

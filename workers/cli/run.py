@@ -1,0 +1,102 @@
+"""`pii-worker run`: the standalone streaming worker (one process, no Ray).
+
+Every flag has a config-file key and a PII_WORKER_<KEY> environment variable of the same name
+(flag > env > file > default). Exit codes: 0 after a clean stop (SIGTERM/SIGINT), 2 on invalid
+configuration, 1 on a fatal runtime error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("run", help="run the Kafka streaming worker (consume, redact, publish)")
+    p.add_argument("--config", metavar="FILE", help="YAML/JSON settings file (stream and pipeline keys)")
+    p.add_argument("--bootstrap-servers", help="Kafka bootstrap servers (default 127.0.0.1:9092)")
+    p.add_argument("--input-topic", help="topic to read documents from (required here, in the file or env)")
+    p.add_argument("--output-topic", help="redacted documents (default <input>.redacted)")
+    p.add_argument("--annotations-topic", help="entity annotations (default <input>.annotations)")
+    p.add_argument("--dlq-topic", help="dead letters (default <input>.dlq)")
+    p.add_argument("--group-id", help="consumer group (default pii-worker)")
+    p.add_argument("--detectors", help="comma-separated detectors, e.g. rules or rules,llm")
+    p.add_argument("--exactly-once", action="store_true", default=None,
+                   help="transactional output + offsets (read_committed readers see each input once)")
+    p.add_argument("--transactional-id", help="stable per worker instance (exactly-once); default from group+host")
+    p.add_argument("--redact-fields", help="structured logs: comma-separated JSON fields to redact (user.email)")
+    p.add_argument("--topic-partitions", type=int, help="partitions for topics created at start (default 4)")
+    p.add_argument("--batch-max-records", type=int)
+    p.add_argument("--batch-max-bytes", type=int)
+    p.add_argument("--batch-max-wait-ms", type=int)
+    p.add_argument("--max-document-bytes", type=int)
+    p.add_argument("--session-timeout-ms", type=int)
+    p.add_argument("--heartbeat-interval-ms", type=int)
+    p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port)")
+    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=_run)
+
+
+_STREAM_FLAGS = (
+    "bootstrap_servers", "input_topic", "output_topic", "annotations_topic", "dlq_topic", "group_id",
+    "exactly_once", "transactional_id", "redact_fields", "topic_partitions", "batch_max_records",
+    "batch_max_bytes", "batch_max_wait_ms", "max_document_bytes", "session_timeout_ms",
+    "heartbeat_interval_ms", "metrics_port", "log_level",
+)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from workers.config import ConfigError, PipelineSettings, load_settings
+    from workers.stream.config import StreamSettings, check_unknown_keys
+
+    try:
+        if args.config:
+            check_unknown_keys(args.config, set(StreamSettings.model_fields) | set(PipelineSettings.model_fields))
+        ss = StreamSettings.load(args.config, **{k: getattr(args, k) for k in _STREAM_FLAGS})
+        ps = load_settings(PipelineSettings, args.config, detectors=args.detectors)
+    except ConfigError as e:
+        print(f"pii-worker run: {e}", file=sys.stderr)
+        return 2
+
+    logging.basicConfig(
+        level=ss.log_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s pid=%(process)d %(name)s: %(message)s",
+    )
+    for noisy in ("kafka", "kafka.conn", "kafka.coordinator", "kafka.consumer", "kafka.producer"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(ss.log_level)))
+    log = logging.getLogger("workers.cli.run")
+
+    from workers import metrics
+    from workers.pipeline_factory import build_pipeline
+    from workers.stream.clients import ensure_topics
+    from workers.stream.worker import StreamWorker
+
+    try:
+        pipeline = build_pipeline(ps)
+    except (ConfigError, ValueError) as e:
+        print(f"pii-worker run: cannot build the pipeline: {e}", file=sys.stderr)
+        return 2
+
+    key = ps.key_bytes()
+    if key is None:
+        # Hashes then only link values within this process; fine for a demo, wrong for a fleet.
+        log.warning("no hmac_key configured (PII_WORKER_HMAC_KEY): annotation value hashes use a random "
+                    "per-process key and are not comparable across workers or restarts")
+        key = os.urandom(32)
+
+    if ss.create_topics:
+        ensure_topics(ss)
+    if ss.metrics_port is not None:
+        port = metrics.serve(ss.metrics_port)
+        log.info("metrics on http://127.0.0.1:%d/metrics", port)
+
+    worker = StreamWorker(ss, pipeline, hash_key=key, include_values=ps.include_values)
+    worker.install_signal_handlers()
+    try:
+        worker.run()
+    except Exception:
+        log.exception("worker failed")
+        return 1
+    return 0

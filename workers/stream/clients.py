@@ -1,0 +1,88 @@
+"""Kafka client construction (one place for client settings) and topic creation."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from workers.stream.config import StreamSettings
+
+log = logging.getLogger(__name__)
+
+
+def consumer_config(s: StreamSettings) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": s.bootstrap_servers,
+        "group_id": s.group_id,
+        "client_id": f"{s.client_id}-consumer",
+        "enable_auto_commit": False,  # offsets move only through the checkpoint
+        "auto_offset_reset": s.auto_offset_reset,
+        # Inputs may themselves come from a transactional producer: never read aborted data.
+        "isolation_level": "read_committed",
+        "session_timeout_ms": s.session_timeout_ms,
+        "heartbeat_interval_ms": s.heartbeat_interval_ms,
+        "max_poll_interval_ms": s.max_poll_interval_ms,
+        "max_poll_records": s.batch_max_records,
+        # Keep the client's own prefetch in the same order of magnitude as one batch.
+        "fetch_max_bytes": max(s.batch_max_bytes, 64 * 1024),
+        "max_partition_fetch_bytes": min(1024 * 1024, max(s.batch_max_bytes // 2, 16 * 1024)),
+    }
+
+
+def producer_config(s: StreamSettings) -> dict[str, Any]:
+    cfg: dict[str, Any] = {
+        "bootstrap_servers": s.bootstrap_servers,
+        "client_id": f"{s.client_id}-producer",
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": s.producer_linger_ms,
+        "batch_size": s.producer_batch_bytes,
+        "max_request_size": max(s.max_document_bytes * 2 + 64 * 1024, 1024 * 1024),
+    }
+    if s.exactly_once:
+        cfg["transactional_id"] = s.transactional_id
+        cfg["transaction_timeout_ms"] = s.transaction_timeout_ms
+    return cfg
+
+
+def make_consumer(s: StreamSettings) -> KafkaConsumer:
+    return KafkaConsumer(**consumer_config(s))
+
+
+def make_producer(s: StreamSettings) -> KafkaProducer:
+    p = KafkaProducer(**producer_config(s))
+    if s.exactly_once:
+        # Fences any earlier producer with this transactional id and aborts its open transaction.
+        p.init_transactions()
+    return p
+
+
+def ensure_topics(s: StreamSettings, timeout_s: float = 30.0) -> list[str]:
+    """Create input and output topics that do not exist yet. Returns the names created."""
+    wanted = [s.input_topic, s.output_topic, s.annotations_topic, s.dlq_topic]
+    admin = KafkaAdminClient(bootstrap_servers=s.bootstrap_servers, client_id=f"{s.client_id}-admin")
+    try:
+        created: list[str] = []
+        existing = set(admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        for name in missing:
+            try:
+                admin.create_topics([NewTopic(name, s.topic_partitions, s.replication_factor)])
+                created.append(name)
+            except TopicAlreadyExistsError:  # another worker won the race
+                pass
+        deadline = time.monotonic() + timeout_s
+        while missing and time.monotonic() < deadline:
+            if set(missing) <= set(admin.list_topics()):
+                break
+            time.sleep(0.2)
+        if created:
+            log.info("created topics %s with %d partitions", created, s.topic_partitions)
+        return created
+    finally:
+        admin.close()

@@ -1,0 +1,164 @@
+"""Settings of the streaming worker: defaults < config file (YAML/JSON) < env PII_WORKER_* < CLI flags.
+
+The config file is shared with the pipeline settings (workers.config.PipelineSettings): both read
+the same flat mapping and ignore each other's keys; `check_unknown_keys` catches typos.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from workers.config import ConfigError  # one error type for every invalid setting
+
+ENV_PREFIX = "PII_WORKER_"
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("pii_worker_stream_config_file", default=None)
+
+
+__all__ = ["ConfigError", "StreamSettings", "check_unknown_keys", "format_validation_error"]
+
+
+class StreamSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", validate_default=True)
+
+    # Topics and group
+    bootstrap_servers: str = "127.0.0.1:9092"
+    input_topic: str = Field(min_length=1)
+    output_topic: str | None = None  # default <input>.redacted
+    annotations_topic: str | None = None  # default <input>.annotations
+    dlq_topic: str | None = None  # default <input>.dlq
+    group_id: str = "pii-worker"
+    client_id: str = "pii-worker"
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    create_topics: bool = True
+    topic_partitions: int = Field(default=4, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+
+    # Delivery
+    exactly_once: bool = False
+    # Stable per worker instance so a restarted worker fences its dead predecessor's transaction.
+    transactional_id: str | None = None
+    transaction_timeout_ms: int = Field(default=60_000, ge=1000)
+    session_timeout_ms: int = Field(default=10_000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=3_000, ge=100)
+    max_poll_interval_ms: int = Field(default=300_000, ge=1000)
+    producer_linger_ms: int = Field(default=5, ge=0)
+    producer_batch_bytes: int = Field(default=256 * 1024, ge=1024)
+    commit_retry_backoff_ms: int = Field(default=500, ge=0)
+
+    # Batching and bounds: at most one batch of input is held in memory at a time.
+    batch_max_records: int = Field(default=500, ge=1)
+    batch_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    batch_max_wait_ms: int = Field(default=100, ge=0)
+
+    # Ingest
+    input_format: Literal["auto", "json", "text"] = "auto"
+    id_field: str = "id"
+    text_field: str = "text"
+    # Structured logs: redact only these (dotted) JSON fields, e.g. ["message", "user.email"].
+    redact_fields: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_document_bytes: int = Field(default=1024 * 1024, ge=1)
+
+    # Observability
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("redact_fields", mode="before")
+    @classmethod
+    def _split_fields(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [p.strip() for p in v.split(",") if p.strip()]
+        return v
+
+    @field_validator("redact_fields")
+    @classmethod
+    def _valid_paths(cls, v: list[str]) -> list[str]:
+        for path in v:
+            if any(not part for part in path.split(".")):
+                raise ValueError(f"invalid field path {path!r} (use dotted names like user.email)")
+        return v
+
+    @model_validator(mode="after")
+    def _derive(self) -> StreamSettings:
+        self.output_topic = self.output_topic or f"{self.input_topic}.redacted"
+        self.annotations_topic = self.annotations_topic or f"{self.input_topic}.annotations"
+        self.dlq_topic = self.dlq_topic or f"{self.input_topic}.dlq"
+        outs = [self.output_topic, self.annotations_topic, self.dlq_topic]
+        if self.input_topic in outs or len(set(outs)) != 3:
+            raise ValueError("input, output, annotations and dlq topics must all differ")
+        if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
+            raise ValueError("heartbeat_interval_ms must be at most a third of session_timeout_ms")
+        if self.exactly_once and not self.transactional_id:
+            self.transactional_id = f"pii-worker-{self.group_id}-{socket.gethostname()}"
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _CONFIG_FILE.get()
+        if path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> StreamSettings:
+        """Build settings from file + env + explicit overrides (None values are ignored).
+
+        Raises ConfigError with a readable, one-line-per-problem message.
+        """
+        path = Path(config_file) if config_file else None
+        if path is not None and not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        token = _CONFIG_FILE.set(path)
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as e:
+            raise ConfigError(format_validation_error(e, "stream settings")) from None
+        finally:
+            _CONFIG_FILE.reset(token)
+
+
+def format_validation_error(e: ValidationError, what: str) -> str:
+    lines = [f"invalid {what}:"]
+    for err in e.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(settings)"
+        env = f" (env {ENV_PREFIX}{loc.upper()})" if err["loc"] else ""
+        lines.append(f"  {loc}{env}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def read_config_file(path: str | Path) -> Mapping[str, Any]:
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"cannot read config file {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of settings, not {type(data).__name__}")
+    return data
+
+
+def check_unknown_keys(path: str | Path, known: Iterable[str]) -> None:
+    """Fail on keys no settings class knows (typos would otherwise be silently ignored)."""
+    unknown = sorted(set(read_config_file(path)) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")

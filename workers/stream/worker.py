@@ -1,0 +1,379 @@
+"""The consumer-group loop: poll -> batch -> decode -> pipeline -> publish -> checkpoint.
+
+One batch is in flight at a time and the loop does not poll while it processes, so memory is
+bounded by the batch limits (records, bytes) plus one client fetch: the worker stops polling
+rather than buffering. Rebalance callbacks only raise a flag (they run on the client's IO loop
+and must not block); the loop then drops what it had collected and seeks every assigned
+partition back to its committed offset, so whatever was not committed is read again.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kafka import ConsumerRebalanceListener, TopicPartition
+from kafka.errors import KafkaError
+
+from workers import metrics
+from workers.models import Document, Failure, Result
+from workers.stream.checkpoint import Checkpoint, CommitError, DeliveryError
+from workers.stream.clients import make_consumer, make_producer
+from workers.stream.config import StreamSettings
+from workers.stream.ingest import Decoded, Inbound, decode
+from workers.stream.output import annotations_value, dead_letter_headers, redacted_value
+
+log = logging.getLogger(__name__)
+
+
+class PipelineLike(Protocol):
+    """What the loop needs from workers.pipeline.Pipeline."""
+
+    @property
+    def detector_names(self) -> list[str]: ...
+
+    def run(self, docs: Sequence[Document]) -> list[Result | Failure]: ...
+
+
+@dataclass
+class BatchReport:
+    records: int = 0
+    published: int = 0
+    dead_lettered: int = 0
+
+
+class _Listener(ConsumerRebalanceListener):
+    def __init__(self, worker: StreamWorker):
+        self.worker = worker
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.worker._on_revoked(list(revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.worker._on_assigned(list(assigned))
+
+
+class StreamWorker:
+    def __init__(
+        self,
+        settings: StreamSettings,
+        pipeline: PipelineLike,
+        *,
+        hash_key: bytes,
+        include_values: bool = False,
+        taxonomy_version: str | None = None,
+        consumer_factory: Callable[[StreamSettings], Any] = make_consumer,
+        producer_factory: Callable[[StreamSettings], Any] = make_producer,
+    ):
+        self.s = settings
+        self.pipeline = pipeline
+        self.hash_key = hash_key
+        self.include_values = include_values
+        if taxonomy_version is None:
+            taxonomy = getattr(pipeline, "taxonomy", None)
+            taxonomy_version = str(getattr(taxonomy, "version", "")) or None
+        self.taxonomy_version = taxonomy_version
+        self._consumer_factory = consumer_factory
+        self._producer_factory = producer_factory
+        self._stop = threading.Event()
+        self._reset_needed = False
+        self._assignment: set[tuple[str, int]] = set()
+        self._lock = threading.Lock()
+        self.consumer: Any = None
+        self.producer: Any = None
+        self.totals = BatchReport()
+        self.batches = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the loop to stop: a batch being collected is abandoned (not committed); a batch
+        being published finishes its checkpoint first."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def assignment(self) -> set[tuple[str, int]]:
+        with self._lock:
+            return set(self._assignment)
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum: int, _frame: Any) -> None:
+            log.info("received %s: stopping after the current step", signal.Signals(signum).name)
+            self.stop()
+            signal.signal(signum, signal.SIG_DFL)  # a second signal kills immediately
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def run(self) -> BatchReport:
+        self.consumer = self._consumer_factory(self.s)
+        self.producer = self._producer_factory(self.s)
+        try:
+            self.consumer.subscribe([self.s.input_topic], listener=_Listener(self))
+            log.info("worker started: %s -> %s (group %s, %s)", self.s.input_topic, self.s.output_topic,
+                     self.s.group_id, "exactly-once" if self.s.exactly_once else "at-least-once")
+            while not self.stopping:
+                records = self._collect()
+                if self._reset_needed:
+                    self._reset_positions()
+                    continue
+                if not records or self.stopping:
+                    continue  # stopping: abandon the collected batch; it was never committed
+                self.process(records)
+        finally:
+            self._close()
+        return self.totals
+
+    def _close(self) -> None:
+        try:
+            if self.producer is not None:
+                self.producer.close(timeout=10)
+        except Exception as e:  # noqa: BLE001
+            log.warning("producer close: %s", e)
+        try:
+            if self.consumer is not None:
+                self.consumer.close(autocommit=False)
+        except Exception as e:  # noqa: BLE001
+            log.warning("consumer close: %s", e)
+        log.info("worker stopped: %d records, %d published, %d dead-lettered", self.totals.records,
+                 self.totals.published, self.totals.dead_lettered)
+
+    # ---- rebalance -------------------------------------------------------------------------
+
+    def _on_revoked(self, revoked: list[TopicPartition]) -> None:
+        metrics.REBALANCES.labels("revoked").inc()
+        with self._lock:
+            for tp in revoked:
+                self._assignment.discard((tp.topic, tp.partition))
+                try:
+                    metrics.CONSUMER_LAG.remove(tp.topic, str(tp.partition))
+                except KeyError:
+                    pass
+        # Finished batches are committed before the loop polls again, so there is nothing
+        # finished to commit here; what was collected but not processed is dropped.
+        self._reset_needed = True
+        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+
+    def _on_assigned(self, assigned: list[TopicPartition]) -> None:
+        metrics.REBALANCES.labels("assigned").inc()
+        with self._lock:
+            self._assignment = {(tp.topic, tp.partition) for tp in assigned}
+        self._reset_needed = True
+        log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))
+
+    def _reset_positions(self) -> None:
+        """Seek every assigned partition to its committed offset (the group's truth)."""
+        self._reset_needed = False
+        for tp in list(self.consumer.assignment()):
+            try:
+                committed = self.consumer.committed(tp)
+            except KafkaError as e:
+                log.warning("could not read committed offset of %s: %s; retrying", tp, e)
+                self._reset_needed = True
+                time.sleep(self.s.commit_retry_backoff_ms / 1000)
+                return
+            if committed is None:
+                if self.s.auto_offset_reset == "earliest":
+                    self.consumer.seek_to_beginning(tp)
+                else:
+                    self.consumer.seek_to_end(tp)
+            else:
+                self.consumer.seek(tp, committed)
+
+    # ---- collect ---------------------------------------------------------------------------
+
+    def _collect(self) -> list[Inbound]:
+        """Poll until the batch is full (records or bytes) or max_wait passed since its first record."""
+        records: list[Inbound] = []
+        nbytes = 0
+        deadline: float | None = None
+        while not self.stopping:
+            remaining = self.s.batch_max_records - len(records)
+            if deadline is None:
+                timeout_ms = 200
+            else:
+                timeout_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=remaining)
+            if self._reset_needed:
+                return []
+            full = False
+            for tp, msgs in polled.items():
+                for i, m in enumerate(msgs):
+                    rec = Inbound.from_consumer_record(m)
+                    if full or (records and nbytes + rec.size > self.s.batch_max_bytes):
+                        # Over the byte bound: hand the rest back by rewinding this partition.
+                        self.consumer.seek(tp, m.offset)
+                        full = True
+                        break
+                    records.append(rec)
+                    nbytes += rec.size
+            if records and deadline is None:
+                deadline = time.monotonic() + self.s.batch_max_wait_ms / 1000
+            metrics.INFLIGHT_BYTES.set(nbytes)
+            if records and (full or len(records) >= self.s.batch_max_records or nbytes >= self.s.batch_max_bytes
+                            or time.monotonic() >= deadline):  # type: ignore[operator]
+                break
+        return records
+
+    # ---- process ---------------------------------------------------------------------------
+
+    def _run_pipeline(self, docs: list[Document]) -> list[Result | Failure]:
+        """Pipeline.run already isolates records; if it still raises or miscounts, run one by one
+        so one bad record never fails its batch."""
+        if not docs:
+            return []
+        try:
+            out = self.pipeline.run(docs)
+            if len(out) == len(docs):
+                return list(out)
+            log.error("pipeline returned %d results for %d documents; isolating", len(out), len(docs))
+        except Exception as e:  # noqa: BLE001
+            log.error("pipeline batch failed (%s: %s); isolating records", type(e).__name__, e)
+        res: list[Result | Failure] = []
+        for d in docs:
+            try:
+                one = self.pipeline.run([d])
+                res.append(one[0] if len(one) == 1 else Failure(
+                    id=d.id, stage="pipeline", error_class="PipelineError",
+                    message=f"pipeline returned {len(one)} results for 1 document"))
+            except Exception as e:  # noqa: BLE001
+                res.append(Failure(id=d.id, stage="pipeline", error_class=type(e).__name__, message=str(e)))
+        return res
+
+    def _check(self, r: Result | Failure) -> Result | Failure:
+        """Fail closed: a result must say every detector ran, or be explicitly degraded."""
+        if isinstance(r, Failure):
+            return r
+        if not isinstance(r, Result):
+            return Failure(id=None, stage="pipeline", error_class="PipelineError",
+                           message=f"pipeline returned {type(r).__name__}")
+        missing = [d for d in self.pipeline.detector_names if d not in r.detectors]
+        if missing and not r.degraded:
+            return Failure(id=r.id, stage="detect", error_class="IncompleteDetection",
+                           message=f"detectors did not run: {', '.join(missing)}")
+        return r
+
+    def process(self, records: list[Inbound]) -> BatchReport:
+        """Process and checkpoint one batch. On a failed checkpoint the batch is re-read."""
+        t0 = time.monotonic()
+        report = BatchReport(records=len(records))
+        for rec in records:
+            metrics.RECORDS_CONSUMED.labels(rec.topic).inc()
+        metrics.BATCH_SIZE.observe(len(records))
+
+        decoded = [decode(r, self.s) for r in records]
+        docs: list[Document] = []
+        owners: list[int] = []
+        for i, d in enumerate(decoded):
+            if isinstance(d, Decoded):
+                for path, text in d.units:
+                    docs.append(Document(id=d.doc_id if path is None else f"{d.doc_id}#{path}", text=text))
+                    owners.append(i)
+        tp0 = time.monotonic()
+        outcomes = self._run_pipeline(docs)
+        metrics.PIPELINE_LATENCY.observe(time.monotonic() - tp0)
+        per_record: list[list[Result | Failure]] = [[] for _ in records]
+        for owner, out in zip(owners, outcomes, strict=True):
+            per_record[owner].append(self._check(out))
+
+        cp = Checkpoint(self.producer, self.consumer, exactly_once=self.s.exactly_once)
+        entity_counts: dict[str, int] = {}
+        dead: list[Failure] = []
+        degraded = 0
+        try:
+            cp.begin()
+            for rec, dec, outs in zip(records, decoded, per_record, strict=True):
+                failure = dec if isinstance(dec, Failure) else next(
+                    (o for o in outs if isinstance(o, Failure)), None)
+                if failure is None:
+                    try:
+                        results = [o for o in outs if isinstance(o, Result)]
+                        red = redacted_value(dec, results, self.taxonomy_version, self.pipeline.detector_names)
+                        ann = annotations_value(dec, results, self.taxonomy_version, self.hash_key,
+                                                self.include_values)
+                    except Exception as e:  # noqa: BLE001 - an encoding error is this record's problem
+                        failure = Failure(id=dec.doc_id, stage="publish", error_class=type(e).__name__,
+                                          message=str(e))
+                if failure is not None:
+                    cp.send(self.s.dlq_topic, rec.value or b"", rec.key, dead_letter_headers(rec, failure),
+                            kind="dead_letter")
+                    dead.append(failure)
+                else:
+                    cp.send(self.s.output_topic, red, rec.key, rec.headers, kind="redacted")
+                    cp.send(self.s.annotations_topic, ann, rec.key, rec.headers, kind="annotations")
+                    report.published += 1
+                    degraded += any(r.degraded for r in results)
+                    for r in results:
+                        for sp in r.entities:
+                            entity_counts[sp.type] = entity_counts.get(sp.type, 0) + 1
+                cp.mark(rec.topic, rec.partition, rec.offset)
+            cp.commit()
+        except (DeliveryError, CommitError, KafkaError) as e:
+            self._after_failed_checkpoint(cp, e)
+            return BatchReport(records=len(records))
+
+        report.dead_lettered = len(dead)
+        for f in dead:
+            metrics.RECORDS_DEAD_LETTERED.labels(f.stage, f.error_class).inc()
+        for etype, n in entity_counts.items():
+            metrics.ENTITIES.labels(etype).inc(n)
+        if degraded:
+            metrics.RECORDS_DEGRADED.inc(degraded)
+        now_ms = time.time() * 1000
+        for rec in records:
+            if rec.timestamp_ms:
+                metrics.END_TO_END_LATENCY.observe(max(0.0, (now_ms - rec.timestamp_ms) / 1000))
+        self._update_lag(records)
+        metrics.PROCESSING_LATENCY.observe(time.monotonic() - t0)
+        metrics.INFLIGHT_BYTES.set(0)
+        self.batches += 1
+        self.totals.records += report.records
+        self.totals.published += report.published
+        self.totals.dead_lettered += report.dead_lettered
+        return report
+
+    def _after_failed_checkpoint(self, cp: Checkpoint, e: Exception) -> None:
+        if isinstance(e, KafkaError):  # raised by send() itself (e.g. buffer timeout)
+            metrics.COMMIT_FAILURES.labels(type(e).__name__).inc()
+        if self.s.exactly_once:
+            log.warning("transaction aborted, batch will be re-read: %s", e)
+            if not cp.abort():
+                self._replace_producer()
+            self._reset_needed = True  # aborted output is invisible: read the batch again
+        elif isinstance(e, CommitError):
+            # Output is acknowledged; only the offsets are missing. Re-reading is the safe
+            # reaction (duplicates, never loss) and is what a rebalance does anyway.
+            log.warning("offset commit failed, batch will be re-read if the group moved: %s", e)
+            self._reset_needed = True
+        else:
+            log.warning("delivery failed, batch will be re-read: %s", e)
+            self._reset_needed = True
+        time.sleep(self.s.commit_retry_backoff_ms / 1000)
+
+    def _replace_producer(self) -> None:
+        try:
+            self.producer.close(timeout=5)
+        except Exception:  # noqa: BLE001
+            pass
+        self.producer = self._producer_factory(self.s)
+
+    def _update_lag(self, records: list[Inbound]) -> None:
+        last: dict[tuple[str, int], int] = {}
+        for r in records:
+            last[(r.topic, r.partition)] = max(last.get((r.topic, r.partition), -1), r.offset)
+        for (topic, part), off in last.items():
+            try:
+                hw = self.consumer.highwater(TopicPartition(topic, part))
+            except Exception:  # noqa: BLE001 - fakes and old clients
+                hw = None
+            if hw is not None:
+                metrics.CONSUMER_LAG.labels(topic, str(part)).set(max(0, hw - off - 1))
