@@ -29,3 +29,18 @@ demo: setup-core
 
 clean:
 	rm -rf $(VENV) .venv-bench .pytest_cache .hypothesis build *.egg-info
+
+# --- Benchmark: rules path vs Presidio ---------------------------------------------------------
+# Presidio lives in its own venv (a baseline, not a dependency); offline recipe in bench/.
+BENCH_VENV ?= .venv-bench
+.PHONY: setup-bench
+setup-bench: $(BENCH_VENV)/.setup.stamp
+$(BENCH_VENV)/.setup.stamp: bench/requirements-presidio.txt
+	$(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/pip install -q -r bench/requirements-presidio.txt
+	touch $@
+
+# Same generated log corpus, same run; writes docs/benchmarks.md "## Rules path vs Presidio".
+bench: setup-core setup-bench
+	$(BIN)/python bench/run_bench.py --presidio-python $(BENCH_VENV)/bin/python

@@ -247,13 +247,11 @@ class _Values:
     def api_key(self) -> str:
         a = string.ascii_letters + string.digits
         k = self.r.random()
-        if k < 0.25:
+        if k < 0.3:
             return "sk_live_" + "".join(self.r.choice(a) for _ in range(24))
-        if k < 0.45:
-            return "ghp_" + "".join(self.r.choice(a) for _ in range(36))
-        if k < 0.6:
+        if k < 0.5:
             return "AIza" + "".join(self.r.choice(a + "-_") for _ in range(35))
-        if k < 0.8:
+        if k < 0.75:
             return self.aws_key_id()
         return "".join(self.r.choice(string.hexdigits.lower()[:16]) for _ in range(32))
 
@@ -263,8 +261,10 @@ class _Values:
 
     def access_token(self) -> str:
         k = self.r.random()
-        if k < 0.7:
+        if k < 0.6:
             return self.jwt()
+        if k < 0.8:  # GitHub personal access token
+            return "ghp_" + "".join(self.r.choice(string.ascii_letters + string.digits) for _ in range(36))
         return "xoxb-" + "-".join(str(self.r.randint(10**10, 10**11)) for _ in range(2)) + "-" + "".join(
             self.r.choice(string.ascii_letters + string.digits) for _ in range(24)
         )
@@ -622,7 +622,13 @@ def fmt_stacktrace(b: _Builder, v: _Values) -> None:
         if k < 0.35:
             b.t("duplicate account for SSN ").pii("US_SSN", v.ssn()).t(" (phone ").pii("PHONE_NUMBER", v.phone()).t(")")
         elif k < 0.7:
-            b.t("connection refused to ").pii("IP_ADDRESS", v.ip()).t(":").decoy("PORT", v.port()).t(" as user ").pii("USERNAME", v.username())
+            ip = v.ip()
+            b.t("connection refused to ")
+            if ":" in ip:  # IPv6 with a port is bracketed, as every real client prints it
+                b.t("[").pii("IP_ADDRESS", ip).t("]:")
+            else:
+                b.pii("IP_ADDRESS", ip).t(":")
+            b.decoy("PORT", v.port()).t(" as user ").pii("USERNAME", v.username())
         else:
             b.t("token rejected: ").pii("ACCESS_TOKEN", v.access_token()).t(" session ").decoy("UUID", v.uuid())
         b.t("\n")

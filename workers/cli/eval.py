@@ -59,17 +59,18 @@ def _scored_types(args: argparse.Namespace) -> frozenset[str]:
 
 
 def _llm_detector(args: argparse.Namespace) -> Any:
-    """Build the LLM detector with the pass-through options; its module owns the details."""
-    from workers.detect import llm as llm_pkg
+    """The LLM detector with the pass-through options (the rest from PII_WORKER_LLM_* env)."""
+    from workers.detect.llm import LLMDetector, LLMSettings
+    from workers.taxonomy import load_taxonomy
 
-    factory = getattr(llm_pkg, "build_llm_detector", None)
-    if factory is None:
-        raise SystemExit("pii-worker eval: this build has no LLM detector factory (workers.detect.llm.build_llm_detector)")
-    opts = {k: v for k, v in (("prompt_style", args.prompt_style), ("model", args.model), ("url", args.llm_url)) if v is not None}
-    return factory(taxonomy_path=args.taxonomy, **opts)
+    opts: dict[str, Any] = {"prompt_style": args.prompt_style, "model": args.model}
+    if args.llm_url:
+        opts.update(backend="openai", base_url=args.llm_url)
+    settings = LLMSettings(**{k: v for k, v in opts.items() if v is not None})
+    return LLMDetector(load_taxonomy(args.taxonomy), settings)
 
 
-def _build_pipeline(args: argparse.Namespace, detectors: list[str]) -> Any:
+def _build_pipeline(args: argparse.Namespace, detectors: list[str]) -> tuple[Any, Any]:
     from workers.config import PipelineSettings
     from workers.pipeline_factory import build_pipeline
 
@@ -78,7 +79,7 @@ def _build_pipeline(args: argparse.Namespace, detectors: list[str]) -> Any:
         kw["taxonomy"] = args.taxonomy
     settings = PipelineSettings(**kw)
     llm = _llm_detector(args) if "llm" in detectors else None
-    return build_pipeline(settings, llm=llm)
+    return build_pipeline(settings, llm=llm), llm
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,14 +88,19 @@ def run(args: argparse.Namespace) -> int:
     gold = ev.load_gold(args.gold, args.limit)
     types = ev.TypeMap(scored=_scored_types(args))
     t0 = time.monotonic()
+    hallucinations: int | None = None
     if args.predictions:
         preds = ev.align(gold, ev.load_predictions(args.predictions))
         detectors: list[str] = []
     else:
         detectors = [d.strip() for d in args.detectors.split(",") if d.strip()]
-        pipeline = _build_pipeline(args, detectors)
+        pipeline, llm = _build_pipeline(args, detectors)
+        t0 = time.monotonic()  # throughput excludes building the pipeline (pattern compile, model load)
         bar = ev.Progress(len(gold), label="eval")
         preds = ev.run_pipeline(pipeline, gold, batch_size=args.batch_size, progress=bar)
+        stats = getattr(llm, "stats", None)  # the LLM detector counts mentions not in the text
+        if stats is not None and getattr(stats, "hallucinations", None) is not None:
+            hallucinations = int(stats.hallucinations)
     elapsed = time.monotonic() - t0
     if args.save_predictions:
         with open(args.save_predictions, "wb") as f:
@@ -102,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
                 f.write(orjson.dumps({"id": p.id, "text": p.redacted, "entities": [s.model_dump() for s in p.spans]}) + b"\n")
 
     report = ev.score(gold, preds, types, keep_examples=max(args.examples, 5))
+    if hallucinations is not None:
+        report["hallucinations"] = hallucinations
     report.update(
         gold_file=args.gold,
         predictions_file=args.predictions,
