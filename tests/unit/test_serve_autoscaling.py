@@ -95,11 +95,12 @@ def ctx(*, target, lo=1, hi=8, metrics=None, now=0.0, state=None, up=0.0, down=0
     )
 
 
-def test_consumer_policy_sums_lag_over_replicas_and_caps_at_partitions():
+def test_consumer_policy_reads_group_lag_once_and_caps_at_partitions():
     pol = ConsumerLagPolicy(target_lag_per_replica=1000)
-    m = {LAG_METRIC: {"r1": 2500.0, "r2": 1200.0}, PARTITIONS_METRIC: {"r1": 4.0, "r2": 4.0}}
+    # Every replica measures the whole group's lag; a stale replica may lag behind in reporting.
+    m = {LAG_METRIC: {"r1": 3700.0, "r2": 3600.0}, PARTITIONS_METRIC: {"r1": 4.0, "r2": 4.0}}
     n, _ = pol(ctx(target=2, metrics=m))
-    assert n == 4  # ceil(3700 / 1000) = 4, and 4 partitions allow it
+    assert n == 4  # ceil(3700 / 1000) = 4, not ceil(7300 / 1000); 4 partitions allow it
     m[LAG_METRIC] = {"r1": 50_000.0}
     n, _ = pol(ctx(target=2, metrics=m))
     assert n == 4  # more consumers than partitions would idle

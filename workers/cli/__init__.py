@@ -14,6 +14,7 @@ COMMANDS = [
     "gen",
     "eval",
     "model",
+    "serve",
 ]
 
 

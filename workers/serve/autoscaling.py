@@ -6,9 +6,10 @@ Serve calls a policy every control-loop tick with an `AutoscalingContext` (Ray 2
 `upscale_delay_s` and a scale-down for `downscale_delay_s`, and always stays within bounds.
 
 Signals (reported by replicas through `record_autoscaling_stats`):
-- Consumer replicas report `consumer_lag` (records behind the log end, summed over the partitions
-  they own) and `topic_partitions`. Consumers scale to ceil(total lag / target per replica),
-  never above the partition count (extra consumers in a group would sit idle).
+- Consumer replicas report `consumer_lag` (the whole group's lag on the input topic: committed
+  offset vs log end, summed over partitions; every replica measures the same thing, so the policy
+  takes the max) and `topic_partitions`. Consumers scale to ceil(lag / target per replica), never
+  above the partition count (extra consumers in a group would sit idle).
 - Extractor replicas report `consumer_lag` as seen from the lag hints consumers attach to their
   calls; the extractor scales on that lag and on its own queue (ongoing requests), whichever asks
   for more. The queue term also wakes an extractor scaled to zero: queued requests count.
@@ -110,7 +111,7 @@ class ConsumerLagPolicy:
         self.target = float(target_lag_per_replica)
 
     def __call__(self, ctx: Any) -> tuple[int, dict[str, Any]]:
-        lag = sum(_metric(ctx, LAG_METRIC).values())
+        lag = max(_metric(ctx, LAG_METRIC).values(), default=0.0)
         partitions = max(_metric(ctx, PARTITIONS_METRIC).values(), default=0)
         lo = int(ctx.capacity_adjusted_min_replicas)
         hi = int(ctx.capacity_adjusted_max_replicas)

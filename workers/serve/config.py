@@ -72,9 +72,13 @@ class ExtractorSettings(_Strict):
 
     enabled: bool = False
     # Import path of a callable returning a `Detector` (workers.detect.base); kwargs from `options`.
-    # Tests inject a fake here; production uses the vLLM engine from workers.detect.llm.
-    factory: str = "workers.detect.llm.detector:build_detector"
+    # Default: the vLLM LLM detector (options = `taxonomy` path + LLMSettings fields, e.g. model,
+    # prompt_style, max_num_seqs). Tests inject a fake here.
+    factory: str = "workers.serve.extractor:llm_detector"
     options: dict[str, Any] = Field(default_factory=dict)
+    # Merged over `options` when device == "cpu" (e.g. vLLM's gpu_memory_utilization is the share
+    # of RAM on CPU: ~0.3, not a GPU's 0.9), so one file serves both.
+    cpu_options: dict[str, Any] = Field(default_factory=dict)
     num_gpus: float = Field(default=1.0, ge=0)
     num_cpus: float = Field(default=1.0, ge=0)
     max_batch_size: int = Field(default=16, ge=1)
@@ -146,6 +150,12 @@ class ServeAppConfig(_Strict):
     @property
     def extractor_num_gpus(self) -> float:
         return self.extractor.num_gpus if self.device == "gpu" else 0.0
+
+    @property
+    def extractor_options(self) -> dict[str, Any]:
+        if self.device == "cpu":
+            return {**self.extractor.options, **self.extractor.cpu_options}
+        return dict(self.extractor.options)
 
 
 class ConfigError(ValueError):

@@ -38,6 +38,16 @@ def import_attr(path: str) -> Any:
     return getattr(importlib.import_module(mod), attr)
 
 
+def llm_detector(taxonomy: str | None = None, **llm: Any) -> Detector:
+    """Default extractor factory: the vLLM-backed LLM detector (workers.detect.llm) for the LLM-
+    handled types of `taxonomy` (bundled default when None); `llm` = LLMSettings fields."""
+    from workers.detect.llm.detector import LLMDetector
+    from workers.detect.llm.settings import LLMSettings
+    from workers.taxonomy import load_taxonomy
+
+    return LLMDetector(load_taxonomy(taxonomy), LLMSettings(**llm))
+
+
 def build_engine_detector(factory: str, options: dict[str, Any]) -> Detector:
     det = import_attr(factory)(**options)
     if not isinstance(det, Detector):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 import orjson
@@ -17,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers.serve.config import ServeAppConfig
-from workers.serve.pipelines import build_serve_pipeline
+from workers.serve.pipelines import MeteredPipeline, build_serve_pipeline
 from workers.serve.telemetry import ServeMetrics
-from workers.serve.wire import BadRequest, dump_jsonl, parse_json, parse_jsonl, result_json
+from workers.serve.wire import BadRequest, check_lines, framing_for, redact_json, redact_lines
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +34,9 @@ def _json(obj: Any, status: int = 200) -> Response:
 class Ingress:
     def __init__(self, config: dict[str, Any], extractor: Any = None, consumer: Any = None):
         self.cfg = ServeAppConfig.model_validate(config)
-        self.pipeline = build_serve_pipeline(self.cfg, extractor)
-        self.consumer = consumer
         self.metrics = ServeMetrics()
+        self.pipeline = MeteredPipeline(build_serve_pipeline(self.cfg, extractor), self.metrics, "http")
+        self.consumer = consumer
         prefix = self.cfg.route_prefix.rstrip("/")
         self._prefix = prefix
 
@@ -67,29 +66,17 @@ class Ingress:
         body = await request.body()
         if len(body) > limit:
             return _json({"error": f"body over {limit} bytes"}, 413)
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        framing = framing_for(request.headers.get("content-type", ""))
         max_docs = self.cfg.ingress.max_docs_per_request
         try:
-            if ctype == JSON:
-                docs, as_array = parse_json(body, max_docs)
-                framing = "array" if as_array else "object"
-            else:  # JSONL is the CLI's format and the default
-                docs = parse_jsonl(body, max_docs)
-                framing = "jsonl"
+            if framing == "json":
+                out = await asyncio.to_thread(redact_json, self.pipeline, body, max_docs)
+                return Response(out, media_type=JSON)
+            check_lines(body, framing, max_docs)
         except BadRequest as e:
             return _json({"error": str(e)}, e.status)
-        except UnicodeDecodeError as e:
-            return _json({"error": f"body is not UTF-8: {e}"}, 400)
-
-        t0 = time.monotonic()
-        results = await asyncio.to_thread(self.pipeline.run, docs)
-        self.metrics.observe_batch("http", len(docs), time.monotonic() - t0)
-        self.metrics.observe_results("http", results)
-        if framing == "jsonl":
-            return Response(dump_jsonl(results), media_type=JSONL)
-        if framing == "array":
-            return _json([result_json(r) for r in results])
-        return _json(result_json(results[0]))
+        out = await asyncio.to_thread(redact_lines, self.pipeline, body, framing)
+        return Response(out, media_type=JSONL if framing == "jsonl" else "text/plain; charset=utf-8")
 
     async def _healthz(self) -> Response:
         body: dict[str, Any] = {

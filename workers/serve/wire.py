@@ -1,18 +1,33 @@
-"""The `pii-worker redact` JSON contract, shared by the HTTP route: parsing and serialising.
+"""`POST /redact` speaks the `pii-worker redact` contract by calling the CLI's own functions, so
+the two answer byte-for-byte the same for the same input.
 
-In:  JSONL (one {"id", "text"} object per line) or JSON (one object, or an array of them).
-Out: the same framing, one {"id", "text" (redacted), "entities": [{"type","start","end","score",
-     "detector"}]} per input, offsets into the original text; a record the pipeline could not
-     process comes back as {"id", "error": {"stage", "error_class", "message"}} - never its text.
+- JSONL (default; `application/x-ndjson`, `application/jsonl`, anything unrecognised): one
+  {"id","text",...} per line -> one result (or per-record error) line per input line.
+- `text/plain`: each line is a document (id = line number) -> redacted lines.
+- `application/json`: one object -> one result object; an array -> an array of results.
+
+A request with a malformed document (invalid JSON or UTF-8, missing/mistyped fields) is rejected
+whole with 400 and the line or item that is wrong - the CLI would write an error record for that
+line; a client of an HTTP API should fix and resend instead. A record the pipeline itself fails
+on comes back as the CLI's error record (never its text), with status 200.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import io
+from typing import Any, Literal
 
 import orjson
 
-from workers.models import Document, Failure, Result
+from workers.cli.redact import LineError, error_record, parse_line, process, result_record
+from workers.models import Failure
+from workers.pipeline import Pipeline
+
+Framing = Literal["jsonl", "text", "json"]
+
+ID_FIELD = "id"
+TEXT_FIELD = "text"
 
 
 class BadRequest(ValueError):
@@ -23,65 +38,59 @@ class BadRequest(ValueError):
         self.status = status
 
 
-def _doc(obj: Any, where: str) -> Document:
-    if not isinstance(obj, dict):
-        raise BadRequest(f"{where}: expected a JSON object with 'id' and 'text', got {type(obj).__name__}")
-    if "text" not in obj:
-        raise BadRequest(f"{where}: missing field 'text'")
-    if not isinstance(obj["text"], str):
-        raise BadRequest(f"{where}: field 'text' must be a string")
-    if "id" not in obj:
-        raise BadRequest(f"{where}: missing field 'id'")
-    if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
-        raise BadRequest(f"{where}: field 'id' must be a string or an integer")
-    extra = {k: v for k, v in obj.items() if k not in ("id", "text")}
-    return Document(id=str(obj["id"]), text=obj["text"], extra=extra)
+def framing_for(content_type: str) -> Framing:
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype == "application/json":
+        return "json"
+    if ctype == "text/plain":
+        return "text"
+    return "jsonl"
 
 
-def parse_jsonl(body: bytes, max_docs: int) -> list[Document]:
-    docs: list[Document] = []
-    for n, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
+def check_lines(body: bytes, framing: Framing, max_docs: int) -> int:
+    """Validate every non-blank line as the CLI would parse it; returns the document count."""
+    n = 0
+    for lineno, raw in enumerate(io.BytesIO(body), start=1):
+        if not raw.strip():
             continue
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as e:
-            raise BadRequest(f"line {n}: invalid JSON: {e}") from None
-        docs.append(_doc(obj, f"line {n}"))
-        if len(docs) > max_docs:
+        n += 1
+        if n > max_docs:
             raise BadRequest(f"more than {max_docs} documents in one request", status=413)
-    if not docs:
-        raise BadRequest("no documents in request body")
-    return docs
+        try:
+            parse_line(raw, lineno, framing, ID_FIELD, TEXT_FIELD)
+        except LineError as e:
+            raise BadRequest(f"line {lineno}: {e}") from None
+    if n == 0:
+        raise BadRequest("no documents in the request body")
+    return n
 
 
-def parse_json(body: bytes, max_docs: int) -> tuple[list[Document], bool]:
-    """Returns (docs, is_array)."""
+def redact_lines(pipeline: Pipeline, body: bytes, framing: Framing, batch_size: int = 64) -> bytes:
+    args = argparse.Namespace(format=framing, id_field=ID_FIELD, text_field=TEXT_FIELD, batch_size=batch_size)
+    out = io.BytesIO()
+    process(pipeline, io.BytesIO(body), out, args)
+    return out.getvalue()
+
+
+def redact_json(pipeline: Pipeline, body: bytes, max_docs: int) -> bytes:
     try:
         obj = orjson.loads(body)
     except orjson.JSONDecodeError as e:
         raise BadRequest(f"invalid JSON: {e}") from None
-    if isinstance(obj, list):
-        if not obj:
-            raise BadRequest("empty array: no documents")
-        if len(obj) > max_docs:
-            raise BadRequest(f"more than {max_docs} documents in one request", status=413)
-        return [_doc(o, f"item {i}") for i, o in enumerate(obj)], True
-    return [_doc(obj, "body")], False
-
-
-def result_json(r: Result | Failure) -> dict[str, Any]:
-    if isinstance(r, Failure):
-        return {"id": r.id, "error": {"stage": r.stage, "error_class": r.error_class, "message": r.message}}
-    return {
-        "id": r.id,
-        "text": r.text,
-        "entities": [
-            {"type": s.type, "start": s.start, "end": s.end, "score": s.score, "detector": s.detector}
-            for s in r.entities
-        ],
-    }
-
-
-def dump_jsonl(results: list[Result | Failure]) -> bytes:
-    return b"".join(orjson.dumps(result_json(r)) + b"\n" for r in results)
+    items = obj if isinstance(obj, list) else [obj]
+    if not items:
+        raise BadRequest("empty array: no documents")
+    if len(items) > max_docs:
+        raise BadRequest(f"more than {max_docs} documents in one request", status=413)
+    docs = []
+    for i, item in enumerate(items, start=1):
+        try:
+            docs.append(parse_line(orjson.dumps(item), i, "jsonl", ID_FIELD, TEXT_FIELD))
+        except LineError as e:
+            raise BadRequest(f"item {i - 1 if isinstance(obj, list) else 'body'}: {e}") from None
+    results = pipeline.run(docs)
+    recs: list[dict[str, Any]] = [
+        error_record(i, d.id, r.stage, r.error_class, r.message) if isinstance(r, Failure) else result_record(r)
+        for i, (d, r) in enumerate(zip(docs, results, strict=True), start=1)
+    ]
+    return orjson.dumps(recs if isinstance(obj, list) else recs[0])

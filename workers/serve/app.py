@@ -1,0 +1,45 @@
+"""The Serve application builder: one `ServeAppConfig` -> a bound application.
+
+    Ingress (HTTP /redact, /healthz) ──handle──> Extractor (LLM, @serve.batch, num_gpus from config)
+    Consumer replicas (Kafka group loop) ──handle──┘
+
+`app_builder` is the Serve config entry point (`import_path: workers.serve.app:app_builder`,
+`args:` = a ServeAppConfig as a mapping); `build_app` is used by `pii-worker serve`, the demo and
+the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray.serve import Application
+
+from workers.serve.config import CONSUMER, EXTRACTOR, INGRESS, ServeAppConfig, deployment_options, load_config
+
+
+def build_app(cfg: ServeAppConfig) -> Application:
+    from workers.serve.consumer import Consumer
+    from workers.serve.extractor import Extractor
+    from workers.serve.ingress import Ingress
+
+    opts = deployment_options(cfg)
+    conf = cfg.model_dump(mode="json")
+    extractor = None
+    if cfg.extractor.enabled:
+        ex = cfg.extractor
+        extractor = Extractor.options(**opts[EXTRACTOR]).bind(
+            ex.factory, cfg.extractor_options, ex.max_batch_size, ex.batch_wait_timeout_s
+        )
+    consumer = None
+    if cfg.consumer.enabled:
+        consumer = Consumer.options(**opts[CONSUMER]).bind(conf, extractor)
+    # Consumers hang off the ingress so they are part of the application graph (and /healthz
+    # reports them); they do their work in their own thread, not through requests.
+    return Ingress.options(**opts[INGRESS]).bind(conf, extractor, consumer)
+
+
+def app_builder(args: dict[str, Any]) -> Application:
+    """Serve config entry point: `args` is a ServeAppConfig mapping (or {"config": path})."""
+    if set(args) == {"config"}:
+        return build_app(load_config(args["config"]))
+    return build_app(load_config(dict(args)))
