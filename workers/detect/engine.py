@@ -61,16 +61,19 @@ class MatchEngine:
 
     def candidates(self, text: str) -> list[int]:
         """Indices of patterns that may match (a superset of those that do)."""
-        hits: list[int] = list(self._always)
+        hits: list[int] = list(self._always)  # order: always-run first, then hyperscan report order
         if self._db is not None and text:
 
             def on_match(pid: int, _f: int, _t: int, _fl: int, _ctx: object) -> None:
                 hits.append(pid)
 
             self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
-        return hits
+        return sorted(set(hits))
+
+    def regex(self, pid: int) -> re2._Regexp:
+        return self._re2[pid]
 
     def scan(self, text: str) -> Iterator[tuple[int, re2._Match]]:
-        for pid in sorted(set(self.candidates(text))):
+        for pid in self.candidates(text):
             for m in self._re2[pid].finditer(text):
                 yield pid, m

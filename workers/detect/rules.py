@@ -39,53 +39,111 @@ class RulesDetector:
 
     def detect_one(self, text: str) -> list[Span]:
         out: list[Span] = []
-        lowered: str | None = None
-        for pid, m in self.engine.scan(text):
-            rec = self.recognizers[pid]
-            start, end = m.span(rec.group)
-            if start < 0 or end <= start:
+        ctx = _Lowered(text)
+        for pid in self.engine.candidates(text):
+            rec, rx = self.recognizers[pid], self.engine.regex(pid)
+            if not rec.trim_chunks:
+                for m in rx.finditer(text):
+                    span = self._evaluate(rec, m, text, ctx)
+                    if span is not None:
+                        out.append(span)
                 continue
-            if rec.strip_trailing:
-                while end > start and text[end - 1] in rec.strip_trailing:
-                    end -= 1
-            if rec.standalone and _glued(text, start, end):
-                continue
-            end = _validated_end(rec, text, start, end)
-            if end is None:
-                continue
-            value = text[start:end]
-            score = rec.score
-            if rec.strong_check is not None and rec.strong_check(value):
-                score += rec.strong_bonus
-            if rec.context or rec.negative_context:
-                if lowered is None:
-                    lowered = text.lower()
-                ms, me = m.span()
-                window = lowered[max(0, ms - CONTEXT_BEFORE) : ms] + " " + lowered[me : me + CONTEXT_AFTER]
-                if any(w in window for w in rec.context):
-                    score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
-                elif any(w in window for w in rec.negative_context):
-                    score -= CONTEXT_BOOST
-            score = min(1.0, max(0.0, score))
-            if score >= self.min_score[rec.entity]:
-                # Offsets are valid by construction; skip re-validation on the hot path.
-                out.append(Span.model_construct(start=start, end=end, type=rec.entity,
-                                                score=round(score, 3), detector=f"rules:{rec.name}"))
+            # Bounded-length numeric patterns: a rejected candidate may have swallowed the start
+            # of a real one ("6789 4111 1111 1111 1111"), so resume at its next chunk, not its end.
+            # Each restart re-reads at most one match length: still linear in the text.
+            pos = 0
+            while pos < len(text):
+                m = rx.search(text, pos)
+                if m is None:
+                    break
+                span = self._evaluate(rec, m, text, ctx)
+                if span is not None:
+                    out.append(span)
+                    pos = max(span.end, m.start() + 1)
+                else:
+                    nxt = _next_chunk(text, m.start(), m.end())
+                    pos = nxt if nxt is not None else m.end()
         return out
 
+    def _evaluate(self, rec: Recognizer, m, text: str, ctx: _Lowered) -> Span | None:  # noqa: ANN001
+        start, end = m.span(rec.group)
+        if start < 0 or end <= start:
+            return None
+        if rec.strip_trailing:
+            while end > start and text[end - 1] in rec.strip_trailing:
+                end -= 1
+        end = _validated_end(rec, text, start, end)
+        if end is None:
+            return None
+        score = rec.score
+        if rec.strong_check is not None:
+            strong_end = _strong_end(rec, text, start, end)
+            if strong_end is not None:
+                end, score = strong_end, score + rec.strong_bonus
+        if rec.standalone and _glued(text, start, end):
+            return None
+        if rec.context or rec.negative_context:
+            ms, me = m.span()
+            window = ctx.window(ms, me)
+            if any(w in window for w in rec.context):
+                score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
+            elif any(w in window for w in rec.negative_context):
+                score -= CONTEXT_BOOST
+        score = min(1.0, max(0.0, score))
+        if score < self.min_score[rec.entity]:
+            return None
+        # Offsets are valid by construction; skip re-validation on the hot path.
+        return Span.model_construct(start=start, end=end, type=rec.entity, score=round(score, 3),
+                                    detector=f"rules:{rec.name}")
 
-def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
-    if rec.validate is None or rec.validate(text[start:end]):
-        return end
+
+class _Lowered:
+    """Lower-cased text for context windows, computed at most once per document."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._low: str | None = None
+
+    def window(self, start: int, end: int) -> str:
+        if self._low is None:
+            self._low = self.text.lower()
+        return self._low[max(0, start - CONTEXT_BEFORE) : start] + " " + self._low[end : end + CONTEXT_AFTER]
+
+
+def _next_chunk(text: str, start: int, end: int) -> int | None:
+    """Start of the chunk after the first separator inside [start, end)."""
+    for i in range(start + 1, end):
+        if text[i - 1] in " -.()" and text[i] not in " -.()":
+            return i
+    return None
+
+
+def _chunk_ends(rec: Recognizer, text: str, start: int, end: int) -> list[int]:
+    """`end`, then (with trim_chunks) up to three shorter ends at space/dash separators: the
+    pattern may have swallowed a following group ("DE89 3704 ... 00 2024", "+1 415-555-2671 123")."""
+    ends = [end]
     if rec.trim_chunks:
-        # The pattern may have swallowed a following group ("GB29 NWBK ... 26 2024"): drop chunks.
         cut = end
         for _ in range(3):
             cut = max(text.rfind(" ", start, cut), text.rfind("-", start, cut))
             if cut <= start:
                 break
-            if rec.validate(text[start:cut]):
-                return cut
+            ends.append(cut)
+    return ends
+
+
+def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
+    for e in _chunk_ends(rec, text, start, end):
+        if rec.validate is None or rec.validate(text[start:e]):
+            return e
+    return None
+
+
+def _strong_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
+    assert rec.strong_check is not None
+    for e in _chunk_ends(rec, text, start, end):
+        if (rec.validate is None or rec.validate(text[start:e])) and rec.strong_check(text[start:e]):
+            return e
     return None
 
 

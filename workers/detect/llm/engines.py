@@ -93,6 +93,8 @@ class VLLMEngine:
             max_num_seqs=max_num_seqs,
             tensor_parallel_size=tensor_parallel_size,
             seed=seed,
+            # Compact JSON: a looping model cannot burn its token budget on whitespace.
+            structured_outputs_config={"backend": "xgrammar", "disable_any_whitespace": True},
         )
         self.tokenizer = self.llm.get_tokenizer()
 
@@ -111,8 +113,7 @@ class VLLMEngine:
                 temperature=r.temperature,
                 max_tokens=r.max_tokens,
                 seed=r.seed,
-                # Compact JSON: a looping model cannot burn the token budget on whitespace.
-                structured_outputs=StructuredOutputsParams(json=r.schema, disable_any_whitespace=True),
+                structured_outputs=StructuredOutputsParams(json=r.schema),
             )
             for r in requests
         ]

@@ -67,7 +67,7 @@ BUILTIN: tuple[Recognizer, ...] = (
         r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?\b",
         0.3, v.phone_shape, context=PHONE_CONTEXT,
         negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
-        strong_check=v.phone_valid, strong_bonus=0.3, standalone=True,
+        strong_check=v.phone_valid, strong_bonus=0.3, standalone=True, trim_chunks=True,
     ),
     # --- financial ---------------------------------------------------------------------------
     Recognizer(
