@@ -177,11 +177,11 @@ def load_config(source: str | Path | dict[str, Any] | None) -> ServeAppConfig:
             data = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as e:
             raise ConfigError(f"{where}: cannot read: {e}") from e
-        if isinstance(data, dict) and "applications" in data:
-            apps = data["applications"] or []
-            if not apps:
-                raise ConfigError(f"{where}: Serve config has no applications")
-            data = apps[0].get("args", {}) or {}
+    if isinstance(data, dict) and "applications" in data:
+        apps = data["applications"] or []
+        if not apps:
+            raise ConfigError(f"{where}: Serve config has no applications")
+        data = apps[0].get("args", {}) or {}
     try:
         return ServeAppConfig.model_validate(data)
     except ValidationError as e:

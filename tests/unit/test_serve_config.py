@@ -1,0 +1,93 @@
+"""ServeAppConfig validates and compiles to Ray deployment options (no cluster needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.serve.config import (
+    CONSUMER,
+    CONSUMER_POLICY,
+    DEVICE_ENV,
+    EXTRACTOR,
+    EXTRACTOR_POLICY,
+    INGRESS,
+    ConfigError,
+    deployment_options,
+    load_config,
+)
+
+
+def cfg(**over):
+    base = {"extractor": {"enabled": True}, "consumer": {"stream": {"input_topic": "logs"}}}
+    for k, v in over.items():
+        base[k] = {**base.get(k, {}), **v} if isinstance(v, dict) else v
+    return load_config(base)
+
+
+def test_gpu_config_pins_one_gpu_per_extractor_replica(monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    opts = deployment_options(cfg(device="gpu"))
+    assert opts[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 1
+    assert opts[INGRESS]["ray_actor_options"]["num_gpus"] == 0
+    assert opts[CONSUMER]["ray_actor_options"]["num_gpus"] == 0
+
+
+def test_cpu_device_and_env_override_drop_the_gpu(monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    assert deployment_options(cfg(device="cpu"))[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
+    c = cfg(device="gpu", extractor={"options": {"gpu_memory_utilization": 0.9}, "cpu_options": {"gpu_memory_utilization": 0.3}})
+    assert c.device == "cpu"
+    assert deployment_options(c)[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0
+    assert c.extractor_options["gpu_memory_utilization"] == 0.3
+
+
+def test_max_ongoing_requests_never_below_batch_size():
+    assert deployment_options(cfg(extractor={"max_batch_size": 24}))[EXTRACTOR]["max_ongoing_requests"] == 48
+    with pytest.raises(ConfigError, match="max_ongoing_requests"):
+        cfg(extractor={"max_batch_size": 32, "max_ongoing_requests": 8})
+
+
+def test_autoscaling_compiles_to_custom_policies_with_kwargs():
+    c = cfg(
+        extractor={"replicas": {"min": 1, "max": 3}},
+        consumer={"replicas": {"min": 2, "max": 6}},
+        autoscaling={"target_lag_per_consumer": 1234, "upscale_delay_s": 3, "downscale_delay_s": 40},
+    )
+    opts = deployment_options(c)
+    a = opts[CONSUMER]["autoscaling_config"]
+    assert (a["min_replicas"], a["max_replicas"]) == (2, 6)
+    assert a["policy"] == {"policy_function": CONSUMER_POLICY, "policy_kwargs": {"target_lag_per_replica": 1234.0}}
+    assert (a["upscale_delay_s"], a["downscale_delay_s"]) == (3, 40)
+    assert opts[EXTRACTOR]["autoscaling_config"]["policy"]["policy_function"] == EXTRACTOR_POLICY
+    assert "num_replicas" not in opts[CONSUMER]
+
+
+def test_fixed_replica_counts_compile_to_num_replicas_and_disabled_parts_vanish():
+    c = cfg(extractor={"enabled": False}, consumer={"enabled": True, "replicas": {"min": 2, "max": 2}})
+    opts = deployment_options(c)
+    assert EXTRACTOR not in opts
+    assert opts[CONSUMER]["num_replicas"] == 2 and "autoscaling_config" not in opts[CONSUMER]
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"consumer": {"replicas": {"min": 5, "max": 2}}}, "consumer.replicas"),
+        ({"extractor": {"num_gpus": -1}}, "extractor.num_gpus"),
+        ({"device": "tpu"}, "device"),
+        ({"extractor": {"unknown_knob": 1}}, "extractor.unknown_knob"),
+    ],
+)
+def test_invalid_configs_name_the_field(over, field, monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    with pytest.raises(ConfigError) as e:
+        cfg(**over)
+    assert field in str(e.value)
+
+
+def test_compiled_options_are_valid_ray_deployment_options():
+    schema = pytest.importorskip("ray.serve.schema")
+    c = cfg(extractor={"replicas": {"min": 1, "max": 2}}, consumer={"replicas": {"min": 1, "max": 4}})
+    for name, opts in deployment_options(c).items():
+        schema.DeploymentSchema.model_validate(opts)  # what a Serve config `deployments:` entry accepts
