@@ -132,15 +132,21 @@ def render(res: dict[str, Any]) -> str:
         "",
         f"### Throughput: generated log corpus ({c['docs']} docs, {c['bytes'] / 1e6:.2f} MB, seed {c['seed']}, formats: {', '.join(c['formats'])})",
         "",
-        "| engine | docs/s | MB/s | peak RSS (own process) | start-up (load + warm-up) | timed passes |",
-        "|---|---|---|---|---|---|",
+        "| engine | docs/s (wall) | MB/s (wall) | docs per CPU-second | peak RSS (own process) | start-up (load + warm-up) | timed passes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, s in (("rules (ours)", ours), ("Presidio", pres)):
-        L.append(f"| {name} | {s['docs_per_s']:,.1f} | {s['mb_per_s']:.3f} | {s['peak_rss_mb']:.0f} MB | {s['setup_s']:.1f} s | {s['passes']} |")
+        L.append(
+            f"| {name} | {s['docs_per_s']:,.1f} | {s['mb_per_s']:.3f} | {s['docs_per_cpu_s']:,.1f} | "
+            f"{s['peak_rss_mb']:.0f} MB | {s['setup_s']:.1f} s | {s['passes']} |"
+        )
+    cpu_ratio = ours["docs_per_cpu_s"] / pres["docs_per_cpu_s"]
     L += [
         "",
-        f"**Throughput ratio (rules / Presidio, docs/s, same corpus, same run): {ratio:,.0f}x** "
-        f"(target >= 100x: {'met' if ratio >= 100 else 'NOT met'}). "
+        f"**Throughput ratio (rules / Presidio, wall-clock docs/s, same corpus, same run): {ratio:,.0f}x** "
+        f"(target >= 100x: {'met' if ratio >= 100 else 'NOT met'}); per CPU-second: {cpu_ratio:,.0f}x. "
+        f"Load average when the run started: {res['load_before']}; other sessions share these 2 cores, which "
+        "depresses the wall-clock figures unevenly (CPU-seconds are less affected). "
         "Rules docs/s is the median over whole-corpus passes (at least 5 s of work); Presidio is one pass.",
         "",
         "### Quality on the generated log corpus",
@@ -231,6 +237,7 @@ def main() -> int:
         "command": "make bench" if os.environ.get("MAKELEVEL") else " ".join(["python", "bench/run_bench.py", *sys.argv[1:]]),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
+        "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     types = ev.TypeMap(scored=frozenset(load_taxonomy(None).names()))
     with tempfile.TemporaryDirectory(prefix="pii-bench-") as tmp:

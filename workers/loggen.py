@@ -19,6 +19,7 @@ import ipaddress
 import json
 import random
 import string
+from urllib.parse import quote
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -448,7 +449,8 @@ def fmt_apache(b: _Builder, v: _Values) -> None:
     b.t(" [").decoy("TIMESTAMP", ts.strftime("%d/%b/%Y:%H:%M:%S +0000")).t('] "')
     k = v.r.random()
     if k < 0.3:
-        b.t("GET /login?user=").pii("USERNAME", v.username()).t("&password=").pii("PASSWORD", v.password())
+        # In a query string the password is percent-encoded, as a browser sends it.
+        b.t("GET /login?user=").pii("USERNAME", v.username()).t("&password=").pii("PASSWORD", quote(v.password(), safe=""))
     elif k < 0.5:
         b.t("GET /download/").pii("PERSON", v.person().replace(" ", "_")).t(".pdf")
     elif k < 0.7:
