@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import re2
+
 from workers.detect.engine import MatchEngine
 from workers.detect.patterns.builtin import BUILTIN, Recognizer
 from workers.models import Span
@@ -82,12 +84,13 @@ class RulesDetector:
                 end, score = strong_end, score + rec.strong_bonus
         if rec.standalone and _glued(text, start, end):
             return None
+        if rec.reject_after and ctx.ends_with(m.start(), rec.reject_after):
+            return None
         if rec.context or rec.negative_context:
             ms, me = m.span()
-            window = ctx.window(ms, me)
-            if any(w in window for w in rec.context):
+            if ctx.has_any(ms, me, rec.context):
                 score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
-            elif any(w in window for w in rec.negative_context):
+            elif ctx.has_any(ms, me, rec.negative_context):
                 score -= CONTEXT_BOOST
         score = min(1.0, max(0.0, score))
         if score < self.min_score[rec.entity]:
@@ -98,16 +101,41 @@ class RulesDetector:
 
 
 class _Lowered:
-    """Lower-cased text for context windows, computed at most once per document."""
+    """Context lookups for one document: lower-cased once, windows tokenised on demand.
+
+    Single-word context terms match whole words ("work" does not fire inside "worker");
+    phrases ("social security") match as substrings of the window.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._low: str | None = None
+        self._cache: dict[tuple[int, int], tuple[str, set[str]]] = {}
 
-    def window(self, start: int, end: int) -> str:
+    @property
+    def low(self) -> str:
         if self._low is None:
             self._low = self.text.lower()
-        return self._low[max(0, start - CONTEXT_BEFORE) : start] + " " + self._low[end : end + CONTEXT_AFTER]
+        return self._low
+
+    def has_any(self, start: int, end: int, terms: tuple[str, ...]) -> bool:
+        if not terms:
+            return False
+        key = (start, end)
+        if key not in self._cache:
+            window = self.low[max(0, start - CONTEXT_BEFORE) : start] + " " + self.low[end : end + CONTEXT_AFTER]
+            self._cache[key] = (window, set(_WORDS.findall(window)))
+        window, words = self._cache[key]
+        for t in terms:
+            if (t in window) if (" " in t or not t.isalnum()) else (t in words):
+                return True
+        return False
+
+    def ends_with(self, start: int, suffixes: tuple[str, ...]) -> bool:
+        return self.low[max(0, start - 12) : start].endswith(suffixes)
+
+
+_WORDS = re2.compile(r"[a-z0-9]+")
 
 
 def _next_chunk(text: str, start: int, end: int) -> int | None:
@@ -151,6 +179,11 @@ def _glued(text: str, start: int, end: int) -> bool:
     """True when [start, end) continues a larger token across - _ / . (e.g. a UUID's last group)."""
     if start >= 2 and text[start - 1] in "-_/." and text[start - 2].isalnum():
         return True
+    if start >= 2 and text[start - 1] == ":" and text[start - 2].isalnum():
+        # host:port ("api-7.example.internal:8443"), but not key:value ("phone:5551234567").
+        token = text[max(0, start - 64) : start - 1].rsplit(None, 1)[-1] if text[: start - 1].strip() else ""
+        if "." in token or "-" in token:
+            return True
     return end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()
 
 

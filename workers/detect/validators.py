@@ -137,7 +137,8 @@ def phone_valid(value: str) -> bool:
     return False
 
 
-_NOT_PHONE = re2.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d+\.\d+")  # IPv4/versions, decimals
+_NOT_PHONE = re2.compile(r"\d+\.\d+")  # decimals
+_HAS_IPV4 = re2.compile(r"(?:^|[^\d.])\d{1,3}(?:\.\d{1,3}){3}(?:$|[^\d.])")  # not 01.84.17.61.18
 _HAS_DATE = re2.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 
 
@@ -145,7 +146,7 @@ def phone_shape(value: str) -> bool:
     """Digit count of a phone number, and not an IP, a date or a decimal."""
     d = digits(value)
     return (7 <= len(d) <= 15 and len(set(d)) > 2 and _NOT_PHONE.fullmatch(value) is None
-            and _HAS_DATE.search(value) is None)
+            and _HAS_DATE.search(value) is None and _HAS_IPV4.search(value) is None)
 
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -217,4 +218,14 @@ def username(value: str) -> bool:
 
 def password(value: str) -> bool:
     v = value.strip("\"'")
+    if v.startswith("/") and v.count("/") >= 2:  # sudo's PWD=/home/x is a directory, not a secret
+        return False
     return 3 <= len(v) <= 128 and v.lower() not in _NOT_SECRETS and not set(v) <= {"*", "x", "X", "#"}
+
+
+def secret_phrase(value: str) -> bool:
+    """A password named in free text ("I tried password X"): must look like one, not a word."""
+    v = value.rstrip(".,;:!?)\"'")
+    classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v),
+                   any(c.isdigit() for c in v), any(not c.isalnum() for c in v)))
+    return len(v) >= 6 and classes >= 3 and password(v)

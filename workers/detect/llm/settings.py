@@ -50,7 +50,9 @@ class LLMSettings(BaseSettings):
 
     # In-process vLLM engine.
     max_model_len: int = Field(default=4096, ge=512)
-    gpu_memory_utilization: float = Field(default=0.3, gt=0.0, le=1.0)
+    # On CPU this is the share of RAM vLLM takes (weights + KV cache): the 1.5B model in bf16 needs
+    # ~3.3 GiB of weights, so 0.3 of a 16 GiB node leaves no KV cache; 0.4 leaves ~1.5 GiB.
+    gpu_memory_utilization: float = Field(default=0.4, gt=0.0, le=1.0)
     enable_prefix_caching: bool = True
     dtype: str = "bfloat16"
     enforce_eager: bool = False

@@ -37,6 +37,9 @@ class Recognizer:
     context_score: float | None = None
     # Reject matches glued to a larger token (the digit tail of a UUID, a build id).
     standalone: bool = False
+    # Reject when the text right before the match ends with one of these (case-insensitive):
+    # "rv:1.9.2.20" and "Chrome/91.0.4472.124" are versions, not IP addresses.
+    reject_after: tuple[str, ...] = ()
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -49,7 +52,8 @@ _Q = r"""["']?"""  # optional quote around keys / values
 _SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
 
 PHONE_CONTEXT = ("phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "reach",
-                 "number", "whatsapp", "sms", "text me", "dial", "ph:", "ph.", "answer", "ring", "line", "extension", "office", "home", "work", "message")
+                 "number", "whatsapp", "sms", "text me", "dial", "ph", "ph.", "answer", "answering", "calling", "called", "ring", "line", "extension", "office", "home", "message",
+                 "phones", "texted", "reached")
 CARD_CONTEXT = ("card", "credit", "debit", "visa", "mastercard", "amex", "pan", "cc", "payment", "cardnumber")
 ID_NEGATIVE = ("order", "invoice", "txn", "transaction id", "request id", "trace", "span", "epoch",
                "timestamp", "ts=", "build", "version", "tracking", "sku")
@@ -145,7 +149,7 @@ BUILTIN: tuple[Recognizer, ...] = (
     # --- network -----------------------------------------------------------------------------
     Recognizer(
         "ipv4", "IP_ADDRESS", r"\b(?:\d{1,3}\.){3}\d{1,3}\b", 0.9, v.ip_address,
-        negative_context=("version", "ver ", " v", "release"),
+        negative_context=("version", "release", "build"), reject_after=("/", "rv:", "v", "version ", "ver "),
     ),
     Recognizer(
         "ipv6", "IP_ADDRESS",
@@ -175,6 +179,11 @@ BUILTIN: tuple[Recognizer, ...] = (
         "keyed_password", "PASSWORD",
         r"\b(?:password|passwd|passphrase|pass|pwd|pin|passcode)" + _SEP + r"""([^\s"',;&}]{1,128})""",
         0.9, v.password, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "password_phrase", "PASSWORD",
+        r"\b(?:password|passwd|passcode|passphrase)(?: is| was| of)?\s+(\S{6,128})", 0.75, v.secret_phrase,
+        group=1, ignore_case=True,
     ),
     Recognizer(
         "json_password", "PASSWORD",
@@ -220,6 +229,19 @@ BUILTIN: tuple[Recognizer, ...] = (
         ignore_case=True,
     ),
     Recognizer(
+        "login_as", "USERNAME",
+        r"\b(?:log(?:ged)?[ -]?in as|signed in as|sign in as|login as|logged in user)\s+([A-Za-z0-9._@+-]{2,64})",
+        0.75, v.username, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        # Common/combined log format: client - remote_user [time]
+        "clf_user", "USERNAME",
+        r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{3,}) - ([A-Za-z0-9._@+-]{2,64}) \[", 0.8, v.username, group=1,
+    ),
+    Recognizer(
+        "sudo_user", "USERNAME", r"\bsudo(?:\[\d+\])?:\s+([A-Za-z0-9._-]{2,64}) : ", 0.8, v.username, group=1,
+    ),
+    Recognizer(
         "password_for_user", "USERNAME",
         r"\bpassword for (?:invalid user )?([A-Za-z0-9._-]{2,64})", 0.75, v.username, group=1,
         ignore_case=True,
@@ -227,7 +249,7 @@ BUILTIN: tuple[Recognizer, ...] = (
     Recognizer(
         "keyed_dob", "DATE_OF_BIRTH",
         r"\b(?:dob|d\.o\.b\.?|date[ _-]?of[ _-]?birth|birth[ _-]?date|birthdate|birthday|born(?: on| in)?)"
-        + r"""(?:["']?\s*[:=]\s*["']?|\s+)(""" + _DATE + ")",
+        + r"""[^\n\d]{0,24}?(""" + _DATE + ")",
         0.85, group=1, ignore_case=True,
     ),
     Recognizer(
