@@ -55,6 +55,13 @@ POSITIVE = [
     ("codice fiscale RSSMRA85T10A562S", "IT_FISCAL_CODE", "RSSMRA85T10A562S"),
     ("DNI 12345678Z", "ES_NIF", "12345678Z"),
     ("aadhaar 2345 6789 0124", "IN_AADHAAR", "2345 6789 0124"),
+    ("I tried password ixZ#&Vhz88E8!B4+ from home", "PASSWORD", "ixZ#&Vhz88E8!B4+"),
+    ("DOB on file: November 8, 1982. Thanks", "DATE_OF_BIRTH", "November 8, 1982"),
+    ("10.1.2.3 - chad7635 [09/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\"", "USERNAME", "chad7635"),
+    ("host sudo[54419]: nicolejacobs41 : TTY=pts/4 ; PWD=/home/x", "USERNAME", "nicolejacobs41"),
+    ("I can't log in as debra96 since Monday", "USERNAME", "debra96"),
+    ("Can someone call me on 01.84.17.61.18?", "PHONE_NUMBER", "01.84.17.61.18"),
+    ("phone:4155552671 verified", "PHONE_NUMBER", "4155552671"),
 ]
 
 
@@ -81,6 +88,10 @@ NEGATIVE = [
     "ts=1714557600123 epoch ms",
     "user=root logged out",
     "ratio 3.14159 and 2.71828",
+    "api-7.example.internal:8443 upstream ok",
+    "Mozilla/5.0 (Macintosh; PPC Mac OS X 10_7_9; rv:1.9.2.20) Gecko/20100101 Chrome/91.0.4472.124",
+    "sudo: TTY=pts/4 ; PWD=/home/deploy/app ; USER=root",
+    "worker-12 took 8080 10 ms",
 ]
 
 
