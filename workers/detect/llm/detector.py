@@ -117,6 +117,13 @@ class LLMDetector:
         return self.prompts.types
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
+        before = LLMStats(**self.stats.as_dict())
+        try:
+            return self._detect(texts, prior)
+        finally:
+            _publish_metrics(before, self.stats)
+
+    def _detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
         if len(prior) != len(texts):
             raise ValueError("prior must have one entry per text")
         out: list[list[Span] | None] = [None] * len(texts)
@@ -242,6 +249,21 @@ class LLMDetector:
         self._memo[key] = spans
         while len(self._memo) > _MEMO_MAX:
             self._memo.popitem(last=False)
+
+
+def _publish_metrics(a: LLMStats, b: LLMStats) -> None:
+    from workers import metrics as m
+
+    d = {k: v - getattr(a, k) for k, v in b.as_dict().items()}
+    m.LLM_REQUESTS.labels("ok").inc(max(0, d["requests"] - d["retried"] - d["failed_requests"]))
+    m.LLM_REQUESTS.labels("retried").inc(d["retried"])
+    m.LLM_REQUESTS.labels("failed").inc(d["failed_requests"])
+    m.LLM_MENTIONS.labels("hallucination").inc(d["hallucinations"])
+    m.LLM_MENTIONS.labels("masked_echo").inc(d["masked_echoes"])
+    m.LLM_MENTIONS.labels("aligned").inc(max(0, d["mentions"] - d["hallucinations"]))
+    for kind in ("prompt", "completion", "cached"):
+        m.LLM_TOKENS.labels(kind).inc(d[f"{kind}_tokens"])
+    m.LLM_GATED_DOCS.inc(d["gated"])
 
 
 def _key(text: str, prior: Sequence[Span]) -> tuple:

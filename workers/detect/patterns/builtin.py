@@ -67,7 +67,12 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         "phone", "PHONE_NUMBER",
-        r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?|\(\d{1,4}\)[ .-]?|\b)\d{1,4}(?:[ .-]?\(?\d{1,5}\)?){1,5}"
+        # International (+CC), parenthesised area code, separated digit groups, or a plain run of
+        # 7-15 digits. At least one of these shapes is required, so bare small numbers never match.
+        r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,5}){1,5}"
+        r"|\(\d{1,4}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,5}){1,4}"
+        r"|\b\d{1,5}[ .-]\d{2,8}(?:[ .-]\d{1,5}){0,4}"
+        r"|\b\d{7,15})"
         r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?\b",
         0.3, v.phone_shape, context=PHONE_CONTEXT,
         negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
@@ -153,7 +158,11 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         "ipv6", "IP_ADDRESS",
-        r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*[0-9A-Fa-f](?:%[0-9A-Za-z]{1,16})?",
+        # Full form, or compressed with "::" (so "10:00:00" timestamps are not even candidates).
+        r"(?:\b(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\b"
+        r"|\b(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?"
+        r"|::(?:ffff:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))"
+        r"(?:%[0-9A-Za-z]{1,16})?",
         0.9, v.ip_address,
     ),
     Recognizer("mac", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b", 0.85),
