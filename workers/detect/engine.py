@@ -22,9 +22,10 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.max_mem = 64 << 20  # large alternations of key names need more than the 8 MiB default
 
 
-def compile_re2(regex: str, ignore_case: bool = False) -> re2._Regexp:
+def compile_re2(regex: str, ignore_case: bool = False, as_bytes: bool = False) -> re2._Regexp:
+    pattern = ("(?i)" if ignore_case else "") + regex
     try:
-        return re2.compile(("(?i)" if ignore_case else "") + regex, _RE2_OPTIONS)
+        return re2.compile(pattern.encode() if as_bytes else pattern, _RE2_OPTIONS)
     except re2.error as e:
         raise PatternError(f"pattern {regex!r} is not supported by RE2 (linear-time regex): {e}") from None
 
@@ -37,6 +38,9 @@ class MatchEngine:
     def __init__(self, regexes: Sequence[str], ignore_case: Sequence[bool] | None = None):
         ic = list(ignore_case) if ignore_case is not None else [False] * len(regexes)
         self._re2 = [compile_re2(r, c) for r, c in zip(regexes, ic, strict=True)]
+        # ASCII documents (most logs) are matched as bytes: same offsets, and the RE2 wrapper
+        # skips its UTF-8 <-> character offset conversions (about 3x faster per match).
+        self._re2_bytes = [compile_re2(r, c, as_bytes=True) for r, c in zip(regexes, ic, strict=True)]
         self._always: list[int] = []  # patterns hyperscan cannot prefilter: always run RE2
         ok: list[int] = []
         for i, r in enumerate(regexes):
@@ -70,8 +74,10 @@ class MatchEngine:
             self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
         return sorted(set(hits))
 
-    def regex(self, pid: int) -> re2._Regexp:
-        return self._re2[pid]
+    def regex(self, pid: int, ascii_bytes: bool = False) -> re2._Regexp:
+        """The RE2 program for pattern `pid`; with ascii_bytes, the one to run on text.encode()
+        of an ASCII text (offsets are then character offsets)."""
+        return self._re2_bytes[pid] if ascii_bytes else self._re2[pid]
 
     def scan(self, text: str) -> Iterator[tuple[int, re2._Match]]:
         for pid in self.candidates(text):

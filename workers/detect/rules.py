@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import re2
+import re
 
 from workers.detect.engine import MatchEngine
 from workers.detect.patterns.builtin import BUILTIN, Recognizer
@@ -42,10 +42,12 @@ class RulesDetector:
     def detect_one(self, text: str) -> list[Span]:
         out: list[Span] = []
         ctx = _Lowered(text)
+        ascii_only = text.isascii()
+        subject: str | bytes = text.encode() if ascii_only else text
         for pid in self.engine.candidates(text):
-            rec, rx = self.recognizers[pid], self.engine.regex(pid)
+            rec, rx = self.recognizers[pid], self.engine.regex(pid, ascii_only)
             if not rec.trim_chunks:
-                for m in rx.finditer(text):
+                for m in rx.finditer(subject):
                     span = self._evaluate(rec, m, text, ctx)
                     if span is not None:
                         out.append(span)
@@ -55,7 +57,7 @@ class RulesDetector:
             # Each restart re-reads at most one match length: still linear in the text.
             pos = 0
             while pos < len(text):
-                m = rx.search(text, pos)
+                m = rx.search(subject, pos)
                 if m is None:
                     break
                 span = self._evaluate(rec, m, text, ctx)
@@ -135,7 +137,9 @@ class _Lowered:
         return self.low[max(0, start - 12) : start].endswith(suffixes)
 
 
-_WORDS = re2.compile(r"[a-z0-9]+")
+# Bounded window (64 chars) and a single character class: stdlib re is linear here and has no
+# per-match wrapper overhead.
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def _next_chunk(text: str, start: int, end: int) -> int | None:
