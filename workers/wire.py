@@ -76,12 +76,7 @@ class RedactedMessage(BaseModel):
     pii: PiiMeta = Field(alias="_pii")
 
 
-class EntityAnnotation(BaseModel):
-    type: str
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-    score: float = Field(ge=0, le=1)
-    detector: str
+class EntityAnnotation(EntityRef):
     value_hash: str | None = Field(default=None, description="keyed HMAC-SHA256 of the value")
     value: str | None = Field(default=None, description="raw value; only when explicitly configured")
     field: str | None = Field(default=None, description="JSON field path for structured logs")
