@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workers import evaluate as ev  # noqa: E402
-from workers.loggen import FORMATS, iter_docs  # noqa: E402
+from workers.loggen import FORMATS, HELD_OUT_FORMATS, iter_docs  # noqa: E402
 from workers.taxonomy import load_taxonomy  # noqa: E402
 
 SECTION = "## Rules path vs Presidio"
@@ -70,6 +70,11 @@ def run_engine(cmd: list[str], label: str) -> dict[str, Any]:
 
 def score_file(gold: list[ev.GoldDoc], preds_path: Path, types: ev.TypeMap) -> dict[str, Any]:
     return ev.score(gold, ev.align(gold, ev.load_predictions(preds_path)), types, keep_examples=5)
+
+
+def score_subset(gold: list[ev.GoldDoc], preds_path: Path, types: ev.TypeMap, formats: set[str]) -> dict[str, Any]:
+    sub = [g for g in gold if g.format in formats]
+    return ev.score(sub, ev.align(sub, ev.load_predictions(preds_path)), types, keep_examples=5)
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -132,13 +137,13 @@ def render(res: dict[str, Any]) -> str:
         "",
         f"### Throughput: generated log corpus ({c['docs']} docs, {c['bytes'] / 1e6:.2f} MB, seed {c['seed']}, formats: {', '.join(c['formats'])})",
         "",
-        "| engine | docs/s (wall) | MB/s (wall) | docs per CPU-second | peak RSS (own process) | start-up (load + warm-up) | timed passes |",
-        "|---|---|---|---|---|---|---|",
+        "| engine | docs/s (wall) | MB/s (wall) | docs per CPU-second | CPU share while timed | peak RSS (own process) | start-up (load + warm-up) | timed passes |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, s in (("rules (ours)", ours), ("Presidio", pres)):
         L.append(
             f"| {name} | {s['docs_per_s']:,.1f} | {s['mb_per_s']:.3f} | {s['docs_per_cpu_s']:,.1f} | "
-            f"{s['peak_rss_mb']:.0f} MB | {s['setup_s']:.1f} s | {s['passes']} |"
+            f"{s['docs_per_s'] / s['docs_per_cpu_s']:.2f} | {s['peak_rss_mb']:.0f} MB | {s['setup_s']:.1f} s | {s['passes']} |"
         )
     cpu_ratio = ours["docs_per_cpu_s"] / pres["docs_per_cpu_s"]
     L += [
@@ -146,7 +151,8 @@ def render(res: dict[str, Any]) -> str:
         f"**Throughput ratio (rules / Presidio, wall-clock docs/s, same corpus, same run): {ratio:,.0f}x** "
         f"(target >= 100x: {'met' if ratio >= 100 else 'NOT met'}); per CPU-second: {cpu_ratio:,.0f}x. "
         f"Load average when the run started: {res['load_before']}; other sessions share these 2 cores, which "
-        "depresses the wall-clock figures unevenly (CPU-seconds are less affected). "
+        "depresses the wall-clock figures unevenly (\"CPU share\" = CPU-seconds the engine got per wall second; "
+        "docs per CPU-second is the less load-sensitive comparison). "
         "Rules docs/s is the median over whole-corpus passes (at least 5 s of work); Presidio is one pass.",
         "",
         "### Quality on the generated log corpus",
@@ -154,11 +160,24 @@ def render(res: dict[str, Any]) -> str:
         "Gold spans come from the generator; look-alikes (order ids, UUIDs, timestamps, versions, hashes, ports, "
         "non-Luhn 16-digit numbers) are not PII. Every taxonomy type is scored, including those only the LLM is meant "
         "to find (PERSON, STREET_ADDRESS, LOCATION, ...), so rules-only recall is bounded by design; "
-        "\"any-type\" ignores the label (what matters for redaction).",
+        "\"any-type\" ignores the label (what matters for redaction). Caveat: the rules were revised after "
+        "their misses on the first eight formats' templates showed up, so figures on those are in-sample for the "
+        "rules (a new seed gives new values, not new templates). The held-out formats were added to the generator "
+        "afterwards and are scored separately; with the dev set below they are the less biased measure.",
         "",
         OVERALL_HEAD,
-        overall_rows("rules (ours)", res["quality"]["corpus"]["rules"]),
-        overall_rows("Presidio", res["quality"]["corpus"]["presidio"]),
+        overall_rows("rules (ours), all formats", res["quality"]["corpus"]["rules"]),
+        overall_rows("Presidio, all formats", res["quality"]["corpus"]["presidio"]),
+    ]
+    if res["quality"].get("corpus_held_out"):
+        tuned, held = res["quality"]["corpus_tuned"], res["quality"]["corpus_held_out"]
+        L += [
+            overall_rows(f"rules (ours), formats the rules were tuned on ({tuned['rules']['docs']} docs)", tuned["rules"]),
+            overall_rows("Presidio, same docs", tuned["presidio"]),
+            overall_rows(f"rules (ours), held-out formats ({held['rules']['docs']} docs: {', '.join(HELD_OUT_FORMATS)})", held["rules"]),
+            overall_rows("Presidio, same docs", held["presidio"]),
+        ]
+    L += [
         "",
         "Per type (precision in brackets: number of predictions):",
         "",
@@ -166,6 +185,10 @@ def render(res: dict[str, Any]) -> str:
     qc = res["quality"]["corpus"]
     types = sorted(set(qc["rules"]["per_type"]) | set(qc["presidio"]["per_type"]))
     L += per_type_table(qc["rules"], qc["presidio"], types)
+    if res["quality"].get("corpus_held_out"):
+        held = res["quality"]["corpus_held_out"]
+        L += ["", "Held-out formats only:", ""]
+        L += per_type_table(held["rules"], held["presidio"], sorted(set(held["rules"]["per_type"]) | set(held["presidio"]["per_type"])))
     dr, dp = qc["rules"]["decoys"], qc["presidio"]["decoys"]
     L += [
         "",
@@ -257,6 +280,9 @@ def main() -> int:
             out = work / f"corpus.{name}.jsonl"
             res["throughput"][name] = run_engine([*cmd, "--input", str(work / "corpus.jsonl"), "--output", str(out)], f"{name} on log corpus")
             res["quality"]["corpus"][name] = score_file(gold, out, types)
+            held = set(HELD_OUT_FORMATS)
+            res["quality"].setdefault("corpus_tuned", {})[name] = score_subset(gold, out, types, set(FORMATS) - held)
+            res["quality"].setdefault("corpus_held_out", {})[name] = score_subset(gold, out, types, held)
         ratio = res["throughput"]["rules"]["docs_per_s"] / res["throughput"]["presidio"]["docs_per_s"]
         log(f"throughput ratio rules/Presidio: {ratio:,.1f}x")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import unquote
 
 import phonenumbers
 import pytest
@@ -57,7 +58,8 @@ def _digits(s: str) -> str:
         ("US_SSN", lambda v: len(v) == 11 and v[3] == v[6] == "-" and v[:3] not in ("000", "666") and v[:1] != "9"
          and v[4:6] != "00" and v[7:] != "0000"),
         ("IP_ADDRESS", lambda v: bool(ipaddress.ip_address(v))),
-        ("PHONE_NUMBER", lambda v: phonenumbers.is_valid_number(phonenumbers.parse(v, "US"))),
+        # percent-decoded: a phone in a query string is URL-encoded
+        ("PHONE_NUMBER", lambda v: phonenumbers.is_valid_number(phonenumbers.parse(unquote(v), "US"))),
         ("EMAIL_ADDRESS", lambda v: v.count("@") == 1 and "." in v.split("@")[1]),
         ("ACCESS_TOKEN", lambda v: v.count(".") == 2 or v.startswith("xoxb-") or len(v) >= 32),
     ],
