@@ -65,6 +65,21 @@ INFLIGHT_BYTES = Gauge(
     "pii_worker_inflight_bytes", "Bytes of input held in the current batch (bounded by config)"
 )
 
+# LLM extractor (workers/detect/llm).
+LLM_REQUESTS = Counter(
+    "pii_worker_llm_requests_total",
+    "Engine requests by outcome (ok, retried, failed: still failing after the retries)",
+    ["outcome"],
+)
+LLM_MENTIONS = Counter(
+    "pii_worker_llm_mentions_total",
+    "Mentions the model returned, by outcome (aligned; hallucination: not in the text, dropped; "
+    "masked_echo: an occurrence that only covered a rule placeholder, dropped)",
+    ["outcome"],
+)
+LLM_TOKENS = Counter("pii_worker_llm_tokens_total", "Engine tokens by kind (prompt, completion, cached)", ["kind"])
+LLM_GATED_DOCS = Counter("pii_worker_llm_gated_docs_total", "Documents the cheap gate kept from the model")
+
 _server_lock = threading.Lock()
 _server_port: int | None = None
 

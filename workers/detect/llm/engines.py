@@ -93,17 +93,36 @@ class VLLMEngine:
             max_num_seqs=max_num_seqs,
             tensor_parallel_size=tensor_parallel_size,
             seed=seed,
-            # Compact JSON: a looping model cannot burn its token budget on whitespace.
-            structured_outputs_config={"backend": "xgrammar", "disable_any_whitespace": True},
+            structured_outputs_config={"backend": "xgrammar"},
         )
         self.tokenizer = self.llm.get_tokenizer()
+        self._grammars: dict[str, Any] = {}
+
+    def _constraint(self, schema: dict[str, Any]) -> Any:
+        """JSON-schema grammar with fixed `", "` / `": "` separators and no free whitespace.
+
+        vLLM's default JSON grammar allows any whitespace (a looping small model then burns its
+        token budget on newlines), and its compact mode forbids the spaces these models put
+        after `:` and `,`, which measurably pushed Qwen2.5-Coder to answer `{"entities":[]}`.
+        So the grammar is built here with xgrammar's standard separators and passed as EBNF."""
+        from vllm.sampling_params import StructuredOutputsParams
+
+        key = json.dumps(schema)  # property order matters: the grammar follows it
+        if key not in self._grammars:
+            try:
+                import xgrammar
+
+                ebnf = str(xgrammar.Grammar.from_json_schema(key, any_whitespace=False))
+                self._grammars[key] = StructuredOutputsParams(grammar=ebnf)
+            except ImportError:  # pragma: no cover - xgrammar ships with vllm
+                self._grammars[key] = StructuredOutputsParams(json=schema)
+        return self._grammars[key]
 
     def render(self, messages: list[Message]) -> str:
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]:
         from vllm import SamplingParams
-        from vllm.sampling_params import StructuredOutputsParams
 
         if not requests:
             return []
@@ -113,7 +132,7 @@ class VLLMEngine:
                 temperature=r.temperature,
                 max_tokens=r.max_tokens,
                 seed=r.seed,
-                structured_outputs=StructuredOutputsParams(json=r.schema),
+                structured_outputs=self._constraint(r.schema),
             )
             for r in requests
         ]

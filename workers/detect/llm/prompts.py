@@ -152,7 +152,7 @@ class PromptBuilder:
             _SHARED_RULES,
             "- Use only the entity types listed above.",
             "",
-            'Answer with JSON only: {"entities": [{"type": "<TYPE>", "text": "<mention>"}, ...]}',
+            'Answer with JSON only: {"entities": [{"text": "<mention>", "type": "<TYPE>"}, ...]}',
         ]
         return "\n".join(lines)
 
@@ -185,7 +185,7 @@ class PromptBuilder:
             "# Task: annotate the `text` below with every instance of the entity classes above.",
             "# Rules:",
             *("# " + r for r in _SHARED_RULES.split("\n")),
-            '# Answer with JSON only: {"entities": [{"type": "<CLASS>", "text": "<span>"}, ...]}',
+            '# Answer with JSON only: {"entities": [{"text": "<span>", "type": "<CLASS>"}, ...]}',
         ]
         return "\n".join(lines)
 

@@ -21,7 +21,7 @@ class Mention(BaseModel):
 
 
 class Extraction(BaseModel):
-    """All-types answer: `{"entities": [{"type": T, "text": "..."}]}`."""
+    """All-types answer: `{"entities": [{"text": "...", "type": T}]}`."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -53,8 +53,9 @@ def extraction_schema(types: Sequence[str], *, max_items: int, max_chars: int) -
                 "maxItems": max_items,
                 "items": {
                     "type": "object",
-                    "properties": {"type": {"enum": list(types)}, "text": _text_schema(max_chars)},
-                    "required": ["type", "text"],
+                    # Mention first, then its type: the model copies the span, then labels it.
+                    "properties": {"text": _text_schema(max_chars), "type": {"enum": list(types)}},
+                    "required": ["text", "type"],
                     "additionalProperties": False,
                 },
             }
