@@ -1,9 +1,10 @@
-"""Lag-driven autoscaling: a pure decision function plus the two Ray Serve policy classes.
+"""Lag-driven autoscaling: pure replica-count functions plus the two Ray Serve policy classes.
 
 Serve calls a policy every control-loop tick with an `AutoscalingContext` (Ray 2.60) and expects
-`(target_replicas, policy_state)`. Both policies reduce their context to plain numbers and call
-`decide()`, which is pure and unit-tested: it holds a scale-up until the wish has persisted for
-`upscale_delay_s` and a scale-down for `downscale_delay_s`, and always stays within bounds.
+`(desired_replicas, policy_state)`. Ray wraps custom policies (`_apply_autoscaling_config`) with
+its own `upscale_delay_s` / `downscale_delay_s` (a wish must persist that long), scaling factors
+and min/max bounds, so the policies here only answer "how many replicas would this load need",
+clamped to the bounds; hysteresis is configured through the delays in ServeAppConfig.autoscaling.
 
 Signals (reported by replicas through `record_autoscaling_stats`):
 - Consumer replicas report `consumer_lag` (the whole group's lag on the input topic: committed
@@ -19,9 +20,12 @@ No Ray import here: the context is read by attribute, so tests pass simple objec
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Mapping
 from typing import Any
+
+# Runs inside the Serve controller: its log is logs/serve/controller_*.log.
+log = logging.getLogger("ray.serve")
 
 LAG_METRIC = "consumer_lag"
 PARTITIONS_METRIC = "topic_partitions"
@@ -38,67 +42,14 @@ def replicas_for(load: float, per_replica: float) -> int:
     return math.ceil(load / per_replica)
 
 
-def decide(
-    *,
-    current: int,
-    desired: int,
-    lo: int,
-    hi: int,
-    now: float,
-    state: Mapping[str, Any] | None,
-    upscale_delay_s: float,
-    downscale_delay_s: float,
-) -> tuple[int, dict[str, Any]]:
-    """Next replica target. `state` is what the previous call returned (Serve keeps it).
-
-    A change is applied only after the same direction has been wished for continuously for the
-    direction's delay; a wish in the other direction (or none) restarts the clock. A current
-    count outside the bounds is corrected at once.
-    """
-    state = dict(state or {})
-    if current < lo or current > hi:
-        return clamp(current, lo, hi), {}
-    target = clamp(desired, lo, hi)
-    if target > current:
-        since = state.get("up_since")
-        since = now if since is None else float(since)
-        if now - since >= upscale_delay_s:
-            return target, {}
-        return current, {"up_since": since}
-    if target < current:
-        since = state.get("down_since")
-        since = now if since is None else float(since)
-        if now - since >= downscale_delay_s:
-            return target, {}
-        return current, {"down_since": since}
-    return current, {}
+def desired(load_replicas: int, lo: int, hi: int) -> int:
+    """The replica count a load needs, within [lo, hi] (hi wins if the bounds cross)."""
+    return clamp(load_replicas, lo, max(lo, hi))
 
 
 def _metric(ctx: Any, name: str) -> dict[Any, float]:
     metrics = getattr(ctx, "aggregated_metrics", None) or {}
     return dict(metrics.get(name, {}) or {})
-
-
-def _config_delays(ctx: Any) -> tuple[float, float]:
-    cfg = getattr(ctx, "config", None)
-    up = float(getattr(cfg, "upscale_delay_s", 0.0) or 0.0)
-    down = float(getattr(cfg, "downscale_delay_s", 0.0) or 0.0)
-    return up, down
-
-
-def _now(ctx: Any) -> float:
-    t = getattr(ctx, "current_time", None)
-    if t is None:
-        import time
-
-        t = time.time()
-    return float(t)
-
-
-def _user_state(ctx: Any) -> dict[str, Any]:
-    # Serve may add its own keys to the state dict; ours are the two timestamps.
-    st = getattr(ctx, "policy_state", None) or {}
-    return {k: st[k] for k in ("up_since", "down_since") if k in st}
 
 
 class ConsumerLagPolicy:
@@ -112,22 +63,15 @@ class ConsumerLagPolicy:
 
     def __call__(self, ctx: Any) -> tuple[int, dict[str, Any]]:
         lag = max(_metric(ctx, LAG_METRIC).values(), default=0.0)
-        partitions = max(_metric(ctx, PARTITIONS_METRIC).values(), default=0)
+        partitions = int(max(_metric(ctx, PARTITIONS_METRIC).values(), default=0))
         lo = int(ctx.capacity_adjusted_min_replicas)
         hi = int(ctx.capacity_adjusted_max_replicas)
         if partitions > 0:
-            hi = max(lo, min(hi, int(partitions)))
-        up, down = _config_delays(ctx)
-        return decide(
-            current=int(ctx.target_num_replicas),
-            desired=replicas_for(lag, self.target),
-            lo=lo,
-            hi=hi,
-            now=_now(ctx),
-            state=_user_state(ctx),
-            upscale_delay_s=up,
-            downscale_delay_s=down,
-        )
+            hi = min(hi, partitions)
+        n = desired(replicas_for(lag, self.target), lo, hi)
+        if n != ctx.target_num_replicas:
+            log.debug("ConsumerLagPolicy: lag %.0f -> wants %d replicas (now %d)", lag, n, ctx.target_num_replicas)
+        return n, {}
 
 
 class ExtractorLagPolicy:
@@ -144,15 +88,9 @@ class ExtractorLagPolicy:
         # not the sum, or the lag would count once per extractor replica.
         lag = max(_metric(ctx, LAG_METRIC).values(), default=0.0)
         ongoing = float(getattr(ctx, "total_num_requests", 0.0) or 0.0)
-        desired = max(replicas_for(lag, self.target_lag), replicas_for(ongoing, self.target_ongoing))
-        up, down = _config_delays(ctx)
-        return decide(
-            current=int(ctx.target_num_replicas),
-            desired=desired,
-            lo=int(ctx.capacity_adjusted_min_replicas),
-            hi=int(ctx.capacity_adjusted_max_replicas),
-            now=_now(ctx),
-            state=_user_state(ctx),
-            upscale_delay_s=up,
-            downscale_delay_s=down,
+        n = desired(
+            max(replicas_for(lag, self.target_lag), replicas_for(ongoing, self.target_ongoing)),
+            int(ctx.capacity_adjusted_min_replicas),
+            int(ctx.capacity_adjusted_max_replicas),
         )
+        return n, {}

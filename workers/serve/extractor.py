@@ -118,7 +118,13 @@ class Extractor:
         return results
 
     def describe(self) -> dict[str, Any]:
-        return {"detector": self.detector.name}
+        import ray
+
+        return {
+            "detector": self.detector.name,
+            "gpu_ids": [str(g) for g in ray.get_gpu_ids()],
+            "batches": list(getattr(self.detector, "batches", []))[-1000:],
+        }
 
     def record_autoscaling_stats(self) -> dict[str, float]:
         now = time.monotonic()
