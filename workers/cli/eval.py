@@ -60,14 +60,14 @@ def _scored_types(args: argparse.Namespace) -> frozenset[str]:
 
 def _llm_detector(args: argparse.Namespace) -> Any:
     """The LLM detector with the pass-through options (the rest from PII_WORKER_LLM_* env)."""
-    from workers.detect.llm import LLMDetector, LLMSettings
+    from workers.detect.llm import LLMSettings, build_llm_detector
     from workers.taxonomy import load_taxonomy
 
     opts: dict[str, Any] = {"prompt_style": args.prompt_style, "model": args.model}
     if args.llm_url:
         opts.update(backend="openai", base_url=args.llm_url)
     settings = LLMSettings(**{k: v for k, v in opts.items() if v is not None})
-    return LLMDetector(load_taxonomy(args.taxonomy), settings)
+    return build_llm_detector(load_taxonomy(args.taxonomy), settings)
 
 
 def _build_pipeline(args: argparse.Namespace, detectors: list[str]) -> tuple[Any, Any]:
