@@ -15,6 +15,7 @@ COMMANDS = [
     "eval",
     "model",
     "serve",
+    "demo",
 ]
 
 
