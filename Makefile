@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup setup-core test test-fast demo bench eval clean
+.PHONY: setup setup-core test test-fast demo demo-rules bench eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,8 +25,14 @@ test: setup models-test
 test-fast: setup-core
 	$(BIN)/python -m pytest -q tests/unit
 
-demo: setup-core
-	$(BIN)/pii-worker redact --input samples/logs.jsonl
+# README's first command: cpu extra + default model, then the whole product end to end (embedded
+# broker, local Ray on 127.0.0.1, Serve app, sample logs through the topics) and a clean stop.
+demo: setup models
+	$(BIN)/pii-worker demo
+
+# Fast variant: validated rules only (no model, no LLM extractor).
+demo-rules: setup
+	$(BIN)/pii-worker demo --rules-only
 
 clean:
 	rm -rf $(VENV) .venv-bench .pytest_cache .hypothesis build *.egg-info
