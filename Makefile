@@ -69,3 +69,15 @@ models-test: setup-cpu
 
 models: setup-cpu
 	$(BIN)/pii-worker model fetch qwen2.5-coder-1.5b
+
+# LLM eval + speed with the 1.5B model on CPU (long: ~1-2 h on 2 shared cores). Each phase is its
+# own process (one vLLM engine each); results in bench/results/llm_*.json and the
+# "## LLM extraction" section of docs/benchmarks.md. LLM_EVAL_LIMIT dev sentences (default 300).
+LLM_EVAL_LIMIT ?= 300
+LLM_ENV := VLLM_CPU_OMP_THREADS_BIND=0-1 VLLM_CPU_NUM_OF_RESERVED_CPU=0
+eval-llm: setup-cpu models
+	$(LLM_ENV) $(BIN)/python bench/llm_bench.py quality --limit $(LLM_EVAL_LIMIT)
+
+bench-llm: setup-cpu models
+	$(LLM_ENV) $(BIN)/python bench/llm_bench.py speed
+	$(LLM_ENV) $(BIN)/python bench/llm_bench.py nocache

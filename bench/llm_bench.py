@@ -1,0 +1,425 @@
+"""LLM extraction benchmark (`make eval-llm`): quality per prompt style on the dev set, and speed
+on generated log lines. Writes raw JSON to bench/results/ and the "## LLM extraction" section of
+docs/benchmarks.md (other sections stay).
+
+Phases (each its own process: one vLLM engine per process; run them one after another):
+  quality  rules+LLM on the first N dev-set sentences for each prompt style (one engine shared by
+           the styles), plus the cheap gate for one style (its recall cost)
+  speed    on generated log lines, one engine with prefix caching: batch-16 vs sequential
+           (same detector, same docs), rules+LLM vs the naive LLM-only baseline (every type
+           LLM-handled, GoLLIE prompt, no masking), rules+LLM with the gate
+  nocache  the rules+LLM batch-16 run again with prefix caching off
+  report   render docs/benchmarks.md from whatever results exist
+
+vLLM on CPU: run with VLLM_CPU_OMP_THREADS_BIND=0-1 VLLM_CPU_NUM_OF_RESERVED_CPU=0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "bench" / "results"
+SECTION = "## LLM extraction"
+DEV_CANDIDATES = (
+    ROOT.parent / "shared" / "data" / "presidio_synth_dataset_v2.json",
+    Path("/work/shared/data/presidio_synth_dataset_v2.json"),
+)
+
+
+def log(msg: str) -> None:
+    print(f"[llm-bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its (engine) children so far."""
+    import resource
+
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def proc_tree_cpu() -> float:
+    """CPU seconds of this process and all live descendants (vLLM's engine core and worker are
+    still running, so RUSAGE_CHILDREN does not see them)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [os.getpid()]
+    seen = set()
+    while pids:
+        pid = pids.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            pids.extend(int(c) for c in children)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def save(name: str, data: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    p = RESULTS / f"llm_{name}.json"
+    p.write_text(json.dumps(data, indent=1) + "\n")
+    log(f"wrote {p}")
+    return p
+
+
+def load(name: str) -> dict[str, Any] | None:
+    p = RESULTS / f"llm_{name}.json"
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def make_engine(settings: Any) -> Any:
+    from workers.detect.llm import build_engine
+
+    t0 = time.monotonic()
+    eng = build_engine(settings)
+    log(f"engine up in {time.monotonic() - t0:.0f} s (prefix caching {settings.enable_prefix_caching})")
+    return eng, time.monotonic() - t0
+
+
+def llm_settings(a: argparse.Namespace, **kw: Any) -> Any:
+    from workers.detect.llm import LLMSettings
+
+    return LLMSettings(model=a.model, enforce_eager=a.enforce_eager, **kw)
+
+
+def stats_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: after[k] - before.get(k, 0) for k in after}
+
+
+# ---------------------------------------------------------------- quality (dev set)
+
+
+def dev_path(a: argparse.Namespace) -> Path:
+    if a.dev:
+        return Path(a.dev)
+    for p in DEV_CANDIDATES:
+        if p.exists():
+            return p
+    raise SystemExit("dev set not found; pass --dev")
+
+
+def run_quality(a: argparse.Namespace) -> None:
+    from workers import evaluate as ev
+    from workers.config import PipelineSettings
+    from workers.detect.llm import LLMDetector
+    from workers.pipeline_factory import build_pipeline
+    from workers.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    gold = ev.load_gold(dev_path(a), a.limit)
+    types = ev.TypeMap(scored=frozenset(tax.names()))
+    base = llm_settings(a)
+    engine, startup = make_engine(base)
+    out: dict[str, Any] = load("quality") if a.resume else None
+    out = out or {"machine": machine(), "model": a.model, "n": len(gold), "dev": str(dev_path(a)), "runs": {}}
+    out["engine_startup_s"] = round(startup, 1)
+
+    def one(label: str, **kw: Any) -> None:
+        if label in out["runs"]:
+            log(f"skip {label} (have it)")
+            return
+        det = LLMDetector(tax, llm_settings(a, **kw), engine=engine)
+        pipe = build_pipeline(PipelineSettings(detectors=["rules", "llm"]), llm=det)
+        log(f"quality: {label} on {len(gold)} dev sentences ...")
+        t0, c0 = time.monotonic(), proc_tree_cpu()
+        preds = ev.run_pipeline(pipe, gold, batch_size=a.batch, progress=ev.Progress(len(gold), label=label))
+        dt, dc = time.monotonic() - t0, proc_tree_cpu() - c0
+        rep = ev.score(gold, preds, types, keep_examples=3)
+        rep["hallucinations"] = det.stats.hallucinations
+        out["runs"][label] = {
+            "settings": kw,
+            "seconds": round(dt, 1),
+            "cpu_seconds": round(dc, 1),
+            "docs_per_s": round(len(gold) / dt, 3),
+            "llm_stats": det.stats.as_dict(),
+            "report": rep,
+        }
+        o = rep["span"]["overlap"]
+        log(f"{label}: P {o['precision']} R {o['recall']} F1 {o['f1']} leak {rep['value_leak_rate']} "
+            f"halluc {det.stats.hallucinations} in {dt:.0f} s")
+        save("quality", out)
+
+    for style in a.styles.split(","):
+        one(style, prompt_style=style)
+    if a.gate_style:
+        one(f"{a.gate_style}+gate", prompt_style=a.gate_style, gate=True)
+
+
+# ---------------------------------------------------------------- speed (generated logs)
+
+
+def naive_taxonomy() -> Any:
+    """Every type LLM-handled: the LLM-only baseline sees the whole taxonomy in one prompt."""
+    from workers.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    return tax.model_copy(update={"entities": [e.model_copy(update={"detectors": ["llm"]}) for e in tax.entities]})
+
+
+def timed_detect(det: Any, texts: list[str], prior: list[list[Any]], batch: int) -> dict[str, Any]:
+    before = det.stats.as_dict()
+    t0, c0 = time.monotonic(), proc_tree_cpu()
+    n_spans = 0
+    failed = 0
+    for i in range(0, len(texts), batch):
+        try:
+            out = det.detect(texts[i : i + batch], prior[i : i + batch])
+            n_spans += sum(len(o) for o in out)
+        except Exception as e:  # noqa: BLE001 - count, keep measuring
+            failed += 1
+            log(f"batch failed: {e}")
+    dt, dc = time.monotonic() - t0, proc_tree_cpu() - c0
+    d = stats_delta(before, det.stats.as_dict())
+    return {
+        "docs": len(texts),
+        "batch": batch,
+        "seconds": round(dt, 1),
+        "cpu_seconds": round(dc, 1),
+        "docs_per_s": round(len(texts) / dt, 4),
+        "completion_tok_per_s": round(d["completion_tokens"] / dt, 2),
+        "prompt_tok_per_s": round(d["prompt_tokens"] / dt, 2),
+        "spans": n_spans,
+        "failed_batches": failed,
+        "stats": d,
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def timed_pipeline(pipe: Any, det: Any, docs: list[Any], batch: int) -> dict[str, Any]:
+    before = det.stats.as_dict()
+    t0, c0 = time.monotonic(), proc_tree_cpu()
+    results = []
+    for i in range(0, len(docs), batch):
+        results.extend(pipe.run(docs[i : i + batch]))
+    dt, dc = time.monotonic() - t0, proc_tree_cpu() - c0
+    d = stats_delta(before, det.stats.as_dict())
+    return {
+        "docs": len(docs),
+        "batch": batch,
+        "seconds": round(dt, 1),
+        "cpu_seconds": round(dc, 1),
+        "docs_per_s": round(len(docs) / dt, 4),
+        "completion_tok_per_s": round(d["completion_tokens"] / dt, 2),
+        "prompt_tok_per_s": round(d["prompt_tokens"] / dt, 2),
+        "degraded_or_failed": sum(1 for r in results if getattr(r, "degraded", True)),
+        "stats": d,
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def gen_docs(a: argparse.Namespace) -> list[Any]:
+    from workers.loggen import iter_docs
+    from workers.models import Document
+
+    return [Document(id=g.id, text=g.text) for g in iter_docs(a.n, seed=a.seed)]
+
+
+def run_speed(a: argparse.Namespace, *, prefix_caching: bool) -> None:
+    from workers.config import PipelineSettings
+    from workers.detect.llm import LLMDetector
+    from workers.pipeline_factory import build_pipeline
+    from workers.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    docs = gen_docs(a)
+    texts = [d.text for d in docs]
+    engine, startup = make_engine(llm_settings(a, enable_prefix_caching=prefix_caching))
+    name = "speed" if prefix_caching else "nocache"
+    out: dict[str, Any] = {
+        "machine": machine(), "model": a.model, "n": len(docs), "seed": a.seed, "style": a.style,
+        "prefix_caching": prefix_caching, "engine_startup_s": round(startup, 1), "runs": {},
+        "mean_doc_chars": round(sum(map(len, texts)) / len(texts), 1),
+    }
+
+    def pipeline(**kw: Any) -> tuple[Any, Any]:
+        det = LLMDetector(tax, llm_settings(a, prompt_style=a.style, **kw), engine=engine)
+        return build_pipeline(PipelineSettings(detectors=["rules", "llm"], on_detector_error="degraded"), llm=det), det
+
+    # Warm-up (first-call compilation, grammar compile) is not timed.
+    pipe, det = pipeline()
+    pipe.run(docs[:2])
+
+    log(f"{name}: rules+LLM batch {a.batch} on {len(docs)} docs")
+    out["runs"]["rules_llm_batch"] = timed_pipeline(pipe, det, docs, a.batch)
+    save(name, out)
+    if not prefix_caching:
+        return
+
+    log(f"rules+LLM sequential on {a.n_seq} docs")
+    out["runs"]["rules_llm_sequential"] = timed_pipeline(pipe, det, docs[: a.n_seq], 1)
+    save(name, out)
+
+    pipe_g, det_g = pipeline(gate=True)
+    log("rules+LLM+gate batch")
+    out["runs"]["rules_llm_gate_batch"] = timed_pipeline(pipe_g, det_g, docs, a.batch)
+    save(name, out)
+
+    naive = LLMDetector(naive_taxonomy(), llm_settings(a, prompt_style="gollie", mask_prior=False), engine=engine)
+    naive.detect(texts[:1], [[]])  # warm the naive prefix too
+    log(f"naive LLM-only (all {len(naive.types)} types, gollie, no masking) batch {a.batch}")
+    out["runs"]["naive_llm_only_batch"] = timed_detect(naive, texts, [[] for _ in texts], a.batch)
+    save(name, out)
+
+
+# ---------------------------------------------------------------- report
+
+
+def _f(x: Any, nd: int = 3) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def _pct(x: Any) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def render() -> str:
+    q, s, nc = load("quality"), load("speed"), load("nocache")
+    L = [SECTION, "", "Command: `make eval-llm` (bench/llm_bench.py; raw figures in bench/results/llm_*.json).  "]
+    L.append("Model: Qwen2.5-Coder-1.5B-Instruct (packaged Q4_K_M GGUF, converted to bf16 safetensors), "
+             "vLLM (vllm-cpu 0.32.0) in process on 2 CPU cores, temperature 0, JSON-schema-constrained "
+             "output (xgrammar EBNF), prefix caching on unless stated. The machine is shared with other "
+             "sessions: wall-clock figures depend on their load (load averages given); CPU-seconds "
+             "are the engine processes' own.")
+    L.append("")
+    if q:
+        L += [f"### Quality: rules + LLM on the dev set ({q['n']} sentences)", ""]
+        L.append(f"Dev set: presidio-research synthetic sentences, first {q['n']} of 1,500 (`pii-worker eval` "
+                 f"scoring: typed overlap match; labels we do not target are excluded). Date {q['machine']['date']}, "
+                 f"load average at start {q['machine']['loadavg_start']}.")
+        L.append("")
+        L.append("| prompt style | precision | recall | F1 (overlap) | F1 (exact) | value leak | over-redaction | "
+                 "hallucinated mentions (of all) | engine requests | docs/s |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|")
+        for label, r in q["runs"].items():
+            rep, st = r["report"], r["llm_stats"]
+            o, e = rep["span"]["overlap"], rep["span"]["exact"]
+            L.append(f"| {label} | {_f(o['precision'])} | {_f(o['recall'])} | {_f(o['f1'])} | {_f(e['f1'])} | "
+                     f"{_pct(rep.get('value_leak_rate'))} | {_pct(rep.get('over_redaction_rate'))} | "
+                     f"{st['hallucinations']} of {st['mentions']} | {st['requests']} | {_f(r['docs_per_s'])} |")
+        L.append("")
+        pt = q["runs"]
+        L.append("Per-type recall (overlap):")
+        L.append("")
+        types = sorted({t for r in pt.values() for t in r["report"]["per_type"]})
+        L.append("| type | " + " | ".join(pt) + " |")
+        L.append("|---|" + "---|" * len(pt))
+        for t in types:
+            row = []
+            for r in pt.values():
+                x = r["report"]["per_type"].get(t, {})
+                row.append(f"{_f(x.get('recall'))} ({x.get('gold', 0)})")
+            L.append(f"| {t} | " + " | ".join(row) + " |")
+        L.append("")
+    if s:
+        runs = s["runs"]
+        L += [f"### Speed on generated log lines ({s['n']} docs, seed {s['seed']}, mean {s['mean_doc_chars']} chars)", ""]
+        L.append(f"Date {s['machine']['date']}, load average at start {s['machine']['loadavg_start']}; "
+                 f"engine start-up {s['engine_startup_s']} s (not timed). Prompt style `{s['style']}`.")
+        L.append("")
+        L.append("| run | docs | batch | docs/s | completion tok/s | prompt tok/s | cached prompt tokens | CPU-s | load after |")
+        L.append("|---|---|---|---|---|---|---|---|---|")
+        allruns = dict(runs)
+        if nc:
+            allruns["rules_llm_batch (prefix caching OFF)"] = nc["runs"]["rules_llm_batch"]
+        for k, r in allruns.items():
+            st = r["stats"]
+            L.append(f"| {k} | {r['docs']} | {r['batch']} | {_f(r['docs_per_s'])} | {_f(r['completion_tok_per_s'], 1)} | "
+                     f"{_f(r['prompt_tok_per_s'], 1)} | {st['cached_tokens']} of {st['prompt_tokens']} | "
+                     f"{_f(r['cpu_seconds'], 0)} | {r['loadavg_after'][0]} |")
+        L.append("")
+        b, sq = runs.get("rules_llm_batch"), runs.get("rules_llm_sequential")
+        nv = runs.get("naive_llm_only_batch")
+        if b and sq:
+            L.append(f"- Batch {b['batch']} vs sequential (same detector, same run): "
+                     f"**{b['docs_per_s'] / sq['docs_per_s']:.1f}x** docs/s (target >= 4x).")
+        if b and nv:
+            L.append(f"- Rules+LLM vs naive LLM-only baseline (same engine, same docs, batch {b['batch']}): "
+                     f"**{b['docs_per_s'] / nv['docs_per_s']:.1f}x** docs/s (target >= 5x).")
+        g = runs.get("rules_llm_gate_batch")
+        if b and g:
+            L.append(f"- With the cheap gate: {g['docs_per_s'] / nv['docs_per_s'] if nv else 0:.1f}x the baseline; "
+                     f"gated {g['stats']['gated']} of {g['docs']} docs.")
+        if nc and b:
+            o = nc["runs"]["rules_llm_batch"]
+            L.append(f"- Prefix caching on vs off: {b['docs_per_s']} vs {o['docs_per_s']} docs/s "
+                     f"({b['docs_per_s'] / o['docs_per_s']:.2f}x); separate engine start, so a different load moment.")
+        L.append("")
+    return "\n".join(L)
+
+
+def replace_section(doc: Path, body: str) -> None:
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
+    lines = text.splitlines()
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.strip() == SECTION)
+        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
+        new = lines[:start] + body.rstrip("\n").splitlines() + ([""] if end < len(lines) else []) + lines[end:]
+    except StopIteration:
+        new = lines + [""] + body.rstrip("\n").splitlines()
+    doc.write_text("\n".join(new).rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("phase", choices=["quality", "speed", "nocache", "report", "all"])
+    ap.add_argument("--model", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--enforce-eager", action="store_true", help="skip torch.compile (faster start)")
+    ap.add_argument("--dev", default=None)
+    ap.add_argument("--limit", type=int, default=300, help="dev sentences (default 300)")
+    ap.add_argument("--styles", default="json,gollie,per-type")
+    ap.add_argument("--gate-style", default="json", help="also run this style with the gate ('' = skip)")
+    ap.add_argument("--resume", action="store_true", help="keep finished quality runs")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--n", type=int, default=48, help="generated log docs for the speed runs")
+    ap.add_argument("--n-seq", type=int, default=16, help="docs for the sequential run")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--style", default="json", help="prompt style for the speed runs")
+    ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
+    a = ap.parse_args()
+    os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", "0-1")
+    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if a.phase in ("quality", "all"):
+        run_quality(a)
+    if a.phase in ("speed", "all"):
+        run_speed(a, prefix_caching=True)
+    if a.phase in ("nocache", "all"):
+        run_speed(a, prefix_caching=False)
+    replace_section(Path(a.doc), render())
+    log(f"wrote section '{SECTION}' of {a.doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
