@@ -192,3 +192,22 @@ def test_load_predictions_contract(tmp_path) -> None:
     assert preds["b"].failed
     with pytest.raises(ValueError, match="no prediction"):
         align([GoldDoc(id="c", text="x", spans=[])], preds)
+
+
+def test_perfect_and_empty_predictions_on_generated_logs() -> None:
+    from workers.loggen import PII_TYPES, generate
+
+    gold = generate(60, seed=21)
+    types = TypeMap(scored=frozenset(PII_TYPES))
+    perfect = [
+        Prediction(id=g.id, spans=[P(s.type, s.start, s.end) for s in g.spans]) for g in gold
+    ]
+    rep = score(gold, perfect, types)
+    assert rep["span"]["exact"]["f1"] == 1.0 and rep["value_leak_rate"] == 0.0
+    assert rep["char_leak_rate"] == 0.0 and rep["over_redaction_rate"] == 0.0
+    assert all(v["hit"] == 0 for v in rep["decoys"].values())
+    empty = score(gold, [Prediction(id=g.id, spans=[]) for g in gold], types)
+    assert empty["span"]["overlap"]["recall"] == 0.0 and empty["span"]["overlap"]["precision"] is None
+    assert empty["char_leak_rate"] == 1.0 and empty["over_redaction_rate"] == 0.0
+    # every value of >= 4 chars survives when nothing is redacted
+    assert empty["value_leak_rate"] == 1.0
