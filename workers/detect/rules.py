@@ -35,6 +35,7 @@ class RulesDetector:
         self.min_score = {n: e.min_score for n, e in wanted.items()}
         self.engine = MatchEngine([r.regex for r in self.recognizers], [r.ignore_case for r in self.recognizers])
         self.entity_types = sorted(wanted)
+        self._deferred = {i for i, r in enumerate(self.recognizers) if r.defer}
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]] = ()) -> list[list[Span]]:
         return [self.detect_one(t) for t in texts]
@@ -44,10 +45,16 @@ class RulesDetector:
         ctx = _Lowered(text)
         ascii_only = text.isascii()
         subject: str | bytes = text.encode() if ascii_only else text
-        for pid in self.engine.candidates(text):
+        pids = self.engine.candidates(text)
+        if self._deferred:
+            pids = [p for p in pids if p not in self._deferred] + [p for p in pids if p in self._deferred]
+        for pid in pids:
             rec, rx = self.recognizers[pid], self.engine.regex(pid, ascii_only)
+            claimed = out if rec.defer else ()
             if not rec.trim_chunks:
                 for m in rx.finditer(subject):
+                    if claimed and _inside(m.span(), claimed):
+                        continue
                     span = self._evaluate(rec, m, text, ctx)
                     if span is not None:
                         out.append(span)
@@ -60,7 +67,7 @@ class RulesDetector:
                 m = rx.search(subject, pos)
                 if m is None:
                     break
-                span = self._evaluate(rec, m, text, ctx)
+                span = None if claimed and _inside(m.span(), claimed) else self._evaluate(rec, m, text, ctx)
                 if span is not None:
                     out.append(span)
                     pos = max(span.end, m.start() + 1)
@@ -89,7 +96,8 @@ class RulesDetector:
         if rec.reject_after and ctx.ends_with(m.start(), rec.reject_after):
             return None
         if rec.context or rec.negative_context:
-            ms, me = m.span()
+            # Window around what we keep (a trimmed candidate's dropped tail is not context).
+            ms, me = min(m.start(), start), end
             if ctx.has_any(ms, me, rec.context):
                 score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
             elif ctx.has_any(ms, me, rec.negative_context):
@@ -140,6 +148,11 @@ class _Lowered:
 # Bounded window (64 chars) and a single character class: stdlib re is linear here and has no
 # per-match wrapper overhead.
 _WORDS = re.compile(r"[a-z0-9]+")
+
+
+def _inside(span: tuple[int, int], spans: list[Span]) -> bool:
+    a, b = span
+    return any(s.start <= a and b <= s.end for s in spans)
 
 
 def _next_chunk(text: str, start: int, end: int) -> int | None:

@@ -130,13 +130,22 @@ def phone_valid(value: str) -> bool:
     formatted = v.startswith(("+", "(")) or groups >= 3 or (groups == 2 and len(digits(v)) >= 10)
     if not formatted:
         return False
-    regions = (None,) if value.lstrip().startswith("+") else _PHONE_REGIONS
-    for region in regions:
+    if v.startswith("+"):
         try:
-            n = phonenumbers.parse(value, region)
+            n = phonenumbers.parse(v, None)
+        except phonenumbers.NumberParseException:
+            return False
+        # is_valid_number walks every region sharing the country code (25 for +1); the regions
+        # of that code we know are enough and much cheaper.
+        regions = phonenumbers.region_codes_for_country_code(n.country_code)
+        return any(phonenumbers.is_valid_number_for_region(n, r) for r in regions[:4]) or (
+            len(regions) > 4 and phonenumbers.is_valid_number(n))
+    for region in _PHONE_REGIONS:
+        try:
+            n = phonenumbers.parse(v, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(n):
+        if phonenumbers.is_valid_number_for_region(n, region):
             return True
     return False
 

@@ -40,6 +40,9 @@ class Recognizer:
     # Reject when the text right before the match ends with one of these (case-insensitive):
     # "rv:1.9.2.20" and "Chrome/91.0.4472.124" are versions, not IP addresses.
     reject_after: tuple[str, ...] = ()
+    # Run after the others and skip candidates they already cover: the costly phone parse is
+    # not spent on SSNs, cards and dates that a specific recognizer has claimed.
+    defer: bool = False
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -76,7 +79,7 @@ BUILTIN: tuple[Recognizer, ...] = (
         r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?\b",
         0.3, v.phone_shape, context=PHONE_CONTEXT,
         negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
-        strong_check=v.phone_valid, strong_bonus=0.3, standalone=True, trim_chunks=True,
+        strong_check=v.phone_valid, strong_bonus=0.3, standalone=True, trim_chunks=True, defer=True,
     ),
     # --- financial ---------------------------------------------------------------------------
     Recognizer(
