@@ -394,7 +394,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("phase", choices=["quality", "speed", "nocache", "report", "all"])
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
-    ap.add_argument("--enforce-eager", action="store_true", help="skip torch.compile (faster start)")
+    ap.add_argument("--compile", dest="enforce_eager", action="store_false", help="use torch.compile (slow start on CPU)")
     ap.add_argument("--dev", default=None)
     ap.add_argument("--limit", type=int, default=300, help="dev sentences (default 300)")
     ap.add_argument("--styles", default="json,gollie,per-type")

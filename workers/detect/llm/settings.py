@@ -55,7 +55,9 @@ class LLMSettings(BaseSettings):
     gpu_memory_utilization: float = Field(default=0.4, gt=0.0, le=1.0)
     enable_prefix_caching: bool = True
     dtype: str = "bfloat16"
-    enforce_eager: bool = False
+    # Eager by default: torch.compile adds minutes of start-up on 2 shared CPU cores, and its cache
+    # failed to reload here ("Compiling model again due to a load failure"), so every start paid it.
+    enforce_eager: bool = True
     max_num_seqs: int = Field(default=16, ge=1)
     tensor_parallel_size: int = Field(default=1, ge=1)
     seed: int = 0
