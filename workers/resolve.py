@@ -28,7 +28,7 @@ def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None, te
         for a, b in _uncovered(s.start, s.end, starts, ends):
             if text is not None and (a, b) != (s.start, s.end) and not any(c.isalnum() for c in text[a:b]):
                 continue  # a trimmed remnant of only punctuation/space ("+", " ") is not an entity
-            frag = s if (a, b) == (s.start, s.end) else s.model_copy(update={"start": a, "end": b})
+            frag = s if (a, b) == (s.start, s.end) else Span(start=a, end=b, type=s.type, score=s.score, detector=s.detector)
             i = bisect_right(starts, a)
             starts.insert(i, a)
             ends.insert(i, b)
@@ -44,7 +44,7 @@ def merge_same_type(spans: Iterable[Span]) -> list[Span]:
         if last is not None and last.type == s.type and s.start < last.end:
             if s.end > last.end or s.score > last.score:
                 best = s if s.score > last.score else last
-                out[-1] = Span.model_construct(start=last.start, end=max(last.end, s.end), type=s.type,
+                out[-1] = Span(start=last.start, end=max(last.end, s.end), type=s.type,
                                                score=max(last.score, s.score), detector=best.detector)
         else:
             out.append(s)
@@ -87,7 +87,7 @@ def echo_spans(text: str, spans: Sequence[Span], min_len: int = 4) -> list[Span]
         while pos >= 0:
             end = pos + len(value)
             if (pos, end) not in covered and _bounded(text, pos, end):
-                out.append(Span.model_construct(start=pos, end=end, type=s.type, score=s.score, detector=s.detector))
+                out.append(Span(start=pos, end=end, type=s.type, score=s.score, detector=s.detector))
             pos = text.find(value, pos + 1)
     return out
 

@@ -29,8 +29,11 @@ from stdnum.us import itin as _us_itin
 from stdnum.us import ssn as _us_ssn
 
 
+_NON_DIGITS = re.compile(r"\D+")
+
+
 def digits(s: str) -> str:
-    return "".join(c for c in s if c.isdigit())
+    return _NON_DIGITS.sub("", s)
 
 
 # (prefixes, allowed lengths) per card network; a Luhn-valid number must also fit one of these.
