@@ -107,8 +107,7 @@ def ready(port: int, timeout_s: float = 2.0) -> bool:
 
     try:
         admin = KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}",
-                                 request_timeout_ms=int(timeout_s * 1000) + 1000,
-                                 api_version_auto_timeout_ms=int(timeout_s * 1000))
+                                 request_timeout_ms=int(timeout_s * 1000) + 1000)
         try:
             admin.list_topics()
         finally:

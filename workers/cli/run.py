@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--annotations-topic", help="entity annotations (default <input>.annotations)")
     p.add_argument("--dlq-topic", help="dead letters (default <input>.dlq)")
     p.add_argument("--group-id", help="consumer group (default pii-worker)")
+    p.add_argument("--group-instance-id",
+                   help="static group membership: a restarted worker with the same id resumes its partitions at once")
     p.add_argument("--detectors", help="comma-separated detectors, e.g. rules or rules,llm")
     p.add_argument("--exactly-once", action="store_true", default=None,
                    help="transactional output + offsets (read_committed readers see each input once)")
@@ -34,16 +36,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-document-bytes", type=int)
     p.add_argument("--session-timeout-ms", type=int)
     p.add_argument("--heartbeat-interval-ms", type=int)
+    p.add_argument("--max-poll-interval-ms", type=int,
+                   help="also the rebalance timeout: how long a join waits for a silent member")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port)")
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=_run)
 
 
 _STREAM_FLAGS = (
-    "bootstrap_servers", "input_topic", "output_topic", "annotations_topic", "dlq_topic", "group_id",
+    "bootstrap_servers", "input_topic", "output_topic", "annotations_topic", "dlq_topic", "group_id", "group_instance_id",
     "exactly_once", "transactional_id", "redact_fields", "topic_partitions", "batch_max_records",
     "batch_max_bytes", "batch_max_wait_ms", "max_document_bytes", "session_timeout_ms",
-    "heartbeat_interval_ms", "metrics_port", "log_level",
+    "heartbeat_interval_ms", "max_poll_interval_ms", "metrics_port", "log_level",
 )
 
 
@@ -64,8 +68,9 @@ def _run(args: argparse.Namespace) -> int:
         level=ss.log_level, stream=sys.stderr,
         format="%(asctime)s %(levelname)s pid=%(process)d %(name)s: %(message)s",
     )
-    for noisy in ("kafka", "kafka.conn", "kafka.coordinator", "kafka.consumer", "kafka.producer"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(ss.log_level)))
+    logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLevelName(ss.log_level)))
+    # The client's IO loop warns whenever our CPU-bound batch holds the GIL; that is expected here.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
     log = logging.getLogger("workers.cli.run")
 
     from workers import metrics

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def consumer_config(s: StreamSettings) -> dict[str, Any]:
-    return {
+    cfg: dict[str, Any] = {
         "bootstrap_servers": s.bootstrap_servers,
         "group_id": s.group_id,
         "client_id": f"{s.client_id}-consumer",
@@ -32,6 +32,9 @@ def consumer_config(s: StreamSettings) -> dict[str, Any]:
         "fetch_max_bytes": max(s.batch_max_bytes, 64 * 1024),
         "max_partition_fetch_bytes": min(1024 * 1024, max(s.batch_max_bytes // 2, 16 * 1024)),
     }
+    if s.group_instance_id:
+        cfg["group_instance_id"] = s.group_instance_id
+    return cfg
 
 
 def producer_config(s: StreamSettings) -> dict[str, Any]:

@@ -41,6 +41,10 @@ class StreamSettings(BaseSettings):
     annotations_topic: str | None = None  # default <input>.annotations
     dlq_topic: str | None = None  # default <input>.dlq
     group_id: str = "pii-worker"
+    # Static membership (KIP-345): a restarted worker with the same id takes its partitions back
+    # at once instead of waiting for the group to expire its dead predecessor. noida-db never
+    # expires a crashed dynamic member (measured), so set this for crash-restart deployments.
+    group_instance_id: str | None = None
     client_id: str = "pii-worker"
     auto_offset_reset: Literal["earliest", "latest"] = "earliest"
     create_topics: bool = True
@@ -102,7 +106,8 @@ class StreamSettings(BaseSettings):
         if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
             raise ValueError("heartbeat_interval_ms must be at most a third of session_timeout_ms")
         if self.exactly_once and not self.transactional_id:
-            self.transactional_id = f"pii-worker-{self.group_id}-{socket.gethostname()}"
+            instance = self.group_instance_id or socket.gethostname()
+            self.transactional_id = f"pii-worker-{self.group_id}-{instance}"
         return self
 
     @classmethod

@@ -1,0 +1,66 @@
+"""Two `pii-worker run` processes in one consumer group split the partitions; stopping one moves
+its partitions to the other and nothing is lost."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import orjson
+import pytest
+from conftest import Kafka, WorkerProcess, doc_records, gold_by_id, leaks
+
+from workers.loggen import generate
+
+pytestmark = [pytest.mark.kafka]
+
+_ASSIGNED = re.compile(r"partitions assigned: \[([0-9, ]*)\]")
+
+
+def assignment(w: WorkerProcess) -> set[int] | None:
+    found = _ASSIGNED.findall(w.log())
+    if not found:
+        return None
+    return {int(p) for p in found[-1].split(",") if p.strip()}
+
+
+def wait_for(cond, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_two_workers_split_partitions_and_fail_over(kafka: Kafka) -> None:
+    first, second = generate(3000, seed=21), generate(1500, seed=22)
+    topic, group = kafka.unique("group"), kafka.unique("g")
+    kafka.create_topic(topic, 4)
+    kafka.produce(topic, doc_records(first))
+    args = ["--input-topic", topic, "--group-id", group, "--batch-max-records", "100"]
+
+    w1 = kafka.start_worker(*args, name="w1")
+    wait_for(lambda: assignment(w1) == {0, 1, 2, 3}, 90, f"w1 to own all partitions:\n{w1.log()}")
+    w2 = kafka.start_worker(*args, name="w2")
+
+    def split() -> bool:
+        a1, a2 = assignment(w1), assignment(w2)
+        return bool(a1) and bool(a2) and not (a1 & a2) and (a1 | a2) == {0, 1, 2, 3}
+
+    wait_for(split, 120, f"the group to split partitions:\n{w1.log()}\n{w2.log()}")
+
+    assert w1.terminate() == 0, w1.log()
+    assert "worker stopped" in w1.log()
+    wait_for(lambda: assignment(w2) == {0, 1, 2, 3}, 120, f"w2 to take over:\n{w2.log()}")
+
+    kafka.produce(topic, doc_records(second))
+    kafka.wait_committed(group, topic, timeout_s=300)
+    assert w2.proc.poll() is None
+    assert w2.terminate() == 0, w2.log()
+
+    docs = first + second
+    redacted = kafka.read_all(f"{topic}.redacted")
+    seen = {orjson.loads(r.value)["id"] for r in redacted}
+    assert seen == {d.id for d in docs}  # nothing lost across the split and the failover
+    assert leaks(redacted, gold_by_id(docs)) == []
