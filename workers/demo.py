@@ -109,6 +109,27 @@ def app_config(opts: DemoOptions, bootstrap: str) -> dict[str, Any]:
     }
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a timeout, CI, `kill`) unwinds like Ctrl-C, so Serve, Ray and the broker stop."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        def _term(signum: int, _frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _term)
+
+
+def _shield_cleanup() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _say(out: TextIO, msg: str = "") -> None:
     print(msg, file=out, flush=True)
 
@@ -191,11 +212,12 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
         info = embedded.start(broker_dir, kind="noida-db")
         _say(out, f"  broker      noida-db on {info.bootstrap}")
 
-        from ray import serve
+        from workers.serve.runtime import start_local_ray, stop_local_ray  # before Ray: loopback switch
+
+        from ray import serve  # noqa: I001
 
         from workers.serve.app import build_app
         from workers.serve.config import load_config
-        from workers.serve.runtime import start_local_ray, stop_local_ray
         from workers.stream.clients import ensure_topics
         from workers.stream.config import StreamSettings
 
@@ -205,6 +227,7 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
 
         rt = start_local_ray(num_cpus=max(4, os.cpu_count() or 1), dashboard=opts.dashboard)
         ray_started = True
+        _stop_on_sigterm()  # after ray.init, which installs its own SIGTERM handler
         _say(out, f"  ray         local cluster on 127.0.0.1 in {rt.started_s:.1f}s")
 
         t_deploy = time.monotonic()
@@ -269,13 +292,16 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
                 pass
         return rep
     finally:
-        if ray_started:
-            from workers.serve.runtime import stop_local_ray
+        _shield_cleanup()  # a second TERM/Ctrl-C must not cut the cleanup short
+        try:
+            if ray_started:
+                from workers.serve.runtime import stop_local_ray
 
-            stop_local_ray()
-        embedded.stop(broker_dir)
-        shutil.rmtree(work, ignore_errors=True)
-        _say(out, "pii-worker demo: stopped (Serve, Ray and the broker are down)")
+                stop_local_ray()
+        finally:
+            embedded.stop(broker_dir)
+            shutil.rmtree(work, ignore_errors=True)
+            _say(out, "pii-worker demo: stopped (Serve, Ray and the broker are down)")
 
 
 def _print_before_after(out: TextIO, samples: list[dict[str, Any]], outputs: dict[str, dict[str, Any]], n: int) -> None:

@@ -12,6 +12,8 @@ import urllib.request
 
 import pytest
 
+import workers.serve  # noqa: F401 - sets Ray's loopback switch before Ray is imported
+
 pytest.importorskip("ray.serve")
 
 from workers.cli.redact import process  # noqa: E402

@@ -19,6 +19,8 @@ import uuid
 import orjson
 import pytest
 
+import workers.serve  # noqa: F401 - sets Ray's loopback switch before Ray is imported
+
 pytest.importorskip("ray.serve")
 
 from kafka import KafkaConsumer, KafkaProducer  # noqa: E402

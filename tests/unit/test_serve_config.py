@@ -91,3 +91,24 @@ def test_compiled_options_are_valid_ray_deployment_options():
     c = cfg(extractor={"replicas": {"min": 1, "max": 2}}, consumer={"replicas": {"min": 1, "max": 4}})
     for name, opts in deployment_options(c).items():
         schema.DeploymentSchema.model_validate(opts)  # what a Serve config `deployments:` entry accepts
+
+
+def test_cli_set_overrides_and_serve_config_unwrapping(tmp_path, monkeypatch):
+    from workers.cli.serve import apply_overrides, load_with_overrides
+
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    d = apply_overrides({"consumer": {"stream": {"input_topic": "a"}}}, [
+        "consumer.stream.bootstrap_servers=kafka:29092",
+        "consumer.replicas={min: 2, max: 3}",
+        "extractor.enabled=true",
+    ])
+    assert d["consumer"]["stream"] == {"input_topic": "a", "bootstrap_servers": "kafka:29092"}
+    assert d["consumer"]["replicas"] == {"min": 2, "max": 3} and d["extractor"]["enabled"] is True
+    with pytest.raises(ValueError):
+        apply_overrides({}, ["no-equals-sign"])
+    f = tmp_path / "serve.yaml"
+    f.write_text("applications:\n  - name: pii\n    import_path: workers.serve.app:app_builder\n"
+                 "    args: {device: gpu, extractor: {enabled: true}}\n")
+    c = load_with_overrides(str(f), ["extractor.max_batch_size=8"], device="cpu")
+    assert c.device == "cpu" and c.extractor.max_batch_size == 8
+    assert deployment_options(c)[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0

@@ -30,16 +30,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import signal
+
     from workers.demo import DemoOptions, run_demo
+
+    def _term(signum, _frame):  # noqa: ANN001 - a TERM before Ray starts; run_demo re-installs it after
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _term)
 
     path = Path(args.input)
     if not path.is_file():
         print(f"pii-worker demo: no such file {path}", file=sys.stderr)
         return 2
-    rep = run_demo(DemoOptions(
-        input=path, rules_only=args.rules_only, model=args.model, limit=args.limit, repeat=args.repeat, show=args.show,
-        consumers=args.consumers, dashboard=not args.no_dashboard, keep_running=args.keep_running,
-    ))
+    try:
+        rep = run_demo(DemoOptions(
+            input=path, rules_only=args.rules_only, model=args.model, limit=args.limit, repeat=args.repeat,
+            show=args.show, consumers=args.consumers, dashboard=not args.no_dashboard,
+            keep_running=args.keep_running,
+        ))
+    except KeyboardInterrupt:
+        print("pii-worker demo: interrupted", file=sys.stderr)
+        return 130
     if rep.published + rep.dead_lettered < rep.documents:
         print(f"pii-worker demo: only {rep.published + rep.dead_lettered} of {rep.documents} documents came out",
               file=sys.stderr)

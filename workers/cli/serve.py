@@ -77,16 +77,18 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"pii-worker serve: {e}", file=sys.stderr)
         return 2
 
-    from ray import serve
+    from workers.serve.runtime import start_local_ray, stop_local_ray  # before Ray: loopback switch
+
+    from ray import serve  # noqa: I001
 
     from workers.serve.app import build_app
-    from workers.serve.runtime import start_local_ray, stop_local_ray
 
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     rt = start_local_ray(address=args.address, http_port=args.port, http_host=args.host,
                          num_cpus=args.num_cpus, dashboard=not args.no_dashboard)
+    # After ray.init, which installs its own SIGTERM handler (that one would skip our shutdown).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         serve.run(build_app(cfg), name=cfg.name, route_prefix=cfg.route_prefix)
         print(f"pii-worker serve: app {cfg.name!r} running (device={cfg.device}, extractor="

@@ -48,6 +48,25 @@ def llm_detector(taxonomy: str | None = None, **llm: Any) -> Detector:
     return LLMDetector(load_taxonomy(taxonomy), LLMSettings(**llm))
 
 
+def shutdown_engine(detector: Any) -> None:
+    """Best effort: close whatever engine the detector holds (vLLM's LLM runs child processes)."""
+    for obj in (detector, getattr(detector, "engine", None)):
+        close = getattr(obj, "close", None) or getattr(obj, "shutdown", None)
+        if callable(close):
+            try:
+                close()
+                return
+            except Exception:  # noqa: BLE001
+                log.exception("engine close failed")
+    llm = getattr(getattr(detector, "engine", None), "llm", None)
+    core = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+    if core is not None and callable(getattr(core, "shutdown", None)):
+        try:
+            core.shutdown()
+        except Exception:  # noqa: BLE001
+            log.exception("vLLM engine-core shutdown failed")
+
+
 def build_engine_detector(factory: str, options: dict[str, Any]) -> Detector:
     det = import_attr(factory)(**options)
     if not isinstance(det, Detector):
@@ -125,6 +144,11 @@ class Extractor:
             "gpu_ids": [str(g) for g in ray.get_gpu_ids()],
             "batches": list(getattr(self.detector, "batches", []))[-1000:],
         }
+
+    def __del__(self) -> None:
+        # Serve calls this when it stops the replica: stop vLLM's engine-core and worker
+        # processes too, or they outlive the actor.
+        shutdown_engine(getattr(self, "detector", None))
 
     def record_autoscaling_stats(self) -> dict[str, float]:
         now = time.monotonic()

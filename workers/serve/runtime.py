@@ -40,10 +40,15 @@ def start_local_ray(
     metrics_port: int | None = None,
 ) -> LocalRay:
     """`address=None` starts a fresh local cluster on 127.0.0.1; `"auto"` joins a running one."""
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # inherited by raylet, GCS, workers
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
     from ray import serve
+    from ray._private import ray_constants
+
+    # If Ray was imported before this package, its constant still says "use eth0": correct it for
+    # this (driver) process; the processes Ray spawns read the environment afresh.
+    ray_constants.ENABLE_RAY_CLUSTER = False
 
     t0 = time.monotonic()
     dashboard_url = None
