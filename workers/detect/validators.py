@@ -14,7 +14,6 @@ import re
 from functools import lru_cache
 
 import phonenumbers
-from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 from stdnum.ca import sin as _ca_sin
 from stdnum.es import nie as _es_nie
@@ -26,7 +25,6 @@ from stdnum.in_ import pan as _in_pan
 from stdnum.it import codicefiscale as _it_cf
 from stdnum.nl import bsn as _nl_bsn
 from stdnum.us import itin as _us_itin
-from stdnum.us import ssn as _us_ssn
 
 
 _NON_DIGITS = re.compile(r"\D+")
@@ -58,14 +56,38 @@ def credit_card(value: str) -> bool:
     return _luhn.is_valid(d)
 
 
+# IBAN length per country (ISO 13616 registry). A fixed length plus mod-97 is what the
+# registry guarantees; stdnum's per-country BBAN checks cost ~60 us a call on the hot path.
+_IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
+    "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
+    "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
+    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}
+
+
 def iban(value: str) -> bool:
-    return _iban.is_valid(value.replace(" ", "").upper())
+    v = value.replace(" ", "").upper()
+    if _IBAN_LENGTHS.get(v[:2]) != len(v) or not v.isalnum() or not v[2:4].isdigit():
+        return False
+    rearranged = v[4:] + v[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+# Numbers the SSA voided after they were published in advertising and samples.
+_SSN_VOID = {"078051120", "219099999", "457555462"}
 
 
 def us_ssn(value: str) -> bool:
     d = digits(value)
-    # stdnum rejects area 000/666/9xx, group 00, serial 0000 and the advertised dummy numbers.
-    return len(d) == 9 and _us_ssn.is_valid(d) and len(set(d)) > 1
+    # Never issued: area 000, 666 or 9xx; group 00; serial 0000.
+    return (len(d) == 9 and d[:3] not in ("000", "666") and d[0] != "9" and d[3:5] != "00"
+            and d[5:] != "0000" and d not in _SSN_VOID and len(set(d)) > 1)
 
 
 def us_itin(value: str) -> bool:
@@ -108,6 +130,10 @@ def fr_nir(value: str) -> bool:
 
 
 def ip_address(value: str) -> bool:
+    if "." in value and ":" not in value:  # IPv4 fast path: the ipaddress module is ~10x slower
+        parts = value.split(".")
+        return len(parts) == 4 and all(
+            p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts)
     try:
         ip = ipaddress.ip_address(value)
     except ValueError:
