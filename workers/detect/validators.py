@@ -143,7 +143,7 @@ def ip_address(value: str) -> bool:
 
 
 # Regions tried for numbers without a country code: the ones our users' logs come from most.
-_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "AU", "ES", "IT", "NL", "BR", "SE", "CH", "BE", "IL")
+_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR")
 
 
 _GROUPS = re.compile(r"\d+")
