@@ -106,7 +106,7 @@ def make_engine(settings: Any) -> Any:
 def llm_settings(a: argparse.Namespace, **kw: Any) -> Any:
     from workers.detect.llm import LLMSettings
 
-    return LLMSettings(model=a.model, enforce_eager=a.enforce_eager, **kw)
+    return LLMSettings(model=a.model, enforce_eager=a.enforce_eager, gpu_memory_utilization=a.gpu_mem, **kw)
 
 
 def stats_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -395,6 +395,7 @@ def main() -> int:
     ap.add_argument("phase", choices=["quality", "speed", "nocache", "report", "all"])
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
     ap.add_argument("--compile", dest="enforce_eager", action="store_false", help="use torch.compile (slow start on CPU)")
+    ap.add_argument("--gpu-mem", type=float, default=0.4, help="vLLM share of RAM (CPU)")
     ap.add_argument("--dev", default=None)
     ap.add_argument("--limit", type=int, default=300, help="dev sentences (default 300)")
     ap.add_argument("--styles", default="json,gollie,per-type")
