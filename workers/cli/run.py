@@ -52,6 +52,18 @@ _STREAM_FLAGS = (
 
 
 def _run(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    # Catch SIGTERM/SIGINT from the first moment: a stop during start-up is a clean exit too.
+    stop = threading.Event()
+
+    def _early(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _early)
+    signal.signal(signal.SIGINT, _early)
+
     from workers.config import ConfigError, PipelineSettings, load_settings
     from workers.stream.config import StreamSettings, check_unknown_keys
 
@@ -76,7 +88,7 @@ def _run(args: argparse.Namespace) -> int:
     from workers import metrics
     from workers.pipeline_factory import build_pipeline
     from workers.stream.clients import ensure_topics
-    from workers.stream.worker import StreamWorker
+    from workers.stream.worker import StreamWorker, install_stop_handlers
 
     try:
         pipeline = build_pipeline(ps)
@@ -97,8 +109,11 @@ def _run(args: argparse.Namespace) -> int:
         port = metrics.serve(ss.metrics_port)
         log.info("metrics on http://127.0.0.1:%d/metrics", port)
 
-    worker = StreamWorker(ss, pipeline, hash_key=key, include_values=ps.include_values)
-    worker.install_signal_handlers()
+    install_stop_handlers(stop)
+    if stop.is_set():
+        log.info("stopped during start-up")
+        return 0
+    worker = StreamWorker(ss, pipeline, hash_key=key, include_values=ps.include_values, stop_event=stop)
     try:
         worker.run()
     except Exception:

@@ -47,6 +47,19 @@ class BatchReport:
     dead_lettered: int = 0
 
 
+def install_stop_handlers(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT set `stop` (the loop finishes or abandons its batch, never commits a
+    half-published one); a second signal kills at once."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.info("received %s: stopping after the current step", signal.Signals(signum).name)
+        stop.set()
+        signal.signal(signum, signal.SIG_DFL)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
 class _Listener(ConsumerRebalanceListener):
     def __init__(self, worker: StreamWorker):
         self.worker = worker
@@ -69,6 +82,7 @@ class StreamWorker:
         taxonomy_version: str | None = None,
         consumer_factory: Callable[[StreamSettings], Any] = make_consumer,
         producer_factory: Callable[[StreamSettings], Any] = make_producer,
+        stop_event: threading.Event | None = None,
     ):
         self.s = settings
         self.pipeline = pipeline
@@ -80,7 +94,7 @@ class StreamWorker:
         self.taxonomy_version = taxonomy_version
         self._consumer_factory = consumer_factory
         self._producer_factory = producer_factory
-        self._stop = threading.Event()
+        self._stop = stop_event or threading.Event()
         self._reset_needed = False
         self._assignment: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
@@ -106,13 +120,7 @@ class StreamWorker:
             return set(self._assignment)
 
     def install_signal_handlers(self) -> None:
-        def handler(signum: int, _frame: Any) -> None:
-            log.info("received %s: stopping after the current step", signal.Signals(signum).name)
-            self.stop()
-            signal.signal(signum, signal.SIG_DFL)  # a second signal kills immediately
-
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
+        install_stop_handlers(self._stop)
 
     def run(self) -> BatchReport:
         self.consumer = self._consumer_factory(self.s)
