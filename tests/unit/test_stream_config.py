@@ -1,0 +1,72 @@
+"""Stream settings: defaults < file < env < flags; invalid config fails with a readable message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from workers.config import ConfigError
+from workers.stream.clients import consumer_config, producer_config
+from workers.stream.config import StreamSettings, check_unknown_keys
+
+
+def test_precedence_file_env_flags(tmp_path, monkeypatch):
+    cfg = tmp_path / "w.yaml"
+    cfg.write_text("input_topic: from-file\ngroup_id: file-group\nbatch_max_records: 7\nredact_fields: [message]\n")
+    monkeypatch.setenv("PII_WORKER_GROUP_ID", "env-group")
+    monkeypatch.setenv("PII_WORKER_REDACT_FIELDS", "message,user.email")
+    s = StreamSettings.load(cfg, batch_max_records=9)
+    assert s.input_topic == "from-file"  # file
+    assert s.group_id == "env-group"  # env beats file
+    assert s.batch_max_records == 9  # flag beats everything
+    assert s.redact_fields == ["message", "user.email"]
+    assert (s.output_topic, s.annotations_topic, s.dlq_topic) == (
+        "from-file.redacted", "from-file.annotations", "from-file.dlq")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({}, "input_topic"),
+        ({"input_topic": "a", "batch_max_records": 0}, "batch_max_records"),
+        ({"input_topic": "a", "output_topic": "a"}, "must all differ"),
+        ({"input_topic": "a", "session_timeout_ms": 3000, "heartbeat_interval_ms": 2000}, "heartbeat_interval_ms"),
+        ({"input_topic": "a", "redact_fields": "user..email"}, "invalid field path"),
+        ({"input_topic": "a", "input_format": "xml"}, "input_format"),
+    ],
+)
+def test_invalid_settings_raise_readable_errors(overrides, needle, monkeypatch):
+    monkeypatch.delenv("PII_WORKER_INPUT_TOPIC", raising=False)
+    with pytest.raises(ConfigError) as e:
+        StreamSettings.load(None, **overrides)
+    assert needle in str(e.value)
+    assert "Traceback" not in str(e.value)
+
+
+def test_unknown_keys_in_the_file_are_rejected(tmp_path):
+    cfg = tmp_path / "w.yaml"
+    cfg.write_text("input_topic: a\nbatch_max_recods: 5\n")
+    with pytest.raises(ConfigError, match="batch_max_recods"):
+        check_unknown_keys(cfg, StreamSettings.model_fields)
+
+
+def test_exactly_once_client_settings():
+    s = StreamSettings.load(input_topic="in", exactly_once=True, group_instance_id="w1")
+    assert s.transactional_id == "pii-worker-pii-worker-w1"
+    p = producer_config(s)
+    assert p["transactional_id"] == s.transactional_id and p["acks"] == "all" and p["enable_idempotence"]
+    c = consumer_config(s)
+    assert c["enable_auto_commit"] is False and c["isolation_level"] == "read_committed"
+    assert c["group_instance_id"] == "w1"
+    assert "transactional_id" not in producer_config(StreamSettings.load(input_topic="in"))
+
+
+def test_run_exits_2_with_a_readable_message_on_bad_config(tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("input_topic: in\nbatch_max_records: -1\n")
+    out = subprocess.run([sys.executable, "-c", "import sys; from workers.cli import main; sys.exit(main())",
+                          "run", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "batch_max_records" in out.stderr and "Traceback" not in out.stderr
