@@ -183,6 +183,11 @@ def test_two_consumers_gpu_extractor_2000_docs(kafka_bootstrap, ray_gpu):
         parts = sorted(p for s in seen.values() for p in s["assignment"])
         assert parts == [0, 1, 2, 3]
 
+        with urllib.request.urlopen(f"http://127.0.0.1:{ray_gpu.http_port}/healthz", timeout=30) as r:
+            health = orjson.loads(r.read())
+        assert health["detectors"] == ["rules", "llm"]
+        assert health["consumers"]["alive"] is True and health["consumers"]["group"] == f"g-{topic}"
+
         text = ""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
