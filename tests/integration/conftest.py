@@ -126,12 +126,19 @@ class Kafka:
             p.close()
 
     def read_all(self, topic: str, *, read_committed: bool = False, timeout_s: float = 120.0) -> list[Any]:
-        """Read a topic from the beginning up to its end offsets as of now (LSO when read_committed)."""
+        """Read a topic from the beginning up to its end offsets as of now (LSO when read_committed).
+
+        noida-db 0.2.3 bug (reproduced in isolation): a read_committed fetch that starts after an
+        aborted transaction still lists it as aborted, so the client then skips that producer's
+        later *committed* batches until the next abort marker. Reading each partition from offset
+        0 in one fetch (large fetch sizes) keeps the list consistent with the records it covers.
+        """
         from kafka import KafkaConsumer, TopicPartition
 
         c = KafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
             auto_offset_reset="earliest", isolation_level="read_committed" if read_committed else "read_uncommitted",
+            max_partition_fetch_bytes=256 * 1024 * 1024, fetch_max_bytes=1024 * 1024 * 1024,
         )
         try:
             parts = c.partitions_for_topic(topic) or set()

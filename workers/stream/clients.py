@@ -23,7 +23,7 @@ def consumer_config(s: StreamSettings) -> dict[str, Any]:
         "enable_auto_commit": False,  # offsets move only through the checkpoint
         "auto_offset_reset": s.auto_offset_reset,
         # Inputs may themselves come from a transactional producer: never read aborted data.
-        "isolation_level": "read_committed",
+        "isolation_level": s.input_isolation_level,
         "session_timeout_ms": s.session_timeout_ms,
         "heartbeat_interval_ms": s.heartbeat_interval_ms,
         "max_poll_interval_ms": s.max_poll_interval_ms,
