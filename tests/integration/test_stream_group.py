@@ -33,16 +33,21 @@ def wait_for(cond, timeout_s: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_two_workers_split_partitions_and_fail_over(kafka: Kafka) -> None:
+@pytest.mark.parametrize("mode", ["at-least-once", "exactly-once"])
+def test_two_workers_split_partitions_and_fail_over(kafka: Kafka, mode: str) -> None:
     first, second = generate(3000, seed=21), generate(1500, seed=22)
     topic, group = kafka.unique("group"), kafka.unique("g")
     kafka.create_topic(topic, 4)
     kafka.produce(topic, doc_records(first))
     args = ["--input-topic", topic, "--group-id", group, "--batch-max-records", "100"]
+    eos = mode == "exactly-once"
 
-    w1 = kafka.start_worker(*args, name="w1")
+    def tx(name: str) -> list[str]:  # each worker instance has its own transactional id
+        return ["--exactly-once", "--transactional-id", f"{topic}-{name}"] if eos else []
+
+    w1 = kafka.start_worker(*args, *tx("w1"), name="w1")
     wait_for(lambda: assignment(w1) == {0, 1, 2, 3}, 90, f"w1 to own all partitions:\n{w1.log()}")
-    w2 = kafka.start_worker(*args, name="w2")
+    w2 = kafka.start_worker(*args, *tx("w2"), name="w2")
 
     def split() -> bool:
         a1, a2 = assignment(w1), assignment(w2)
@@ -60,7 +65,13 @@ def test_two_workers_split_partitions_and_fail_over(kafka: Kafka) -> None:
     assert w2.terminate() == 0, w2.log()
 
     docs = first + second
-    redacted = kafka.read_all(f"{topic}.redacted")
-    seen = {orjson.loads(r.value)["id"] for r in redacted}
-    assert seen == {d.id for d in docs}  # nothing lost across the split and the failover
+    redacted = kafka.read_all(f"{topic}.redacted", read_committed=eos)
+    ids = [orjson.loads(r.value)["id"] for r in redacted]
+    assert set(ids) == {d.id for d in docs}  # nothing lost across the split and the failover
     assert leaks(redacted, gold_by_id(docs)) == []
+    if eos and kafka.is_tansu:
+        pytest.skip("Tansu does not isolate transactions (NOTES.md): exactly-once is not observable on it")
+    if eos:
+        # Rebalances abort in-flight transactions (noida-db rejects the old generation's offsets);
+        # a read_committed reader still sees every input once.
+        assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} duplicates for a read_committed reader"
