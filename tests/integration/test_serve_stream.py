@@ -4,7 +4,8 @@
 - two Consumer replicas share a 4-partition topic; 2,000 documents in -> 2,000 out, each
   redacted by rules and by the (fake, deterministic) LLM extractor through its handle;
 - the custom metrics appear on Ray's metrics endpoint;
-- lag autoscaling: rising lag adds a consumer replica, which goes away when the lag clears.
+- lag autoscaling: rising lag adds a consumer and an extractor replica, which go away when the
+  lag clears.
 
 The LLM is a deterministic fake (workers.serve.fakes): this tests the Serve plumbing; the real
 vLLM engine is exercised by the LLM suite and the demo.
@@ -223,29 +224,34 @@ def test_lag_scales_consumers_up_and_back_down(kafka_bootstrap, ray_gpu):
     topic = f"scale-in-{uuid.uuid4().hex[:6]}"
     cfg = load_config(stream_config(
         kafka_bootstrap, topic, f"g-{topic}", name="scale",
-        # A slow extractor keeps lag up long enough to watch the policy act.
-        extractor={"options": {"delay_s": 0.25}},
+        # A slow extractor keeps lag up long enough to watch the policies act; half a GPU each
+        # so two extractor replicas fit on the one logical GPU.
+        extractor={"options": {"delay_s": 0.25}, "num_gpus": 0.5, "replicas": {"min": 1, "max": 2}},
         consumer={"replicas": {"min": 1, "max": 2}},
-        autoscaling={"target_lag_per_consumer": 200, "upscale_delay_s": 1, "downscale_delay_s": 3,
+        autoscaling={"target_lag_per_consumer": 200, "target_lag_per_extractor": 200,
+                     "upscale_delay_s": 1, "downscale_delay_s": 3,
                      "metrics_interval_s": 0.5, "look_back_period_s": 2},
     ))
     ensure_topics(StreamSettings.load(None, **cfg.consumer.stream))
     serve.run(build_app(cfg), name=cfg.name, route_prefix="/scale")
     try:
-        assert running(cfg.name, "Consumer") == 1
+        assert running(cfg.name, "Consumer") == 1 and running(cfg.name, "Extractor") == 1
         produce(kafka_bootstrap, topic, docs(1500, "s"))
         deadline = time.monotonic() + 120
-        peak = 1
-        while time.monotonic() < deadline and peak < 2:
-            peak = max(peak, running(cfg.name, "Consumer"))
+        peak = {"Consumer": 1, "Extractor": 1}
+        while time.monotonic() < deadline and min(peak.values()) < 2:
+            for dep in peak:
+                peak[dep] = max(peak[dep], running(cfg.name, dep))
             time.sleep(0.5)
-        assert peak == 2, "rising lag did not add a consumer replica within 120 s"
+        assert peak == {"Consumer": 2, "Extractor": 2}, f"rising lag did not scale out within 120 s: {peak}"
 
         out = read_ids(kafka_bootstrap, f"{topic}.redacted", 1500, timeout_s=300)
         assert len(out) == 1500
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and running(cfg.name, "Consumer") != 1:
+        # Extractor lag hints expire after 30 s without calls; allow for that plus the delays.
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline and (running(cfg.name, "Consumer"), running(cfg.name, "Extractor")) != (1, 1):
             time.sleep(0.5)
-        assert running(cfg.name, "Consumer") == 1, "no scale-down after the lag cleared"
+        assert running(cfg.name, "Consumer") == 1, "no consumer scale-down after the lag cleared"
+        assert running(cfg.name, "Extractor") == 1, "no extractor scale-down after the lag cleared"
     finally:
         serve.delete(cfg.name)
