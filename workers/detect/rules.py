@@ -36,6 +36,7 @@ class RulesDetector:
         self.engine = MatchEngine([r.regex for r in self.recognizers], [r.ignore_case for r in self.recognizers])
         self.entity_types = sorted(wanted)
         self._deferred = {i for i, r in enumerate(self.recognizers) if r.defer}
+        self._context = {id(r): (_terms_regex(r.context), _terms_regex(r.negative_context)) for r in self.recognizers}
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]] = ()) -> list[list[Span]]:
         return [self.detect_one(t) for t in texts]
@@ -98,9 +99,10 @@ class RulesDetector:
         if rec.context or rec.negative_context:
             # Window around what we keep (a trimmed candidate's dropped tail is not context).
             ms, me = min(m.start(), start), end
-            if ctx.has_any(ms, me, rec.context):
+            pos_terms, neg_terms = self._context[id(rec)]
+            if ctx.has_any(ms, me, pos_terms):
                 score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
-            elif ctx.has_any(ms, me, rec.negative_context):
+            elif ctx.has_any(ms, me, neg_terms):
                 score -= CONTEXT_BOOST
         score = min(1.0, max(0.0, score))
         if score < self.min_score[rec.entity]:
@@ -111,16 +113,12 @@ class RulesDetector:
 
 
 class _Lowered:
-    """Context lookups for one document: lower-cased once, windows tokenised on demand.
-
-    Single-word context terms match whole words ("work" does not fire inside "worker");
-    phrases ("social security") match as substrings of the window.
-    """
+    """Context lookups for one document: lower-cased once, each window cut once."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._low: str | None = None
-        self._cache: dict[tuple[int, int], tuple[str, set[str]]] = {}
+        self._windows: dict[tuple[int, int], str] = {}
 
     @property
     def low(self) -> str:
@@ -128,26 +126,33 @@ class _Lowered:
             self._low = self.text.lower()
         return self._low
 
-    def has_any(self, start: int, end: int, terms: tuple[str, ...]) -> bool:
-        if not terms:
+    def has_any(self, start: int, end: int, terms: re.Pattern[str] | None) -> bool:
+        if terms is None:
             return False
         key = (start, end)
-        if key not in self._cache:
-            window = self.low[max(0, start - CONTEXT_BEFORE) : start] + " " + self.low[end : end + CONTEXT_AFTER]
-            self._cache[key] = (window, set(_WORDS.findall(window)))
-        window, words = self._cache[key]
-        for t in terms:
-            if (t in window) if (" " in t or not t.isalnum()) else (t in words):
-                return True
-        return False
+        window = self._windows.get(key)
+        if window is None:
+            low = self.low
+            window = self._windows[key] = low[max(0, start - CONTEXT_BEFORE) : start] + " " + low[end : end + CONTEXT_AFTER]
+        return terms.search(window) is not None
 
     def ends_with(self, start: int, suffixes: tuple[str, ...]) -> bool:
         return self.low[max(0, start - 12) : start].endswith(suffixes)
 
 
-# Bounded window (64 chars) and a single character class: stdlib re is linear here and has no
-# per-match wrapper overhead.
-_WORDS = re.compile(r"[a-z0-9]+")
+def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One search per window: single words match whole words ("work" does not fire inside
+    "worker"); phrases and terms with punctuation match as substrings. Literal alternatives on a
+    window of at most 65 characters: stdlib re is linear here and cheaper than a Python loop."""
+    if not terms:
+        return None
+    words = sorted({t.lower() for t in terms if t.isalnum()}, key=len, reverse=True)
+    other = sorted({t.lower() for t in terms if not t.isalnum()}, key=len, reverse=True)
+    alts = []
+    if words:
+        alts.append(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])")
+    alts.extend(re.escape(t) for t in other)
+    return re.compile("|".join(alts))
 
 
 def _inside(span: tuple[int, int], spans: list[Span]) -> bool:
