@@ -154,6 +154,7 @@ def run_quality(a: argparse.Namespace) -> None:
         rep = ev.score(gold, preds, types, keep_examples=3)
         rep["hallucinations"] = det.stats.hallucinations
         out["runs"][label] = {
+            "docs": len(gold),
             "settings": kw,
             "seconds": round(dt, 1),
             "cpu_seconds": round(dc, 1),
@@ -344,18 +345,20 @@ def render() -> str:
                  f"scoring: typed overlap match; labels we do not target are excluded). Date {q['machine']['date']}, "
                  f"load average at start {q['machine']['loadavg_start']}.")
         L.append("")
-        L.append("| prompt style | precision | recall | F1 (overlap) | F1 (exact) | value leak | over-redaction | "
-                 "hallucinated mentions (of all) | engine requests | docs/s |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|")
+        L.append("| prompt style | sentences | precision | recall | F1 (overlap) | F1 (exact) | untyped F1 | value leak | "
+                 "over-redaction | hallucinated mentions (of all) | engine requests | docs/s |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for label, r in q["runs"].items():
             rep, st = r["report"], r["llm_stats"]
             o, e = rep["span"]["overlap"], rep["span"]["exact"]
-            L.append(f"| {label} | {_f(o['precision'])} | {_f(o['recall'])} | {_f(o['f1'])} | {_f(e['f1'])} | "
+            u = rep["span"]["overlap_untyped"]
+            L.append(f"| {label} | {r.get('docs', q['n'])} | {_f(o['precision'])} | {_f(o['recall'])} | {_f(o['f1'])} | "
+                     f"{_f(e['f1'])} | {_f(u['f1'])} | "
                      f"{_pct(rep.get('value_leak_rate'))} | {_pct(rep.get('over_redaction_rate'))} | "
                      f"{st['hallucinations']} of {st['mentions']} | {st['requests']} | {_f(r['docs_per_s'])} |")
         L.append("")
         pt = q["runs"]
-        L.append("Per-type recall (overlap):")
+        L.append("Per type, overlap recall / precision (gold spans / predicted spans):")
         L.append("")
         types = sorted({t for r in pt.values() for t in r["report"]["per_type"]})
         L.append("| type | " + " | ".join(pt) + " |")
@@ -364,7 +367,7 @@ def render() -> str:
             row = []
             for r in pt.values():
                 x = r["report"]["per_type"].get(t, {})
-                row.append(f"{_f(x.get('recall'))} ({x.get('gold', 0)})")
+                row.append(f"{_f(x.get('recall'))} / {_f(x.get('precision'))} ({x.get('gold', 0)} / {x.get('pred', 0)})")
             L.append(f"| {t} | " + " | ".join(row) + " |")
         L.append("")
     if gc:
