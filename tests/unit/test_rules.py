@@ -62,6 +62,9 @@ POSITIVE = [
     ("I can't log in as debra96 since Monday", "USERNAME", "debra96"),
     ("Can someone call me on 01.84.17.61.18?", "PHONE_NUMBER", "01.84.17.61.18"),
     ("phone:4155552671 verified", "PHONE_NUMBER", "4155552671"),
+    ("CEF:0|Acme|WAF|1.4|1|x|4|src=10.1.1.1 suser=jim03 dpt=443", "USERNAME", "jim03"),
+    ("sshd[1]: Accepted publickey for barbarareid18 from 10.0.0.2", "USERNAME", "barbarareid18"),
+    ("From: Jane <jane.doe@example.com>", "EMAIL_ADDRESS", "jane.doe@example.com"),
 ]
 
 
@@ -92,6 +95,7 @@ NEGATIVE = [
     "Mozilla/5.0 (Macintosh; PPC Mac OS X 10_7_9; rv:1.9.2.20) Gecko/20100101 Chrome/91.0.4472.124",
     "sudo: TTY=pts/4 ; PWD=/home/deploy/app ; USER=root",
     "worker-12 took 8080 10 ms",
+    "Message-ID: <6cf5d32ae258462a.1243@mail.example.com>",
 ]
 
 

@@ -137,7 +137,7 @@ class _Lowered:
         return terms.search(window) is not None
 
     def ends_with(self, start: int, suffixes: tuple[str, ...]) -> bool:
-        return self.low[max(0, start - 12) : start].endswith(suffixes)
+        return self.low[max(0, start - 24) : start].endswith(suffixes)
 
 
 def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:

@@ -67,6 +67,8 @@ BUILTIN: tuple[Recognizer, ...] = (
         "email", "EMAIL_ADDRESS",
         r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
         0.9,
+        # Mail header ids are addr-spec shaped but name a message, not a mailbox.
+        reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
     ),
     Recognizer(
         "phone", "PHONE_NUMBER",
@@ -231,13 +233,13 @@ BUILTIN: tuple[Recognizer, ...] = (
     # --- people-adjacent identifiers with key-name context -----------------------------------
     Recognizer(
         "keyed_username", "USERNAME",
-        r"\b(?:user(?:name)?|login|user[_-]?id|uid|account|acct|owner|author|assignee)" + _SEP
+        r"\b(?:user(?:name)?|login|user[_-]?id|uid|account|acct|owner|author|assignee|suser|duser)" + _SEP
         + r"([A-Za-z0-9._@+-]{2,64})",
         0.7, v.username, group=1, ignore_case=True,
     ),
     Recognizer(
         "ssh_user", "USERNAME",
-        r"\b(?:for|by)(?: invalid| illegal)? user ([A-Za-z0-9._-]{2,64})", 0.75, v.username, group=1,
+        r"\b(?:for|by|as)(?: invalid| illegal)? user ([A-Za-z0-9._-]{2,64})", 0.75, v.username, group=1,
         ignore_case=True,
     ),
     Recognizer(
@@ -255,7 +257,8 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         "password_for_user", "USERNAME",
-        r"\bpassword for (?:invalid user )?([A-Za-z0-9._-]{2,64})", 0.75, v.username, group=1,
+        r"\b(?:password|publickey|keyboard-interactive/pam) for (?:invalid user )?([A-Za-z0-9._-]{2,64})", 0.75,
+        v.username, group=1,
         ignore_case=True,
     ),
     Recognizer(
