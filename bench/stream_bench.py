@@ -175,6 +175,19 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def _read_through(bootstrap: str, topic: str) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+    c.assign(tps)
+    c.seek_to_beginning()
+    end = c.end_offsets(tps)
+    while any(c.position(tp) < end[tp] for tp in tps):
+        c.poll(timeout_ms=200, max_records=5000)
+    c.close()
+
+
 def latency_run(bootstrap: str, docs: list[Any], rate: float, seconds: float, tmp: Path) -> dict:
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -247,6 +260,12 @@ def render(res: dict) -> str:
     rows = {r["name"]: r for r in res["throughput"]}
     pt, noop, rules = rows["passthrough"], rows["worker-noop"], rows["worker-rules"]
     ratio = rules["docs_per_s"] / pt["docs_per_s"]
+
+    def med(xs: list) -> float:
+        xs = sorted(x for x in xs if x)
+        return xs[len(xs) // 2] if xs else 0.0
+
+    ratio_cpu = med(rules["rounds_docs_per_cpu_s"]) / med(pt["rounds_docs_per_cpu_s"])
     lat = res["latency"]
     m = res["machine"]
     lines = [
@@ -261,17 +280,20 @@ def render(res: dict) -> str:
         "",
         "### Throughput (same input, same client settings, same run)",
         "",
-        "| loop | docs/s (wall) | seconds | worker CPU-s | docs per CPU-second | process start-up to assignment |",
-        "|---|---|---|---|---|---|",
+        "| loop | docs/s (wall, median round) | all rounds docs/s | seconds | worker CPU-s | docs per CPU-second (median) | process start-up to assignment |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in (pt, noop, rules):
-        per_cpu = f"{r['docs_per_cpu_s']:,.0f}" if r["docs_per_cpu_s"] else "-"
-        lines.append(f"| {r['name']} | {r['docs_per_s']:,.0f} | {r['seconds']} | {r['worker_cpu_s']} | "
+        per_cpu = f"{med(r['rounds_docs_per_cpu_s']):,.0f}"
+        rounds = ", ".join(f"{x:,.0f}" for x in r["rounds_docs_per_s"])
+        lines.append(f"| {r['name']} | {r['docs_per_s']:,.0f} | {rounds} | {r['seconds']} | {r['worker_cpu_s']} | "
                      f"{per_cpu} | {r['startup_s']} s |")
     lines += [
         "",
-        f"**rules worker / pass-through: {ratio:.0%}** of pass-through docs/s (goal >= 50%: "
-        f"{'met' if ratio >= 0.5 else 'NOT met'}). `passthrough` copies bytes (no decode, one output per "
+        f"**rules worker / pass-through: {ratio:.0%} of pass-through docs/s (wall-clock medians), "
+        f"{ratio_cpu:.0%} per CPU-second** (goal >= 50%: {'met' if min(ratio, ratio_cpu) >= 0.5 else 'NOT met'}). "
+        "Wall-clock rounds swing several-fold on these shared cores; docs per CPU-second of the worker "
+        "process is the steadier comparison. `passthrough` copies bytes (no decode, one output per "
         "input); `worker-noop` is the worker's own loop with a pipeline that finds nothing (decode, JSON "
         "re-encode, redacted + annotations outputs: two outputs per input); `worker-rules` adds the rules "
         "detectors, resolution and redaction.",
@@ -306,6 +328,7 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=12_000)
     ap.add_argument("--rate", type=float, default=300.0, help="offered load for the latency run (docs/s)")
     ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--rounds", type=int, default=3, help="throughput rounds per loop (median reported)")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
     ap.add_argument("--child", nargs=5, metavar=("KIND", "BOOTSTRAP", "TOPIC", "GROUP", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -345,7 +368,20 @@ def main() -> int:
                               "--output-topic", "out-rules.redacted", "--annotations-topic",
                               "out-rules.annotations", "--dlq-topic", "out-rules.dlq"], "g-rules"),
         ]
-        results = [throughput_run(name, cmd, bootstrap, group, topic, len(docs), tmp) for name, cmd, group in runs]
+        # Warm the broker's read path once (the first reader of fresh data was slower in every
+        # loop), then alternate the loops for --rounds rounds and report each loop's median round.
+        _read_through(bootstrap, topic)
+        per: dict[str, list[dict]] = {name: [] for name, _, _ in runs}
+        for rnd in range(args.rounds):
+            for name, cmd, group in runs:
+                cmd = [c.replace(group, f"{group}-{rnd}") for c in cmd]
+                per[name].append(throughput_run(name, cmd, bootstrap, f"{group}-{rnd}", topic, len(docs), tmp))
+        results = []
+        for name, rs in per.items():
+            med = dict(sorted(rs, key=lambda r: r["docs_per_s"])[len(rs) // 2])
+            med["rounds_docs_per_s"] = [r["docs_per_s"] for r in rs]
+            med["rounds_docs_per_cpu_s"] = [r["docs_per_cpu_s"] for r in rs]
+            results.append(med)
         lat = latency_run(bootstrap, docs, args.rate, args.seconds, tmp)
     finally:
         embedded.stop(tmp / "broker")
