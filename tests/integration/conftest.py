@@ -46,6 +46,18 @@ def kafka(broker: embedded.BrokerInfo, tmp_path: Path) -> Iterator[Kafka]:
         k.close()
 
 
+def _partitions(consumer: Any, topic: str, timeout_s: float = 30.0) -> set[int]:
+    """A fresh client knows no metadata yet: an empty answer means "ask again", never "no partitions"
+    (treating it as empty once made a wait-for-commits check pass vacuously)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return set(parts)
+        time.sleep(0.2)
+    raise AssertionError(f"no partition metadata for {topic} after {timeout_s}s")
+
+
 def worker_command() -> list[str]:
     script = Path(sys.executable).with_name("pii-worker")
     if script.exists():
@@ -141,12 +153,7 @@ class Kafka:
             max_partition_fetch_bytes=256 * 1024 * 1024, fetch_max_bytes=1024 * 1024 * 1024,
         )
         try:
-            parts = c.partitions_for_topic(topic) or set()
-            deadline = time.monotonic() + 20
-            while not parts and time.monotonic() < deadline:
-                time.sleep(0.2)
-                parts = c.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in sorted(parts)]
+            tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic))]
             c.assign(tps)
             c.seek_to_beginning()
             end = c.end_offsets(tps)
@@ -161,43 +168,13 @@ class Kafka:
         finally:
             c.close()
 
-    def wait_until(self, topic: str, predicate: Any, *, read_committed: bool = False,
-                   timeout_s: float = 180.0) -> list[Any]:
-        """Follow a topic until predicate(records so far) holds; returns the records."""
-        from kafka import KafkaConsumer, TopicPartition
-
-        c = KafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-            auto_offset_reset="earliest", isolation_level="read_committed" if read_committed else "read_uncommitted",
-        )
-        try:
-            parts: set[int] = set()
-            deadline = time.monotonic() + timeout_s
-            out: list[Any] = []
-            while time.monotonic() < deadline:
-                if not parts:
-                    parts = c.partitions_for_topic(topic) or set()
-                    if parts:
-                        c.assign([TopicPartition(topic, p) for p in sorted(parts)])
-                        c.seek_to_beginning()
-                    else:
-                        time.sleep(0.2)
-                        continue
-                for msgs in c.poll(timeout_ms=300, max_records=5000).values():
-                    out.extend(msgs)
-                if predicate(out):
-                    return out
-            raise AssertionError(f"condition on {topic} not reached in {timeout_s}s ({len(out)} records read)")
-        finally:
-            c.close()
-
     def end_total(self, topic: str) -> int:
         from kafka import KafkaConsumer, TopicPartition
 
         c = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
         try:
-            tps = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
-            return sum(c.end_offsets(tps).values()) if tps else 0
+            tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic))]
+            return sum(c.end_offsets(tps).values())
         finally:
             c.close()
 
@@ -207,7 +184,7 @@ class Kafka:
 
         c = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group, enable_auto_commit=False)
         try:
-            tps = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
+            tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic))]
             end = c.end_offsets(tps)
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
