@@ -242,7 +242,7 @@ def gen_docs(a: argparse.Namespace) -> list[Any]:
     return [Document(id=g.id, text=g.text) for g in iter_docs(a.n, seed=a.seed)]
 
 
-def run_speed(a: argparse.Namespace, *, prefix_caching: bool) -> None:
+def run_speed(a: argparse.Namespace, *, prefix_caching: bool, only_naive: bool = False) -> None:
     from workers.config import PipelineSettings
     from workers.detect.llm import LLMDetector
     from workers.pipeline_factory import build_pipeline
@@ -263,6 +263,13 @@ def run_speed(a: argparse.Namespace, *, prefix_caching: bool) -> None:
         det = LLMDetector(tax, llm_settings(a, prompt_style=a.style, **kw), engine=engine)
         return build_pipeline(PipelineSettings(detectors=["rules", "llm"], on_detector_error="degraded"), llm=det), det
 
+    if only_naive:
+        out = load("speed") or out
+        out.setdefault("naive_engine_startup_s", round(startup, 1))
+        out["naive_machine"] = machine()
+        run_naive(a, engine, texts, out)
+        return
+
     # Warm-up (first-call compilation, grammar compile) is not timed.
     pipe, det = pipeline()
     pipe.run(docs[:2])
@@ -282,11 +289,17 @@ def run_speed(a: argparse.Namespace, *, prefix_caching: bool) -> None:
     out["runs"]["rules_llm_gate_batch"] = timed_pipeline(pipe_g, det_g, docs, a.batch)
     save(name, out)
 
+    run_naive(a, engine, texts, out)
+
+
+def run_naive(a: argparse.Namespace, engine: Any, texts: list[str], out: dict[str, Any]) -> None:
+    from workers.detect.llm import LLMDetector
+
     naive = LLMDetector(naive_taxonomy(), llm_settings(a, prompt_style="gollie", mask_prior=False), engine=engine)
     naive.detect(texts[:1], [[]])  # warm the naive prefix too
     log(f"naive LLM-only (all {len(naive.types)} types, gollie, no masking) batch {a.batch}")
     out["runs"]["naive_llm_only_batch"] = timed_detect(naive, texts, [[] for _ in texts], a.batch)
-    save(name, out)
+    save("speed", out)
 
 
 # ---------------------------------------------------------------- gate cost (no model needed)
@@ -357,6 +370,17 @@ def render() -> str:
                      f"{_pct(rep.get('value_leak_rate'))} | {_pct(rep.get('over_redaction_rate'))} | "
                      f"{st['hallucinations']} of {st['mentions']} | {st['requests']} | {_f(r['docs_per_s'])} |")
         L.append("")
+        styles = {k: v for k, v in q["runs"].items() if "+" not in k}
+        if styles:
+            best = max(styles, key=lambda k: styles[k]["report"]["span"]["overlap"]["f1"] or 0)
+            bf = styles[best]["report"]["span"]["overlap"]["f1"]
+            bl = styles[best]["report"].get("value_leak_rate")
+            L.append(f"Best F1 (overlap) among the styles measured: **{best}** ({_f(bf)}); that is the default "
+                     f"(`PII_WORKER_LLM_PROMPT_STYLE`). Acceptance (F1 >= 0.85 and value leak <= 10%): "
+                     f"F1 {'met' if bf and bf >= 0.85 else 'NOT met'}, leak {'met' if bl is not None and bl <= 0.10 else 'NOT met'}. "
+                     "Presidio on the full set: F1 0.82, leak 22.7%. Styles missing from the table were not run "
+                     "(time); `make eval-llm` runs all three.")
+            L.append("")
         pt = q["runs"]
         L.append("Per type, overlap recall / precision (gold spans / predicted spans):")
         L.append("")
@@ -432,7 +456,7 @@ def replace_section(doc: Path, body: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("phase", choices=["quality", "speed", "nocache", "gate", "report", "all"])
+    ap.add_argument("phase", choices=["quality", "speed", "naive", "nocache", "gate", "report", "all"])
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
     ap.add_argument("--compile", dest="enforce_eager", action="store_false", help="use torch.compile (slow start on CPU)")
     ap.add_argument("--gpu-mem", type=float, default=0.4, help="vLLM share of RAM (CPU)")
@@ -455,6 +479,8 @@ def main() -> int:
         run_quality(a)
     if a.phase in ("speed", "all"):
         run_speed(a, prefix_caching=True)
+    if a.phase == "naive":  # the naive baseline alone, merged into the speed results
+        run_speed(a, prefix_caching=True, only_naive=True)
     if a.phase in ("nocache", "all"):
         run_speed(a, prefix_caching=False)
     if a.phase in ("gate", "all"):
