@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+# Types the rules own outright. DATE_OF_BIRTH is rules+llm: the rules need a key on the same
+# line, so a CSV whose `dob` column is named only in the header is left to the LLM (known gap).
 RULE_TYPES = {
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "MAC_ADDRESS",
-    "URL", "API_KEY", "ACCESS_TOKEN", "CRYPTO", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH",
+    "URL", "API_KEY", "ACCESS_TOKEN", "CRYPTO", "MEDICAL_RECORD_NUMBER",
 }
 
 

@@ -65,6 +65,7 @@ POSITIVE = [
     ("CEF:0|Acme|WAF|1.4|1|x|4|src=10.1.1.1 suser=jim03 dpt=443", "USERNAME", "jim03"),
     ("sshd[1]: Accepted publickey for barbarareid18 from 10.0.0.2", "USERNAME", "barbarareid18"),
     ("From: Jane <jane.doe@example.com>", "EMAIL_ADDRESS", "jane.doe@example.com"),
+    ("GET /lookup?phone=%2B61%202%209188%209869 HTTP/1.1", "PHONE_NUMBER", "%2B61%202%209188%209869"),
 ]
 
 

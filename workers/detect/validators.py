@@ -200,6 +200,13 @@ _HAS_IPV4 = re.compile(r"(?:^|[^\d.])\d{1,3}(?:\.\d{1,3}){3}(?:$|[^\d.])")  # no
 _HAS_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 
 
+def encoded_phone(value: str) -> bool:
+    """A phone number as it appears in a query string: percent-escapes decoded first."""
+    from urllib.parse import unquote_plus
+
+    return phone_shape(unquote_plus(value).strip())
+
+
 def phone_shape(value: str) -> bool:
     """Digit count of a phone number, and not an IP, a date or a decimal."""
     d = digits(value)

@@ -83,6 +83,13 @@ BUILTIN: tuple[Recognizer, ...] = (
         negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
         strong_check=v.phone_valid, strong_bonus=0.3, standalone=True, trim_chunks=True, defer=True,
     ),
+    Recognizer(
+        # Phone numbers in key=value logs and query strings, possibly percent-encoded
+        # ("phone=%2B61%202%209188%209869"): the key is the context, the validator decodes.
+        "keyed_phone", "PHONE_NUMBER",
+        r"\b(?:phone|phone_?number|tel|telephone|mobile|cell|msisdn|fax)" + _SEP + r"([+%0-9A-Fa-f().\- ]{7,60}[0-9])",
+        0.85, v.encoded_phone, group=1, ignore_case=True,
+    ),
     # --- financial ---------------------------------------------------------------------------
     Recognizer(
         "credit_card", "CREDIT_CARD",
