@@ -263,6 +263,14 @@ def run_speed(a: argparse.Namespace, *, prefix_caching: bool, only_naive: bool =
         det = LLMDetector(tax, llm_settings(a, prompt_style=a.style, **kw), engine=engine)
         return build_pipeline(PipelineSettings(detectors=["rules", "llm"], on_detector_error="degraded"), llm=det), det
 
+    if a.phase == "batch2":  # rules+LLM batch again (after a change), merged into the speed results
+        out = load("speed") or out
+        pipe, det = pipeline()
+        pipe.run(docs[:2])
+        log(f"rules+LLM batch {a.batch} on {len(docs)} docs ({a.label})")
+        out["runs"][f"rules_llm_batch ({a.label})"] = timed_pipeline(pipe, det, docs, a.batch)
+        save("speed", out)
+        return
     if only_naive:
         out = load("speed") or out
         out.setdefault("naive_engine_startup_s", round(startup, 1))
@@ -456,7 +464,8 @@ def replace_section(doc: Path, body: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("phase", choices=["quality", "speed", "naive", "nocache", "gate", "report", "all"])
+    ap.add_argument("phase", choices=["quality", "speed", "naive", "batch2", "nocache", "gate", "report", "all"])
+    ap.add_argument("--label", default="rerun", help="batch2: label of the rerun")
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
     ap.add_argument("--compile", dest="enforce_eager", action="store_false", help="use torch.compile (slow start on CPU)")
     ap.add_argument("--gpu-mem", type=float, default=0.4, help="vLLM share of RAM (CPU)")
@@ -478,6 +487,8 @@ def main() -> int:
     if a.phase in ("quality", "all"):
         run_quality(a)
     if a.phase in ("speed", "all"):
+        run_speed(a, prefix_caching=True)
+    if a.phase == "batch2":
         run_speed(a, prefix_caching=True)
     if a.phase == "naive":  # the naive baseline alone, merged into the speed results
         run_speed(a, prefix_caching=True, only_naive=True)
