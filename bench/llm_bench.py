@@ -389,6 +389,14 @@ def render() -> str:
                      "Presidio on the full set: F1 0.82, leak 22.7%. Styles missing from the table were not run "
                      "(time); `make eval-llm` runs all three.")
             L.append("")
+        if "per-type" in q["runs"]:
+            L.append("per-type was run on fewer sentences (time) and after the no-bracket schema change. The 1.5B model "
+                     "answers most one-type questions with the same names, so one mention comes back as PERSON, "
+                     "USERNAME and PASSWORD at once; the resolver then keeps the highest-priority type (PASSWORD), "
+                     "which makes typed precision and recall collapse although the values are still redacted "
+                     "(low value leak). GoLLIE-style did not earn its place either: lower recall and higher leak "
+                     "than plain JSON instructions.")
+            L.append("")
         pt = q["runs"]
         L.append("Per type, overlap recall / precision (gold spans / predicted spans):")
         L.append("")
