@@ -208,7 +208,7 @@ class OpenAIEngine:
             "max_tokens": r.max_tokens,
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": "pii_entities", "schema": r.schema, "strict": True},
+                "json_schema": {"name": "pii_entities", "schema": _portable(r.schema), "strict": True},
             },
         }
         if r.seed is not None:
@@ -238,3 +238,14 @@ class OpenAIEngine:
             )
         except (KeyError, IndexError, TypeError) as e:
             return EngineResult(error=f"unexpected response shape: {type(e).__name__}: {e}")
+
+
+def _portable(schema: Any) -> Any:
+    """The schema without string `pattern`s: servers' grammar backends (xgrammar behind vLLM's
+    OpenAI API) reject some regex features. Patterns only narrow mentions; alignment drops any
+    mention that is not in the original text anyway."""
+    if isinstance(schema, dict):
+        return {k: _portable(v) for k, v in schema.items() if k != "pattern"}
+    if isinstance(schema, list):
+        return [_portable(v) for v in schema]
+    return schema
