@@ -30,6 +30,26 @@ def corpus():
     return generate(N_DOCS, seed=11)
 
 
+def _wait_output(kafka: Kafka, topic: str, target: int, worker, timeout_s: float = 180.0) -> None:
+    """Poll the topic's end offsets until they reach `target` records."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    c = KafkaConsumer(bootstrap_servers=kafka.bootstrap, group_id=None)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            parts = c.partitions_for_topic(topic)
+            if parts:
+                if sum(c.end_offsets([TopicPartition(topic, p) for p in parts]).values()) >= target:
+                    return
+            if worker.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+    finally:
+        c.close()
+    raise AssertionError(f"output of {topic} never reached {target} records:\n{worker.log()}")
+
+
 @pytest.mark.parametrize("mode", ["at-least-once", "exactly-once"])
 def test_kill9_and_restart(kafka: Kafka, corpus, mode: str) -> None:
     rng = random.Random(f"{kafka.broker.kind}-{mode}")
@@ -51,8 +71,10 @@ def test_kill9_and_restart(kafka: Kafka, corpus, mode: str) -> None:
     for i in range(KILLS):
         w = kafka.start_worker(*args, name=f"crash{i}")
         assert w.wait_for_log("partitions assigned: [", timeout_s=90), w.log()
-        # A random moment after the worker got partitions: it is mid-stream by then.
-        time.sleep(rng.uniform(0.2, 1.5))
+        # A random moment mid-stream: when the output reaches a random point of the i-th slice of
+        # the run (a fixed sleep is a race: on a quiet machine the whole stream can finish in it).
+        target = int(N_DOCS * rng.uniform((i + 0.2) / (KILLS + 1), (i + 0.8) / (KILLS + 1)))
+        _wait_output(kafka, f"{topic}.redacted", target, w)
         assert w.proc.poll() is None, f"worker died on its own:\n{w.log()}"
         w.kill9()
         assert w.proc.returncode == -9
