@@ -362,18 +362,8 @@ def _base58check(payload: bytes) -> str:
     return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
 
 
-_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-
-
-def _bech32_polymod(values: Sequence[int]) -> int:
-    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
-    chk = 1
-    for v in values:
-        b = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if (b >> i) & 1 else 0
-    return chk
+# One checksum implementation: the generator encodes with the validator's polymod.
+from workers.detect.validators import _BECH32, _bech32_polymod  # noqa: E402
 
 
 def _bech32_encode(hrp: str, data: list[int]) -> str:
