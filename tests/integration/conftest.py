@@ -109,6 +109,13 @@ class Kafka:
     def is_tansu(self) -> bool:
         return self.broker.kind == "tansu"
 
+    def skip_exactly_once_on_tansu(self) -> None:
+        """Exactly-once needs transactions the broker honours. Tansu's are not isolated
+        (NOTES.md), and a failover run in exactly-once mode on it once lost 259 of 4,500 inputs
+        (2026-11-26), which noida-db never did: the mode is not supported on Tansu, so not tested there."""
+        if self.is_tansu:
+            pytest.skip("exactly-once is not supported on Tansu (transactions not honoured; see conftest)")
+
     def unique(self, prefix: str) -> str:
         return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
