@@ -74,7 +74,8 @@ LLM_REQUESTS = Counter(
 LLM_MENTIONS = Counter(
     "pii_worker_llm_mentions_total",
     "Mentions the model returned, by outcome (aligned; hallucination: not in the text, dropped; "
-    "masked_echo: an occurrence that only covered a rule placeholder, dropped)",
+    "masked_echo: an occurrence that only covered a rule placeholder, dropped; rejected: not of its "
+    "type's shape (taxonomy mention_pattern), dropped)",
     ["outcome"],
 )
 LLM_TOKENS = Counter("pii_worker_llm_tokens_total", "Engine tokens by kind (prompt, completion, cached)", ["kind"])

@@ -96,6 +96,18 @@ class EntityType(BaseModel):
     patterns: list[CustomPattern] = Field(default_factory=list)
     # Words near a candidate that raise its score (added to the built-in ones).
     context: list[str] = Field(default_factory=list)
+    # RE2 the text of an LLM mention of this type must contain (search, not full match); mentions
+    # without it are rejected, e.g. a "date of birth" with no digit and no month name.
+    mention_pattern: str | None = None
+
+    @field_validator("mention_pattern")
+    @classmethod
+    def _re2(cls, v: str | None) -> str | None:
+        if v is not None:
+            from workers.detect.engine import compile_re2  # RE2 only: linear time on model output
+
+            compile_re2(v)
+        return v
 
     @field_validator("detectors")
     @classmethod

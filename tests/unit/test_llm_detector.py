@@ -83,6 +83,25 @@ def test_mentions_absent_from_the_text_yield_no_spans():
     assert det.stats.hallucinations == 3 and det.stats.spans == 0
 
 
+def test_mentions_not_of_their_types_shape_are_rejected():
+    text = "Patient Ann Lee, born 1961-03-03, will be ready next week; pin: credit card pin"
+    det, _ = detector(lambda t, r, a: entities(
+        ("PERSON", "Ann Lee"), ("DATE_OF_BIRTH", "1961-03-03"), ("DATE_OF_BIRTH", "next week"),
+        ("DATE_OF_BIRTH", "ready"), ("PASSWORD", "credit card pin")))
+    [spans] = det.detect([text], [[]])
+    assert sorted((s.type, text[s.start:s.end]) for s in spans) == [
+        ("DATE_OF_BIRTH", "1961-03-03"), ("PERSON", "Ann Lee")]
+    assert det.stats.rejected == 3 and det.stats.hallucinations == 0
+
+
+def test_address_parts_the_model_split_come_back_as_one_address():
+    text = "Ship to Koskikatu 25\nOulu\nFinland 90100 please"
+    det, _ = detector(lambda t, r, a: entities(
+        ("STREET_ADDRESS", "Koskikatu 25"), ("LOCATION", "Oulu"), ("LOCATION", "Finland")))
+    [spans] = det.detect([text], [[]])
+    assert [(s.type, text[s.start:s.end]) for s in spans] == [("STREET_ADDRESS", "Koskikatu 25\nOulu\nFinland 90100")]
+
+
 def test_found_mentions_map_to_every_occurrence_in_the_original():
     text = "Maria Gonzalez wrote to a@b.io; Maria Gonzalez again"
     det, _ = detector(lambda t, r, a: entities(("PERSON", "Maria Gonzalez"), ("PERSON", "Nobody Here")))

@@ -41,6 +41,8 @@ def test_schemas_copy_is_the_packaged_default() -> None:
          "    examples: {positive: [{text: 'hi there', values: ['bob']}]}\n", "does not occur"),
         ("name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
          "  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n", "defined twice"),
+        ("name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
+         "    mention_pattern: 'a(?=b)'\n", "entry 0 (FOO) field 'mention_pattern'"),
         ("- just\n- a list\n", "top level must be a mapping"),
         ("name: [unclosed\n", "not valid YAML"),
     ],

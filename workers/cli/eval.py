@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     types = ev.TypeMap(scored=_scored_types(args))
     t0 = time.monotonic()
     hallucinations: int | None = None
+    llm_stats: dict[str, int] | None = None
     if args.predictions:
         preds = ev.align(gold, ev.load_predictions(args.predictions))
         detectors: list[str] = []
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         stats = getattr(llm, "stats", None)  # the LLM detector counts mentions not in the text
         if stats is not None and getattr(stats, "hallucinations", None) is not None:
             hallucinations = int(stats.hallucinations)
+            llm_stats = stats.as_dict()
     elapsed = time.monotonic() - t0
     if args.save_predictions:
         with open(args.save_predictions, "wb") as f:
@@ -110,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     report = ev.score(gold, preds, types, keep_examples=max(args.examples, 5))
     if hallucinations is not None:
         report["hallucinations"] = hallucinations
+    if llm_stats is not None:
+        report["llm_stats"] = llm_stats
     report.update(
         gold_file=args.gold,
         predictions_file=args.predictions,

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from workers.detect.base import DetectorError
+from workers.detect.engine import compile_re2
+from workers.detect.llm.address import join_address_parts
 from workers.detect.llm.align import align
 from workers.detect.llm.chunking import chunk
 from workers.detect.llm.engines import Engine, EngineRequest, EngineResult, OpenAIEngine, VLLMEngine
@@ -43,6 +45,7 @@ class LLMStats:
     malformed: int = 0
     mentions: int = 0
     hallucinations: int = 0  # mentions not found in the text: dropped
+    rejected: int = 0  # mentions not of their type's shape (taxonomy mention_pattern): dropped
     normalised: int = 0  # mentions found only after whitespace/case normalisation
     masked_echoes: int = 0  # mentions that only matched a rule placeholder: dropped
     spans: int = 0
@@ -108,6 +111,7 @@ class LLMDetector:
             max_chars=s.max_mention_chars,
             include_examples=s.include_examples,
         )
+        self._shapes = {e.name: compile_re2(e.mention_pattern) for e in entities if e.mention_pattern}
         self.engine = engine if engine is not None else build_engine(s)
         self.stats = LLMStats()
         self._memo: OrderedDict[tuple, list[Span]] = OrderedDict()
@@ -158,7 +162,7 @@ class LLMDetector:
                 failed.setdefault(u.doc, u.error)
                 continue
             assert u.mentions is not None
-            aligned, st = align(u.text, u.mentions)
+            aligned, st = align(u.text, self._shaped(u.mentions))
             self.stats.mentions += st.mentions
             self.stats.hallucinations += st.hallucinations
             self.stats.normalised += st.normalised
@@ -173,7 +177,7 @@ class LLMDetector:
                         )
         for i in todo:
             if out[i] is None and i not in failed:
-                spans = sorted(found[i], key=lambda s: (s.start, s.end, s.type))
+                spans = join_address_parts(texts[i], list(found[i]))
                 self.stats.spans += len(spans)
                 out[i] = spans
 
@@ -189,6 +193,11 @@ class LLMDetector:
                 failed=sorted(failed),
             )
         return [o if o is not None else [] for o in out]
+
+    def _shaped(self, mentions: list[Mention]) -> list[Mention]:
+        keep = [m for m in mentions if (rx := self._shapes.get(m.type)) is None or rx.search(m.text.strip())]
+        self.stats.rejected += len(mentions) - len(keep)
+        return keep
 
     # --- engine calls with retry -------------------------------------------------------------
 
@@ -260,6 +269,7 @@ def _publish_metrics(a: LLMStats, b: LLMStats) -> None:
     m.LLM_REQUESTS.labels("failed").inc(d["failed_requests"])
     m.LLM_MENTIONS.labels("hallucination").inc(d["hallucinations"])
     m.LLM_MENTIONS.labels("masked_echo").inc(d["masked_echoes"])
+    m.LLM_MENTIONS.labels("rejected").inc(d["rejected"])
     m.LLM_MENTIONS.labels("aligned").inc(max(0, d["mentions"] - d["hallucinations"]))
     for kind in ("prompt", "completion", "cached"):
         m.LLM_TOKENS.labels(kind).inc(d[f"{kind}_tokens"])
