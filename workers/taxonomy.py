@@ -99,6 +99,9 @@ class EntityType(BaseModel):
     # RE2 the text of an LLM mention of this type must contain (search, not full match); mentions
     # without it are rejected, e.g. a "date of birth" with no digit and no month name.
     mention_pattern: str | None = None
+    # Names of people and places: in text that uses capitals, an LLM mention whose words are not
+    # capitalised (name particles such as "van", "de" aside) is rejected ("idea", "my brother").
+    proper_noun: bool = False
 
     @field_validator("mention_pattern")
     @classmethod

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from workers.detect.base import DetectorError
-from workers.detect.engine import compile_re2
 from workers.detect.llm.address import join_address_parts
 from workers.detect.llm.align import align
 from workers.detect.llm.chunking import chunk
@@ -24,6 +23,7 @@ from workers.detect.llm.gate import has_candidate
 from workers.detect.llm.masking import MaskedText
 from workers.detect.llm.prompts import PromptBuilder, Query
 from workers.detect.llm.schema import MalformedOutput, Mention
+from workers.detect.llm.shape import ShapeCheck, uses_capitals
 from workers.detect.llm.settings import LLMSettings
 from workers.models import Span
 
@@ -111,7 +111,7 @@ class LLMDetector:
             max_chars=s.max_mention_chars,
             include_examples=s.include_examples,
         )
-        self._shapes = {e.name: compile_re2(e.mention_pattern) for e in entities if e.mention_pattern}
+        self._shape = ShapeCheck(entities)
         self.engine = engine if engine is not None else build_engine(s)
         self.stats = LLMStats()
         self._memo: OrderedDict[tuple, list[Span]] = OrderedDict()
@@ -162,7 +162,7 @@ class LLMDetector:
                 failed.setdefault(u.doc, u.error)
                 continue
             assert u.mentions is not None
-            aligned, st = align(u.text, self._shaped(u.mentions))
+            aligned, st = align(u.text, self._shaped(u.mentions, uses_capitals(texts[u.doc])))
             self.stats.mentions += st.mentions
             self.stats.hallucinations += st.hallucinations
             self.stats.normalised += st.normalised
@@ -194,8 +194,8 @@ class LLMDetector:
             )
         return [o if o is not None else [] for o in out]
 
-    def _shaped(self, mentions: list[Mention]) -> list[Mention]:
-        keep = [m for m in mentions if (rx := self._shapes.get(m.type)) is None or rx.search(m.text.strip())]
+    def _shaped(self, mentions: list[Mention], cased: bool) -> list[Mention]:
+        keep = [m for m in mentions if self._shape.ok(m.type, m.text, cased_text=cased)]
         self.stats.rejected += len(mentions) - len(keep)
         return keep
 
