@@ -106,6 +106,8 @@ def make_engine(settings: Any) -> Any:
 def llm_settings(a: argparse.Namespace, **kw: Any) -> Any:
     from workers.detect.llm import LLMSettings
 
+    if a.output_format and "output_format" not in kw:
+        kw["output_format"] = a.output_format
     return LLMSettings(model=a.model, enforce_eager=a.enforce_eager, gpu_memory_utilization=a.gpu_mem, **kw)
 
 
@@ -167,8 +169,9 @@ def run_quality(a: argparse.Namespace) -> None:
             f"halluc {det.stats.hallucinations} in {dt:.0f} s")
         save("quality", out)
 
-    for style in a.styles.split(","):
-        one(style, prompt_style=style)
+    for spec in a.styles.split(","):  # STYLE or STYLE:FORMAT (answer shape, e.g. json:grouped)
+        style, _, fmt = spec.partition(":")
+        one(spec, prompt_style=style, **({"output_format": fmt} if fmt else {}))
     if a.gate_style:
         one(f"{a.gate_style}+gate", prompt_style=a.gate_style, gate=True)
 
@@ -501,7 +504,7 @@ def main() -> int:
     ap.add_argument("--gpu-mem", type=float, default=0.4, help="vLLM share of RAM (CPU)")
     ap.add_argument("--dev", default=None)
     ap.add_argument("--limit", type=int, default=300, help="dev sentences (default 300)")
-    ap.add_argument("--styles", default="json,gollie,per-type")
+    ap.add_argument("--styles", default="json,gollie,per-type", help="STYLE or STYLE:FORMAT, comma-separated")
     ap.add_argument("--gate-style", default="json", help="also run this style with the gate ('' = skip)")
     ap.add_argument("--resume", action="store_true", help="keep finished quality runs")
     ap.add_argument("--batch", type=int, default=16)
@@ -509,6 +512,7 @@ def main() -> int:
     ap.add_argument("--n-seq", type=int, default=16, help="docs for the sequential run")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--style", default="json", help="prompt style for the speed runs")
+    ap.add_argument("--output-format", default=None, help="answer shape for the speed runs (default: LLMSettings')")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
     a = ap.parse_args()
     os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", "0-1")

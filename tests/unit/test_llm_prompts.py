@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from workers.detect.llm.prompts import STYLES, PromptBuilder
-from workers.detect.llm.schema import MalformedOutput, extraction_schema, parse_extraction
+from workers.detect.llm.schema import MalformedOutput, extraction_schema, grouped_schema, parse_extraction, parse_grouped
 from workers.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
@@ -77,3 +77,34 @@ def test_parse_drops_unknown_types_and_blank_mentions():
 def test_unknown_style_rejected():
     with pytest.raises(ValueError):
         PromptBuilder(TAX.llm_entities(), "xml")  # type: ignore[arg-type]
+
+
+def test_grouped_schema_keys_mentions_by_type():
+    s = grouped_schema(LLM_TYPES, max_items=3, max_chars=20)
+    jsonschema.Draft202012Validator.check_schema(s)
+    for ok in ({}, {"PERSON": ["Ann Lee"], "LOCATION": ["Oslo"]}):
+        jsonschema.validate(ok, s)
+    for bad in ({"EMAIL_ADDRESS": ["a@b.c"]}, {"PERSON": []}, {"PERSON": ["a"] * 4}, {"PERSON": ["x" * 21]},
+                {"PERSON": "Ann"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, s)
+
+
+@pytest.mark.parametrize("raw", ["", "[]", '{"PERSON": "Ann"}', '{"PERSON": [1]}', "__import__('os')"])
+def test_malformed_grouped_output_raises(raw):
+    with pytest.raises(MalformedOutput):
+        parse_grouped(raw, LLM_TYPES)
+
+
+def test_grouped_parse_drops_unknown_types_and_blank_mentions():
+    raw = json.dumps({"PERSON": ["Ann", " "], "EMAIL_ADDRESS": ["x@y.z"], "LOCATION": ["Oslo"]})
+    assert [(m.type, m.text) for m in parse_grouped(raw, LLM_TYPES)] == [("PERSON", "Ann"), ("LOCATION", "Oslo")]
+
+
+@pytest.mark.parametrize("style", ["json", "gollie"])
+def test_grouped_prompt_asks_for_the_grouped_shape(style):
+    pb = PromptBuilder(TAX.llm_entities(), style, output="grouped")
+    assert '{"<' in pb.system_prompt and '"entities"' not in pb.system_prompt
+    q = pb.queries("Ann")[0]
+    assert set(q.schema["properties"]) == set(LLM_TYPES)
+    assert [(m.type, m.text) for m in pb.parse(q, '{"PERSON": ["Ann"]}')] == [("PERSON", "Ann")]

@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--save-predictions", default=None, help="also write our predictions as JSONL (redact contract)")
     g = p.add_argument_group("LLM options (passed through to the LLM detector when --detectors includes llm)")
     g.add_argument("--prompt-style", default=None, help="prompt style, e.g. json | gollie | per-type")
+    g.add_argument("--output-format", default=None, help="answer shape of json/gollie: list | grouped")
     g.add_argument("--model", default=None, help="model name or path for the LLM detector")
     g.add_argument("--llm-url", default=None, help="OpenAI-compatible endpoint instead of in-process vLLM")
     p.set_defaults(func=run)
@@ -63,7 +64,7 @@ def _llm_detector(args: argparse.Namespace) -> Any:
     from workers.detect.llm import LLMSettings, build_llm_detector
     from workers.taxonomy import load_taxonomy
 
-    opts: dict[str, Any] = {"prompt_style": args.prompt_style, "model": args.model}
+    opts: dict[str, Any] = {"prompt_style": args.prompt_style, "output_format": args.output_format, "model": args.model}
     if args.llm_url:
         opts.update(backend="openai", base_url=args.llm_url)
     settings = LLMSettings(**{k: v for k, v in opts.items() if v is not None})

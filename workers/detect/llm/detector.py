@@ -110,6 +110,7 @@ class LLMDetector:
             max_items=s.max_items,
             max_chars=s.max_mention_chars,
             include_examples=s.include_examples,
+            output=s.output_format,
         )
         self._shape = ShapeCheck(entities)
         self.engine = engine if engine is not None else build_engine(s)

@@ -20,6 +20,8 @@ from typing import Any, Literal, Protocol
 from workers.detect.llm.schema import (
     Mention,
     extraction_schema,
+    grouped_schema,
+    parse_grouped,
     parse_extraction,
     parse_type_extraction,
     type_schema,
@@ -27,6 +29,9 @@ from workers.detect.llm.schema import (
 
 PromptStyle = Literal["gollie", "json", "per-type"]
 STYLES: tuple[str, ...] = ("gollie", "json", "per-type")
+# Answer shape of the all-types styles: a list of {text, type} or mentions grouped under their type.
+OutputFormat = Literal["list", "grouped"]
+FORMATS: tuple[str, ...] = ("list", "grouped")
 
 Message = dict[str, str]
 
@@ -73,16 +78,21 @@ class PromptBuilder:
         max_items: int = 24,
         max_chars: int = 128,
         include_examples: bool = True,
+        output: OutputFormat = "list",
     ):
         if style not in STYLES:
             raise ValueError(f"unknown prompt style {style!r}; choose one of {STYLES}")
+        if output not in FORMATS:
+            raise ValueError(f"unknown output format {output!r}; choose one of {FORMATS}")
+        self.output = output
         if not entities:
             raise ValueError("no LLM-handled entity types in the taxonomy")
         self.entities = list(entities)
         self.style = style
         self.types = tuple(e.name for e in self.entities)
         self.include_examples = include_examples
-        self._all_schema = extraction_schema(self.types, max_items=max_items, max_chars=max_chars)
+        make = grouped_schema if output == "grouped" else extraction_schema
+        self._all_schema = make(self.types, max_items=max_items, max_chars=max_chars)
         self._type_schema = type_schema(max_items=max_items, max_chars=max_chars)
         if style == "json":
             self._system = self._render_json()
@@ -123,6 +133,8 @@ class PromptBuilder:
         """Raises schema.MalformedOutput when `raw` does not have the expected shape."""
         if query.type_name is not None:
             return parse_type_extraction(raw, query.type_name)
+        if self.output == "grouped":
+            return parse_grouped(raw, query.allowed)
         return parse_extraction(raw, query.allowed)
 
     # --- renderers -------------------------------------------------------------------------
@@ -152,7 +164,7 @@ class PromptBuilder:
             _SHARED_RULES,
             "- Use only the entity types listed above.",
             "",
-            'Answer with JSON only: {"entities": [{"text": "<mention>", "type": "<TYPE>"}, ...]}',
+            self._answer("mention", "TYPE"),
         ]
         return "\n".join(lines)
 
@@ -185,9 +197,15 @@ class PromptBuilder:
             "# Task: annotate the `text` below with every instance of the entity classes above.",
             "# Rules:",
             *("# " + r for r in _SHARED_RULES.split("\n")),
-            '# Answer with JSON only: {"entities": [{"text": "<span>", "type": "<CLASS>"}, ...]}',
+            "# " + self._answer("span", "CLASS"),
         ]
         return "\n".join(lines)
+
+    def _answer(self, what: str, kind: str) -> str:
+        if self.output == "grouped":
+            return (f'Answer with JSON only: {{"<{kind}>": ["<{what}>", ...], ...}}, only the {kind.lower()} '
+                    "names that have mentions; {} if there are none.")
+        return f'Answer with JSON only: {{"entities": [{{"text": "<{what}>", "type": "<{kind}>"}}, ...]}}'
 
     def _render_per_type_system(self) -> str:
         return "\n".join(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 
 class MalformedOutput(ValueError):
@@ -68,6 +68,16 @@ def extraction_schema(types: Sequence[str], *, max_items: int, max_chars: int) -
     }
 
 
+def grouped_schema(types: Sequence[str], *, max_items: int, max_chars: int) -> dict[str, Any]:
+    """All-types answer keyed by type: `{"PERSON": ["..."], ...}`. The type name is written once
+    per type instead of once per mention, and types with nothing are left out, so an answer costs
+    far fewer decoded tokens (decoding dominates on CPU)."""
+    if not types:
+        raise ValueError("no entity types for the extraction schema")
+    item = {"type": "array", "minItems": 1, "maxItems": max_items, "items": _text_schema(max_chars)}
+    return {"type": "object", "properties": {t: item for t in types}, "additionalProperties": False}
+
+
 def type_schema(*, max_items: int, max_chars: int) -> dict[str, Any]:
     return {
         "type": "object",
@@ -86,6 +96,18 @@ def parse_extraction(raw: str, allowed: Sequence[str]) -> list[Mention]:
         raise MalformedOutput(_short(e)) from None
     ok = set(allowed)
     return [m for m in ex.entities if m.type in ok and m.text.strip()]
+
+
+_Grouped = TypeAdapter(dict[str, list[str]])
+
+
+def parse_grouped(raw: str, allowed: Sequence[str]) -> list[Mention]:
+    try:
+        ex = _Grouped.validate_json(raw)
+    except ValidationError as e:
+        raise MalformedOutput(_short(e)) from None
+    ok = set(allowed)
+    return [Mention(type=t, text=x) for t, xs in ex.items() if t in ok for x in xs if x.strip()]
 
 
 def parse_type_extraction(raw: str, type_name: str) -> list[Mention]:

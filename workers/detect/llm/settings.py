@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from workers.detect.llm.prompts import PromptStyle
+from workers.detect.llm.prompts import OutputFormat, PromptStyle
 
 
 class LLMSettings(BaseSettings):
@@ -27,6 +27,8 @@ class LLMSettings(BaseSettings):
 
     # Prompt: chosen by measurement on the dev set (docs/benchmarks.md, "LLM extraction").
     prompt_style: PromptStyle = "json"
+    # Answer shape (json/gollie styles); chosen by measurement like the style.
+    output_format: OutputFormat = "list"
     include_examples: bool = True
     # Restrict to a subset of the taxonomy's LLM-handled types (None = all of them).
     types: list[str] | None = None
