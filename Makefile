@@ -85,8 +85,9 @@ models: setup-cpu
 # "## LLM extraction" section of docs/benchmarks.md. LLM_EVAL_LIMIT dev sentences (default 300).
 LLM_EVAL_LIMIT ?= 300
 LLM_ENV := VLLM_CPU_OMP_THREADS_BIND=0-1 VLLM_CPU_NUM_OF_RESERVED_CPU=0
-eval-llm: setup-cpu models
+eval-llm: setup-cpu models setup-bench
 	$(LLM_ENV) $(BIN)/python bench/llm_bench.py quality --limit $(LLM_EVAL_LIMIT)
+	$(BIN)/python bench/llm_bench.py presidio --limit $(LLM_EVAL_LIMIT)
 
 bench-llm: setup-cpu models
 	$(LLM_ENV) $(BIN)/python bench/llm_bench.py speed

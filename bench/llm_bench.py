@@ -176,6 +176,34 @@ def run_quality(a: argparse.Namespace) -> None:
         one(f"{a.gate_style}+gate", prompt_style=a.gate_style, gate=True)
 
 
+def run_presidio(a: argparse.Namespace) -> None:
+    """Presidio on the same dev sentences, scored by the same code (the baseline of the table)."""
+    import subprocess
+    import tempfile
+
+    import orjson
+
+    from workers import evaluate as ev
+    from workers.taxonomy import load_taxonomy
+
+    if not Path(a.presidio_python).exists():
+        log(f"presidio: {a.presidio_python} missing (make setup-bench); skipped")
+        return
+    gold = ev.load_gold(dev_path(a), a.limit)
+    with tempfile.TemporaryDirectory() as d:
+        inp, outp = Path(d) / "dev.jsonl", Path(d) / "presidio.jsonl"
+        inp.write_bytes(b"".join(orjson.dumps({"id": g.id, "text": g.text}) + b"\n" for g in gold))
+        subprocess.run([a.presidio_python, str(ROOT / "bench" / "presidio_runner.py"), "--input", str(inp),
+                        "--output", str(outp)], check=True, stdout=subprocess.DEVNULL)
+        preds = ev.align(gold, ev.load_predictions(outp))
+    rep = ev.score(gold, preds, ev.TypeMap(scored=frozenset(load_taxonomy().names())), keep_examples=3)
+    q = load("quality") or {"machine": machine(), "model": a.model, "n": len(gold), "dev": str(dev_path(a)), "runs": {}}
+    q["presidio"] = {"docs": len(gold), "report": rep}
+    o = rep["span"]["overlap"]
+    log(f"presidio on {len(gold)} dev sentences: P {o['precision']} R {o['recall']} F1 {o['f1']} leak {rep['value_leak_rate']}")
+    save("quality", q)
+
+
 # ---------------------------------------------------------------- speed (generated logs)
 
 
@@ -385,6 +413,13 @@ def render() -> str:
                      f"{_f(e['f1'])} | {_f(u['f1'])} | "
                      f"{_pct(rep.get('value_leak_rate'))} | {_pct(rep.get('over_redaction_rate'))} | "
                      f"{st['hallucinations']} of {st['mentions']} | {st['requests']} | {_f(r['docs_per_s'])} |")
+        pr = q.get("presidio")
+        if pr:
+            rep = pr["report"]
+            o, e, u = rep["span"]["overlap"], rep["span"]["exact"], rep["span"]["overlap_untyped"]
+            L.append(f"| *Presidio (default recognizers), same sentences* | {pr['docs']} | {_f(o['precision'])} | "
+                     f"{_f(o['recall'])} | {_f(o['f1'])} | {_f(e['f1'])} | {_f(u['f1'])} | "
+                     f"{_pct(rep.get('value_leak_rate'))} | {_pct(rep.get('over_redaction_rate'))} | - | - | - |")
         L.append("")
         styles = {k: v for k, v in q["runs"].items() if "+" not in k}
         if styles:
@@ -394,8 +429,9 @@ def render() -> str:
             L.append(f"Best F1 (overlap) among the styles measured: **{best}** ({_f(bf)}); that is the default "
                      f"(`PII_WORKER_LLM_PROMPT_STYLE`). Acceptance (F1 >= 0.85 and value leak <= 10%): "
                      f"F1 {'met' if bf and bf >= 0.85 else 'NOT met'}, leak {'met' if bl is not None and bl <= 0.10 else 'NOT met'}. "
-                     "Presidio on the full set: F1 0.82, leak 22.7%. Styles missing from the table were not run "
-                     "(time); `make eval-llm` runs all three.")
+                     "The issue quotes Presidio at F1 0.82, leak 22.7% on the full set (its own scoring); "
+                     "scored by our code on the same sentences Presidio is the row in italics. Styles missing from "
+                     "the table were not run (time); `make eval-llm` runs all three.")
             L.append("")
         if "per-type" in q["runs"]:
             L.append("per-type asks one question per (document, type). The 1.5B model tends to answer one-type "
@@ -508,7 +544,9 @@ def replace_section(doc: Path, body: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("phase", choices=["quality", "speed", "naive", "batch2", "nocache", "gate", "report", "all"])
+    ap.add_argument("phase", choices=["quality", "presidio", "speed", "naive", "batch2", "nocache", "gate", "report", "all"])
+    ap.add_argument("--presidio-python", default=str(ROOT / ".venv-bench" / "bin" / "python"),
+                    help="presidio phase: the Python of the Presidio venv (make setup-bench)")
     ap.add_argument("--label", default="rerun", help="batch2: label of the rerun")
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
     ap.add_argument("--compile", dest="enforce_eager", action="store_false", help="use torch.compile (slow start on CPU)")
@@ -531,6 +569,8 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if a.phase in ("quality", "all"):
         run_quality(a)
+    if a.phase in ("presidio", "all"):
+        run_presidio(a)
     if a.phase in ("speed", "all"):
         run_speed(a, prefix_caching=True)
     if a.phase == "batch2":

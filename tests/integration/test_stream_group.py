@@ -59,7 +59,7 @@ def test_two_workers_split_partitions_and_fail_over(kafka: Kafka, mode: str) -> 
         a1, a2 = assignment(w1), assignment(w2)
         return bool(a1) and bool(a2) and not (a1 & a2) and (a1 | a2) == {0, 1, 2, 3}
 
-    wait_for(split, 120, lambda: f"the group to split partitions:\nw1:\n{w1.log()}\nw2:\n{w2.log()}")
+    wait_for(split, 180, lambda: f"the group to split partitions:\nw1:\n{w1.log()}\nw2:\n{w2.log()}")
 
     # More input while both run, then stop w1 while it is busy with its share.
     kafka.produce(topic, doc_records(second))
