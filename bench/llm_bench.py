@@ -506,7 +506,7 @@ def render() -> str:
         cps = lambda r: r["docs"] / r["cpu_seconds"]  # noqa: E731
         if b and sq:
             L.append(f"- Batch {b['batch']} vs sequential (same detector, same engine): "
-                     f"**{b['docs_per_s'] / sq['docs_per_s']:.1f}x** docs/s, {cps(b) / cps(sq):.1f}x docs per CPU-second "
+                     f"**{b['docs_per_s'] / sq['docs_per_s']:.2f}x** docs/s, {cps(b) / cps(sq):.2f}x docs per CPU-second "
                      f"(target >= 4x: {_met(b['docs_per_s'] / sq['docs_per_s'] >= 4)}).")
         for label, r in runs.items():
             if label.startswith("rules_llm") and "sequential" not in label and nv:

@@ -29,6 +29,8 @@ CHECK = ShapeCheck(load_taxonomy().llm_entities())
         ("LOCATION", "website", True, False),
         ("DATE_OF_BIRTH", "March 3, 1961", True, True),
         ("DATE_OF_BIRTH", "next week", True, False),
+        ("DATE_OF_BIRTH", "2026-05-22T20:45:10.301131Z", True, False),  # a log timestamp
+        ("DATE_OF_BIRTH", "07/Aug/2026:10:26:59 +0000", True, False),
         ("STREET_ADDRESS", "221B Baker Street", True, True),
         ("STREET_ADDRESS", "Carry Me Back To Canada", True, False),
         ("PASSWORD", "Hunter2!", True, True),
