@@ -45,7 +45,7 @@ class LLMStats:
     malformed: int = 0
     mentions: int = 0
     hallucinations: int = 0  # mentions not found in the text: dropped
-    rejected: int = 0  # mentions not of their type's shape (taxonomy mention_pattern): dropped
+    rejected: int = 0  # mentions not of their type's shape (mention_pattern, proper_noun): dropped
     normalised: int = 0  # mentions found only after whitespace/case normalisation
     masked_echoes: int = 0  # mentions that only matched a rule placeholder: dropped
     spans: int = 0
