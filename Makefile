@@ -27,7 +27,7 @@ test-fast: setup-core
 
 # README's first command: cpu extra + default model, then the whole product end to end (embedded
 # broker, local Ray on 127.0.0.1, Serve app, sample logs through the topics) and a clean stop.
-# On 2 CPU cores the 1.5B model extracts ~0.05-0.2 docs/s, so the LLM demo streams the first
+# On 2 CPU cores the 1.5B model extracts ~0.15-0.3 docs/s, so the LLM demo streams the first
 # DEMO_LIMIT sample documents (make demo DEMO_LIMIT=200 for all of them; GPUs do far better).
 DEMO_LIMIT ?= 24
 demo: setup models
