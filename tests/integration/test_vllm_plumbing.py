@@ -63,3 +63,29 @@ def test_smollm2_in_process_vllm_pipeline(cpu_env):
     cached_before = llm.stats.cached_tokens
     llm.detect(["Order 77 shipped to Ann Lee"], [[]])
     assert llm.stats.cached_tokens > cached_before
+
+
+def test_redact_cli_with_llm_writes_only_jsonl_to_stdout(cpu_env):
+    """vLLM logs to stdout by default; the CLI's stdout is a data stream and must stay JSONL."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import orjson
+
+    pytest.importorskip("vllm")
+    env = {**os.environ, "PII_WORKER_LLM_MODEL": "smollm2-135m", "PII_WORKER_LLM_MAX_ITEMS": "4",
+           "PII_WORKER_LLM_MAX_MENTION_CHARS": "32", "PII_WORKER_LLM_MAX_TOKENS": "256",
+           "PII_WORKER_LLM_MAX_MODEL_LEN": "2048", "PII_WORKER_LLM_GPU_MEMORY_UTILIZATION": "0.15",
+           "PII_WORKER_LLM_ENFORCE_EAGER": "true"}
+    env.pop("VLLM_LOGGING_STREAM", None)
+    cli = Path(sys.executable).with_name("pii-worker")
+    stdin = b"".join(orjson.dumps({"id": str(i), "text": t}) + b"\n" for i, t in enumerate(DOCS))
+    p = subprocess.run([str(cli), "redact", "--detectors", "rules,llm"], input=stdin, capture_output=True,
+                       env=env, timeout=600)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")[-2000:]
+    lines = p.stdout.splitlines()
+    assert len(lines) == len(DOCS), p.stdout[:500]
+    rows = [orjson.loads(line) for line in lines]  # raises if a log line slipped in
+    assert [r["id"] for r in rows] == ["0", "1", "2"]
+    assert all("maria.g@example.com" not in r["text"] for r in rows)

@@ -12,6 +12,7 @@ Both report per-request failures instead of raising, so one bad request fails on
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -80,6 +81,9 @@ class VLLMEngine:
         tensor_parallel_size: int = 1,
         seed: int = 0,
     ):
+        # vLLM logs to stdout by default, which would interleave with the JSONL that `redact` and
+        # `eval --json` write there; its engine subprocesses inherit the setting.
+        os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
         from vllm import LLM
 
         self.stats = EngineStats()
