@@ -97,7 +97,7 @@ class EntityType(BaseModel):
     # Words near a candidate that raise its score (added to the built-in ones).
     context: list[str] = Field(default_factory=list)
     # RE2 the text of an LLM mention of this type must contain (search, not full match); mentions
-    # without it are rejected, e.g. a "date of birth" with no digit and no month name.
+    # without it are rejected, e.g. a "date of birth" without a digit ("next week").
     mention_pattern: str | None = None
     # Names of people and places: in text that uses capitals, an LLM mention whose words are not
     # capitalised (name particles such as "van", "de" aside) is rejected ("idea", "my brother").

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from workers.detect.engine import compile_re2
 
-# Lower-case words that occur inside names of people and places ("Ludwig van Beethoven",
-# "Stratford-upon-Avon" split on spaces, "Novo mesto" is not covered and is the price).
+# Lower-case words inside names of people and places ("Ludwig van Beethoven", "Stratford upon
+# Avon"). Other lower-case name parts ("Novo mesto") are not covered: that is the price.
 PARTICLES = frozenset(
     "a al am an and auf bin da das de degli dei del della den der des di do dos du e el en "
     "im la las le les lo los nad of on op sur the ter ten upon van von y zu".split()
