@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# One checksum implementation: the generator encodes with the validator's bech32 polymod.
+from workers.detect.validators import _BECH32, _bech32_polymod
+
 if TYPE_CHECKING:  # pragma: no cover
     from faker import Faker
 
@@ -362,8 +365,6 @@ def _base58check(payload: bytes) -> str:
     return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
 
 
-# One checksum implementation: the generator encodes with the validator's polymod.
-from workers.detect.validators import _BECH32, _bech32_polymod  # noqa: E402
 
 
 def _bech32_encode(hrp: str, data: list[int]) -> str:

@@ -158,12 +158,13 @@ class LLMDetector:
 
         failed: dict[int, str] = {}
         found: dict[int, set[Span]] = {i: set() for i in todo}
+        cased = {i: uses_capitals(texts[i]) for i in todo}  # once per document, not per query
         for u in units:
             if u.error is not None:
                 failed.setdefault(u.doc, u.error)
                 continue
             assert u.mentions is not None
-            aligned, st = align(u.text, self._shaped(u.mentions, uses_capitals(texts[u.doc])))
+            aligned, st = align(u.text, self._shaped(u.mentions, cased[u.doc]))
             self.stats.mentions += st.mentions
             self.stats.hallucinations += st.hallucinations
             self.stats.normalised += st.normalised
