@@ -44,13 +44,6 @@ def test_two_workers_split_partitions_and_fail_over(kafka: Kafka, mode: str) -> 
     eos = mode == "exactly-once"
     if eos:
         kafka.skip_exactly_once_on_tansu()
-    if kafka.is_tansu:
-        # OPEN: on Tansu this failover run lost inputs twice on 2026-11-26 (exactly-once: 259 of
-        # 4,500; at-least-once: 41 of 4,500, the first records produced to one partition during the
-        # rebalance, with the group's offset committed past them). Never seen on noida-db, whose
-        # group semantics are complete; a plain concurrent produce/consume on Tansu showed no fetch
-        # gaps. Not root-caused (broker or worker): see docs/operations.md.
-        pytest.skip("failover loses inputs on Tansu (unexplained, see the comment); runs on noida-db")
 
     def tx(name: str) -> list[str]:  # each worker instance has its own transactional id
         return ["--exactly-once", "--transactional-id", f"{topic}-{name}"] if eos else []
