@@ -115,8 +115,8 @@ class Kafka:
 
     def skip_exactly_once_on_tansu(self) -> None:
         """Exactly-once needs transactions the broker honours. Tansu's are not isolated
-        (NOTES.md), and a failover run in exactly-once mode on it once lost 259 of 4,500 inputs
-        (2026-11-26), which noida-db never did: the mode is not supported on Tansu, so not tested there."""
+        (NOTES.md), so read_committed readers cannot tell exactly-once from at-least-once there:
+        the mode is not supported on Tansu, so not tested there."""
         if self.is_tansu:
             pytest.skip("exactly-once is not supported on Tansu (transactions not honoured; see conftest)")
 
