@@ -19,15 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _report import logger, machine, proc_tree_cpu, replace_section  # noqa: E402
+
+log = logger('llm-bench')
 
 RESULTS = ROOT / "bench" / "results"
 SECTION = "## LLM extraction"
@@ -35,50 +36,6 @@ DEV_CANDIDATES = (
     ROOT.parent / "shared" / "data" / "presidio_synth_dataset_v2.json",
     Path("/work/shared/data/presidio_synth_dataset_v2.json"),
 )
-
-
-def log(msg: str) -> None:
-    print(f"[llm-bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    }
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and its (engine) children so far."""
-    import resource
-
-    s = resource.getrusage(resource.RUSAGE_SELF)
-    c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
-
-
-def proc_tree_cpu() -> float:
-    """CPU seconds of this process and all live descendants (vLLM's engine core and worker are
-    still running, so RUSAGE_CHILDREN does not see them)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [os.getpid()]
-    seen = set()
-    while pids:
-        pid = pids.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            pids.extend(int(c) for c in children)
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
 
 
 def save(name: str, data: dict[str, Any]) -> Path:
@@ -363,7 +320,7 @@ def gate_cost(gold: list[Any]) -> dict[str, Any]:
     tm = ev.TypeMap(scored=frozenset(tax.names()))
     prior = RulesDetector(tax).detect([g.text for g in gold], [[] for _ in gold])
     skipped = lost = total = 0
-    for g, p in zip(gold, prior):
+    for g, p in zip(gold, prior, strict=True):
         n = sum(1 for s in g.spans if tm.gold_type(s.type) in llm_types)
         total += n
         if not has_candidate(MaskedText(g.text, p).text):
@@ -561,18 +518,6 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def replace_section(doc: Path, body: str) -> None:
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    try:
-        start = next(i for i, ln in enumerate(lines) if ln.strip() == SECTION)
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        new = lines[:start] + body.rstrip("\n").splitlines() + ([""] if end < len(lines) else []) + lines[end:]
-    except StopIteration:
-        new = lines + [""] + body.rstrip("\n").splitlines()
-    doc.write_text("\n".join(new).rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("phase", choices=["quality", "presidio", "speed", "naive", "batch2", "nocache", "gate", "report", "all"])
@@ -617,7 +562,7 @@ def main() -> int:
         dev = ev.load_gold(dev_path(a), a.limit)
         gen = list(iter_docs(1000, seed=a.seed))
         save("gate", {f"dev set, first {len(dev)}": gate_cost(dev), f"generated logs, {len(gen)} docs": gate_cost(gen)})
-    replace_section(Path(a.doc), render())
+    replace_section(SECTION, render(), Path(a.doc))
     log(f"wrote section '{SECTION}' of {a.doc}")
     return 0
 

@@ -64,7 +64,7 @@ def main() -> None:
 
     anon = AnonymizerEngine()
     with open(a.output, "w", encoding="utf-8") as f:
-        for i, text, res in zip(ids, texts, results):
+        for i, text, res in zip(ids, texts, results, strict=True):
             red = anon.anonymize(text=text, analyzer_results=res).text  # default: <TYPE>
             ents = [{"type": r.entity_type, "start": r.start, "end": r.end, "score": r.score, "detector": "presidio"} for r in res]
             f.write(json.dumps({"id": i, "text": red, "entities": ents}) + "\n")

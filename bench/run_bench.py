@@ -15,18 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
 import tempfile
-import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _report import logger, machine, replace_section  # noqa: E402
+
+log = logger('bench')
 
 from workers import evaluate as ev  # noqa: E402
 from workers.loggen import FORMATS, HELD_OUT_FORMATS, iter_docs  # noqa: E402
@@ -38,23 +39,6 @@ DEV_CANDIDATES = (
     ROOT.parent / "shared" / "data" / "presidio_synth_dataset_v2.json",
     Path("/work/shared/data/presidio_synth_dataset_v2.json"),
 )
-
-
-def log(msg: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
-    except (OSError, StopIteration):
-        mem_kb = 0
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kb / 2**20, 1), "python": platform.python_version()}
 
 
 def run_engine(cmd: list[str], label: str) -> dict[str, Any]:
@@ -228,19 +212,6 @@ def render(res: dict[str, Any]) -> str:
     return "\n".join(L)
 
 
-def replace_section(doc: Path, body: str) -> None:
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    try:
-        start = next(i for i, ln in enumerate(lines) if ln.strip() == SECTION)
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-        new = lines[:start] + body.rstrip("\n").splitlines() + ([""] if end < len(lines) else []) + lines[end:]
-    except StopIteration:
-        new = lines + [""] + body.rstrip("\n").splitlines()
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text("\n".join(new).rstrip("\n") + "\n", encoding="utf-8")
-
-
 # ---------------------------------------------------------------- main
 
 
@@ -258,7 +229,7 @@ def main() -> int:
 
     res: dict[str, Any] = {
         "command": "make bench" if os.environ.get("MAKELEVEL") else " ".join(["python", "bench/run_bench.py", *sys.argv[1:]]),
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
@@ -307,7 +278,7 @@ def main() -> int:
     except ValueError:
         res["raw_file"] = str(raw)
     raw.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    replace_section(Path(a.doc), render(res))
+    replace_section(SECTION, render(res), Path(a.doc))
     log(f"wrote {a.doc} (section '{SECTION}') and {raw}")
     return 0
 

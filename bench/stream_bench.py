@@ -32,6 +32,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _report import logger, replace_section  # noqa: E402
+
+log = logger('stream-bench')
 
 import orjson  # noqa: E402
 
@@ -40,10 +43,6 @@ from workers import broker as embedded  # noqa: E402
 PARTITIONS = 4
 BATCH = 500
 SECTION = "## Streaming"
-
-
-def log(msg: str) -> None:
-    print(f"[stream-bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 def settings(bootstrap: str, topic: str, group: str, out: str):
@@ -270,7 +269,7 @@ def render(res: dict) -> str:
     m = res["machine"]
     lines = [
         SECTION, "",
-        f"Command: `make bench-stream` (`python bench/stream_bench.py`)  ",
+        "Command: `make bench-stream` (`python bench/stream_bench.py`)  ",
         f"Date: {res['date']}  ",
         f"Machine: {m['cores']} cores, Python {m['python']}; load average at start {m['load']} "
         "(the cores are shared with other work, so wall-clock figures vary by run).  ",
@@ -310,17 +309,6 @@ def render(res: dict) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def replace_section(doc: Path, body: str) -> None:
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    start = text.find(f"\n{SECTION}\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + body
-    else:
-        nxt = text.find("\n## ", start + 1)
-        text = text[: start + 1] + body + ("\n" + text[nxt + 1:] if nxt != -1 else "")
-    doc.write_text(text.rstrip("\n") + "\n")
 
 
 def main() -> int:
@@ -377,7 +365,7 @@ def main() -> int:
                 cmd = [c.replace(group, f"{group}-{rnd}") for c in cmd]
                 per[name].append(throughput_run(name, cmd, bootstrap, f"{group}-{rnd}", topic, len(docs), tmp))
         results = []
-        for name, rs in per.items():
+        for rs in per.values():
             med = dict(sorted(rs, key=lambda r: r["docs_per_s"])[len(rs) // 2])
             med["rounds_docs_per_s"] = [r["docs_per_s"] for r in rs]
             med["rounds_docs_per_cpu_s"] = [r["docs_per_cpu_s"] for r in rs]
@@ -393,7 +381,7 @@ def main() -> int:
     out = ROOT / "bench" / "results" / "stream.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1))
-    replace_section(Path(args.doc), render(res))
+    replace_section(SECTION, render(res), Path(args.doc))
     log(f"wrote {out} and the {SECTION!r} section of {args.doc}")
     return 0
 

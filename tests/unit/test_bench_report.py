@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("run_bench", ROOT / "bench" / "run_bench.py")
+    spec = importlib.util.spec_from_file_location("_report", ROOT / "bench" / "_report.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -19,7 +19,7 @@ def test_replace_section_keeps_other_sections(tmp_path: Path) -> None:
     rb = _bench()
     doc = tmp_path / "b.md"
     doc.write_text("# Benchmarks\n\n## Streaming\nS1\n\n## Rules path vs Presidio\nOLD\n\n## LLM extraction\nL1\n")
-    rb.replace_section(doc, "## Rules path vs Presidio\nNEW\n")
+    rb.replace_section("## Rules path vs Presidio", "## Rules path vs Presidio\nNEW\n", doc)
     text = doc.read_text()
     assert "OLD" not in text and "NEW" in text
     assert text.index("## Streaming") < text.index("NEW") < text.index("## LLM extraction")
@@ -30,5 +30,5 @@ def test_replace_section_appends_when_missing(tmp_path: Path) -> None:
     rb = _bench()
     doc = tmp_path / "b.md"
     doc.write_text("# Benchmarks\n\n## Streaming\nS1\n")
-    rb.replace_section(doc, "## Rules path vs Presidio\nNEW\n")
+    rb.replace_section("## Rules path vs Presidio", "## Rules path vs Presidio\nNEW\n", doc)
     assert doc.read_text().endswith("## Rules path vs Presidio\nNEW\n") and "S1" in doc.read_text()
