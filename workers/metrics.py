@@ -80,6 +80,8 @@ LLM_MENTIONS = Counter(
 )
 LLM_TOKENS = Counter("pii_worker_llm_tokens_total", "Engine tokens by kind (prompt, completion, cached)", ["kind"])
 LLM_GATED_DOCS = Counter("pii_worker_llm_gated_docs_total", "Documents the cheap gate kept from the model")
+LLM_ROUTED_DOCS = Counter("pii_worker_llm_routed_docs_total",
+                          "Documents the cascade router sent to the model (llm) or kept from it (away)", ["route"])
 
 _server_lock = threading.Lock()
 _server_port: int | None = None

@@ -59,6 +59,9 @@ class Result(BaseModel):
     detectors: list[str]
     degraded: bool = False
     extra: dict[str, Any] = Field(default_factory=dict)
+    # Detectors that chose not to run on this document (the LLM router sent it no further): with
+    # `detectors` they account for every configured detector, so fail-closed checks accept it.
+    skipped: list[str] = Field(default_factory=list)
 
 
 class Failure(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from workers.detect.base import Detector, DetectorError
+from workers.detect.base import Detector, DetectorError, Skipped
 from workers.models import Document, Failure, Result, Span
 from workers.redact import Redactor
 from workers.resolve import echo_spans, resolve
@@ -39,6 +39,14 @@ class Pipeline:
         self.required = set(required)
         # Other occurrences of detected values this long are redacted too (0 disables).
         self.echo_min_len = echo_min_len
+        # Spans under their type's min_score are hints for later detectors (the encoder's unsure
+        # spans route documents to the LLM); they are dropped before resolve, whoever made them.
+        self.min_score = {e.name: e.min_score for e in taxonomy.entities}
+        # Routing detectors (the LLM) ask only about what the detectors before them do not cover.
+        for k, det in enumerate(self.detectors):
+            follow = getattr(det, "follow", None)
+            if callable(follow):
+                follow(self.detectors[:k])
 
     @property
     def detector_names(self) -> list[str]:
@@ -48,6 +56,7 @@ class Pipeline:
         texts = [d.text for d in docs]
         found: list[list[Span]] = [[] for _ in docs]
         ran: list[list[str]] = [[] for _ in docs]
+        skipped: list[list[str]] = [[] for _ in docs]  # detectors that decided not to run
         failed: list[str | None] = [None] * len(docs)  # first fatal error per doc
         degraded = [False] * len(docs)
 
@@ -73,7 +82,7 @@ class Pipeline:
                     for j, i in enumerate(live):
                         if _in_bounds(out[j], len(texts[i])):
                             found[i].extend(out[j])
-                            ran[i].append(det.name)
+                            (skipped if isinstance(out[j], Skipped) else ran)[i].append(det.name)
                         else:
                             bad.add(i)
                             err = DetectorError(f"{det.name} returned a span past the end of the text")
@@ -87,7 +96,7 @@ class Pipeline:
                             if not _in_bounds(again[j], len(texts[i])):
                                 raise DetectorError(f"{det.name} returned a span past the end of the text")
                             found[i].extend(again[j])
-                            ran[i].append(det.name)
+                            (skipped if isinstance(again[j], Skipped) else ran)[i].append(det.name)
                     except Exception:  # noqa: BLE001
                         bad |= set(good)
 
@@ -105,7 +114,7 @@ class Pipeline:
                 )
                 continue
             try:
-                spans = resolve(found[i], self.taxonomy.priority, doc.text)
+                spans = resolve(self.detections(found[i]), self.taxonomy.priority, doc.text)
                 echoes = echo_spans(doc.text, spans, self.echo_min_len) if self.echo_min_len else []
                 if echoes:
                     spans = resolve([*spans, *echoes], self.taxonomy.priority, doc.text)
@@ -121,12 +130,18 @@ class Pipeline:
                     detectors=ran[i],
                     degraded=degraded[i],
                     extra=doc.extra,
+                    skipped=skipped[i],
                 )
             )
         return results
 
     def run_one(self, doc: Document) -> Result | Failure:
         return self.run([doc])[0]
+
+    def detections(self, spans: Sequence[Span]) -> list[Span]:
+        """The spans that redact: those scoring at least their type's min_score (a type the
+        taxonomy does not know keeps every span: fail closed)."""
+        return [s for s in spans if s.score >= self.min_score.get(s.type, 0.0)]
 
 
 def _in_bounds(spans: Sequence[Span], n: int) -> bool:

@@ -102,6 +102,38 @@ class EntityType(BaseModel):
     # Names of people and places: in text that uses capitals, an LLM mention whose words are not
     # capitalised (name particles such as "van", "de" aside) is rejected ("idea", "my brother").
     proper_noun: bool = False
+    # Words that suggest a mention of this type may be present (matched case-insensitively as whole
+    # words). The LLM router (workers/detect/llm/route.py) asks the LLM about this type only on
+    # documents holding one of them; no cues = ask on every document. Every positive example must
+    # hold one, so the list is at least as wide as the examples the guideline gives.
+    cues: list[str] = Field(default_factory=list)
+
+    @field_validator("cues")
+    @classmethod
+    def _cues(cls, v: list[str]) -> list[str]:
+        out: list[str] = []
+        for c in v:
+            c = " ".join(c.lower().split())
+            if not (1 <= len(c) <= 40) or not any(ch.isalnum() for ch in c):
+                raise ValueError(f"cue {c!r} must be 1-40 characters with a letter or digit")
+            if c in out:
+                raise ValueError(f"cue {c!r} listed twice")
+            out.append(c)
+        return out
+
+    @model_validator(mode="after")
+    def _cues_fit(self) -> EntityType:
+        if self.cues and "llm" not in self.detectors:
+            raise ValueError("cues route documents to the LLM: only for types whose detectors include llm")
+        if self.cues:
+            from workers.detect.llm.route import CueMatcher  # the router's own matcher, so they agree
+
+            m = CueMatcher(self.cues)
+            for ex in self.examples.positive:
+                if not m.search(ex.text):
+                    raise ValueError(f"no cue occurs in positive example {ex.text!r}: the router would not "
+                                     "send such a text to the LLM (add a cue)")
+        return self
 
     @field_validator("mention_pattern")
     @classmethod

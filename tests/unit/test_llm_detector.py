@@ -25,8 +25,9 @@ RULES = RulesDetector(TAX)  # compiling the patterns takes a moment; share one
 def doc_text(req: EngineRequest) -> str:
     """The document as the model sees it (after masking/chunking), cut out of the prompt."""
     user = req.messages[-1]["content"]
-    m = re.search(r'text = """\n(.*)\n"""$', user, re.S)
-    return m.group(1) if m else user.split("Text:\n", 1)[1]
+    m = re.search(r"^(`{3,})\n(.*)\n\1$", user, re.S | re.M)
+    assert m is not None, "the document is not fenced in the prompt"
+    return m.group(2)
 
 
 class ScriptedEngine:

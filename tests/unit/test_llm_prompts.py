@@ -4,7 +4,13 @@ import jsonschema
 import pytest
 
 from workers.detect.llm.prompts import STYLES, PromptBuilder
-from workers.detect.llm.schema import MalformedOutput, extraction_schema, grouped_schema, parse_extraction, parse_grouped
+from workers.detect.llm.schema import (
+    MalformedOutput,
+    extraction_schema,
+    grouped_schema,
+    parse_extraction,
+    parse_grouped,
+)
 from workers.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
@@ -16,11 +22,11 @@ def test_taxonomy_prefix_is_identical_across_documents(style):
     pb = PromptBuilder(TAX.llm_entities(), style)
     a, b = pb.queries("Ann Lee paid"), pb.queries("something else entirely, 42")
     assert len(a) == len(b)
-    for qa, qb in zip(a, b):
+    for qa, qb in zip(a, b, strict=True):
         assert qa.messages[0] == qb.messages[0]  # system message: the taxonomy / instructions
         ua, ub = qa.messages[1]["content"], qb.messages[1]["content"]
         # The document comes last: everything before it is shared.
-        assert ua.endswith("Ann Lee paid") or ua.endswith('Ann Lee paid\n"""')
+        assert ua.endswith("\n```\nAnn Lee paid\n```")  # fenced: quoted as data
         prefix = ua[: ua.rindex("Ann Lee paid")]
         assert ub.startswith(prefix)
 

@@ -19,6 +19,12 @@ class DetectorError(RuntimeError):
         self.failed = list(failed)
 
 
+class Skipped(list[Span]):
+    """A detector's answer for a text it deliberately did not look at (the cascade router kept it
+    from the LLM): no spans, and the pipeline records the detector as skipped, not as run or
+    failed. A skip is a decision, so it never makes a document degraded."""
+
+
 @runtime_checkable
 class Detector(Protocol):
     """Batched detection. `prior[i]` are spans earlier detectors found in `texts[i]`

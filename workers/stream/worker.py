@@ -264,7 +264,7 @@ class StreamWorker:
         if not isinstance(r, Result):
             return Failure(id=None, stage="pipeline", error_class="PipelineError",
                            message=f"pipeline returned {type(r).__name__}")
-        missing = [d for d in self.pipeline.detector_names if d not in r.detectors]
+        missing = [d for d in self.pipeline.detector_names if d not in r.detectors and d not in r.skipped]
         if missing and not r.degraded:
             return Failure(id=r.id, stage="detect", error_class="IncompleteDetection",
                            message=f"detectors did not run: {', '.join(missing)}")

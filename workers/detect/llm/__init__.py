@@ -8,7 +8,6 @@ from workers.detect.llm.detector import LLMDetector, LLMStats, build_engine
 from workers.detect.llm.settings import LLMSettings
 
 
-
 def build_llm_detector(taxonomy, settings: LLMSettings | None = None) -> LLMDetector:  # noqa: ANN001
     """The LLM detector for `taxonomy`, configured from PII_WORKER_LLM_* (or `settings`)."""
     return LLMDetector(taxonomy, settings or LLMSettings())

@@ -1,8 +1,10 @@
 """`LLMDetector`: the schema-prompted extractor behind the `Detector` protocol (name "llm").
 
-Per batch: mask rule spans -> (optional gate) -> chunk -> render prompts -> one engine call for
-every request of the batch -> parse (pydantic) -> align mentions to every occurrence -> map back
-through chunk and mask offsets -> Spans. Failed or malformed requests are retried; documents still
+Per batch: mask confident earlier spans -> route (which documents, which types: route.py) ->
+(optional gate) -> blank control tokens -> chunk -> render prompts (document fenced as data) -> one
+engine call for every request of the batch -> parse (pydantic) -> align mentions to every
+occurrence -> map back through chunk and mask offsets -> Spans. A routed-away document gets
+`Skipped()` (no spans; the pipeline records the LLM as skipped, not failed). Failed or malformed requests are retried; documents still
 failing raise DetectorError(failed=[...]) and the pipeline degrades or dead-letters them.
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from workers.detect.base import DetectorError
+from workers.detect.base import DetectorError, Skipped
 from workers.detect.llm.address import join_address_parts
 from workers.detect.llm.align import align
 from workers.detect.llm.chunking import chunk
@@ -22,9 +24,11 @@ from workers.detect.llm.engines import Engine, EngineRequest, EngineResult, Open
 from workers.detect.llm.gate import has_candidate
 from workers.detect.llm.masking import MaskedText
 from workers.detect.llm.prompts import PromptBuilder, Query
+from workers.detect.llm.route import LLMRouter, covered_types
+from workers.detect.llm.sanitize import ControlTokens
 from workers.detect.llm.schema import MalformedOutput, Mention
-from workers.detect.llm.shape import ShapeCheck, uses_capitals
 from workers.detect.llm.settings import LLMSettings
+from workers.detect.llm.shape import ShapeCheck, uses_capitals
 from workers.models import Span
 
 log = logging.getLogger(__name__)
@@ -37,7 +41,10 @@ class LLMStats:
     """Cumulative counters; eval and benchmarks read them, metrics mirror them."""
 
     docs: int = 0
+    routed: int = 0  # documents the router sent to the model
+    routed_away: int = 0  # documents the router kept from the model (earlier tiers suffice)
     gated: int = 0  # skipped by the cheap gate
+    control_tokens: int = 0  # chat-template control tokens blanked in documents
     requests: int = 0
     retried: int = 0
     failed_requests: int = 0
@@ -63,6 +70,7 @@ class _Unit:
     offset: int  # chunk offset in the masked text
     text: str  # chunk text
     query: Query
+    prompts: PromptBuilder
     mentions: list[Mention] | None = None
     error: str | None = None
 
@@ -112,14 +120,41 @@ class LLMDetector:
             include_examples=s.include_examples,
             output=s.output_format,
         )
+        self._entities = entities
+        self._builders: OrderedDict[tuple[str, ...], PromptBuilder] = OrderedDict()
         self._shape = ShapeCheck(entities)
+        self._min_score = {e.name: e.min_score for e in taxonomy.entities}
+        self.router = LLMRouter(entities, s.llm_route, min_score=self._min_score, band=s.route_band,
+                                covered=s.covered_types or ())
         self.engine = engine if engine is not None else build_engine(s)
+        self.control = ControlTokens(getattr(self.engine, "control_tokens", ()) or ())
         self.stats = LLMStats()
         self._memo: OrderedDict[tuple, list[Span]] = OrderedDict()
 
     @property
     def types(self) -> tuple[str, ...]:
         return self.prompts.types
+
+    def follow(self, earlier: Sequence[Any]) -> None:
+        """Called by the Pipeline with the detectors that run before this one: the types they
+        produce are covered, so the router asks about them only where they were unsure."""
+        if self.settings.covered_types is None:
+            self.router.set_covered(covered_types(earlier))
+            self._memo.clear()
+
+    def _prompts_for(self, types: tuple[str, ...]) -> PromptBuilder:
+        if types == self.prompts.types:
+            return self.prompts
+        b = self._builders.get(types)
+        if b is None:
+            s = self.settings
+            b = PromptBuilder([e for e in self._entities if e.name in set(types)], s.prompt_style,
+                              max_items=s.max_items, max_chars=s.max_mention_chars,
+                              include_examples=s.include_examples, output=s.output_format)
+            self._builders[types] = b
+            while len(self._builders) > 64:  # a handful of type sets in practice; bound it anyway
+                self._builders.popitem(last=False)
+        return b
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
         before = LLMStats(**self.stats.as_dict())
@@ -132,7 +167,7 @@ class LLMDetector:
         if len(prior) != len(texts):
             raise ValueError("prior must have one entry per text")
         out: list[list[Span] | None] = [None] * len(texts)
-        keys = [_key(t, p) for t, p in zip(texts, prior)]
+        keys = [_key(t, p) for t, p in zip(texts, prior, strict=True)]
         # A rerun after a partial failure (the pipeline retries the good documents) is free.
         for i, k in enumerate(keys):
             if k in self._memo:
@@ -143,16 +178,29 @@ class LLMDetector:
         units: list[_Unit] = []
         for i in todo:
             self.stats.docs += 1
-            m = MaskedText(texts[i], prior[i] if self.settings.mask_prior else ())
+            # Only confident spans are masked: the encoder's low-score hints are what the model
+            # should look at again.
+            confident = [p for p in prior[i] if self.router.confident(p)] if self.settings.mask_prior else []
+            m = MaskedText(texts[i], confident)
             masked[i] = m
+            types = self.router.types_for(m.text, prior[i])
+            if not types:
+                self.stats.routed_away += 1
+                out[i] = Skipped()
+                continue
+            self.stats.routed += 1
             if self.settings.gate and not has_candidate(m.text):
                 self.stats.gated += 1
                 out[i] = []
                 continue
-            for off, ctext in chunk(m.text, self.settings.chunk_chars, self.settings.chunk_overlap):
+            # Same-length blanking: offsets into the masked text stay valid.
+            clean, n = self.control.neutralise(m.text)
+            self.stats.control_tokens += n
+            builder = self._prompts_for(types)
+            for off, ctext in chunk(clean, self.settings.chunk_chars, self.settings.chunk_overlap):
                 if not ctext.strip():
                     continue
-                units.extend(_Unit(i, off, ctext, q) for q in self.prompts.queries(ctext))
+                units.extend(_Unit(i, off, ctext, q, builder) for q in builder.queries(ctext))
 
         self._run(units)
 
@@ -223,14 +271,14 @@ class LLMDetector:
             ]
             results = self._generate(reqs)
             still: list[_Unit] = []
-            for u, r in zip(pending, results):
+            for u, r in zip(pending, results, strict=True):
                 self._account(r)
                 u.error, u.mentions = None, None
                 if r.error is not None or r.text is None:
                     u.error = f"engine error: {r.error or 'no text'}"
                 else:
                     try:
-                        u.mentions = self.prompts.parse(u.query, r.text)
+                        u.mentions = u.prompts.parse(u.query, r.text)
                     except MalformedOutput as e:
                         self.stats.malformed += 1
                         u.error = f"malformed output (finish={r.finish_reason}): {e}"
@@ -276,6 +324,8 @@ def _publish_metrics(a: LLMStats, b: LLMStats) -> None:
     for kind in ("prompt", "completion", "cached"):
         m.LLM_TOKENS.labels(kind).inc(d[f"{kind}_tokens"])
     m.LLM_GATED_DOCS.inc(d["gated"])
+    m.LLM_ROUTED_DOCS.labels("llm").inc(d["routed"])
+    m.LLM_ROUTED_DOCS.labels("away").inc(d["routed_away"])
 
 
 def _key(text: str, prior: Sequence[Span]) -> tuple:

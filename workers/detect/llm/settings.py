@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workers.detect.llm.prompts import OutputFormat, PromptStyle
+from workers.detect.llm.route import RouteMode
 
 
 class LLMSettings(BaseSettings):
@@ -35,6 +36,16 @@ class LLMSettings(BaseSettings):
     max_items: int = Field(default=16, ge=1, le=256)
     max_mention_chars: int = Field(default=96, ge=8)
     max_tokens: int = Field(default=768, ge=16)
+
+    # Cascade routing (workers/detect/llm/route.py): which documents and types the LLM is asked
+    # about. `uncertain` asks only where no earlier tier covers a type or where one was unsure.
+    llm_route: RouteMode = "uncertain"
+    # Prior (encoder) spans scoring in [low, high) also count as unsure, on top of those below
+    # their type's min_score. None: only those below min_score.
+    route_band: tuple[float, float] | None = None
+    # Types earlier tiers produce, for an LLM detector running apart from its pipeline (a Serve
+    # extractor). None: learnt from the pipeline it runs in (nothing, when it runs alone).
+    covered_types: list[str] | None = None
 
     # Work shaping.
     mask_prior: bool = True
@@ -66,6 +77,8 @@ class LLMSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> LLMSettings:
+        if self.route_band is not None and not (0.0 <= self.route_band[0] < self.route_band[1] <= 1.0):
+            raise ValueError("route_band must be [low, high] with 0 <= low < high <= 1")
         if self.chunk_overlap >= self.chunk_chars:
             raise ValueError("chunk_overlap must be smaller than chunk_chars")
         if self.backend == "openai" and not self.base_url:
