@@ -15,6 +15,7 @@ from workers.serve.autoscaling import (
     PARTITIONS_METRIC,
     ConsumerLagPolicy,
     ExtractorLagPolicy,
+    QueueLengthPolicy,
     desired,
     replicas_for,
 )
@@ -84,19 +85,40 @@ def test_extractor_scaled_to_zero_wakes_on_queued_requests():
     assert pol(ctx(target=1, lo=0, metrics={}, requests=0.0))[0] == 0
 
 
+@pytest.mark.parametrize(
+    ("requests", "lo", "hi", "want"),
+    [
+        (0.0, 1, 4, 1),  # idle: down to min
+        (64.0, 1, 4, 1),  # exactly one replica's worth
+        (65.0, 1, 4, 2),
+        (1000.0, 1, 4, 4),  # capped at max
+        (3.0, 0, 4, 1),  # scaled to zero, woken by queued requests
+        (0.0, 0, 4, 0),
+    ],
+)
+def test_encoder_policy_scales_on_its_queue_only(requests, lo, hi, want):
+    pol = QueueLengthPolicy(target_ongoing_per_replica=64)
+    # Lag hints do not move the encoder: it sees every document whatever the lag.
+    m = {LAG_METRIC: {"c1": 1e6}}
+    assert pol(ctx(target=1, lo=lo, hi=hi, metrics=m, requests=requests))[0] == want
+
+
 def test_policies_reject_nonpositive_targets():
     with pytest.raises(ValueError):
         ConsumerLagPolicy(0)
     with pytest.raises(ValueError):
         ExtractorLagPolicy(10, 0)
+    with pytest.raises(ValueError):
+        QueueLengthPolicy(0)
 
 
 def test_ray_accepts_the_policies_by_import_path():
     cfg_mod = pytest.importorskip("ray.serve.config")
-    for path, kwargs in [
-        ("workers.serve.autoscaling:ConsumerLagPolicy", {"target_lag_per_replica": 10}),
-        ("workers.serve.autoscaling:ExtractorLagPolicy", {"target_lag_per_replica": 10, "target_ongoing_per_replica": 4}),
+    for path, kwargs, want in [
+        ("workers.serve.autoscaling:ConsumerLagPolicy", {"target_lag_per_replica": 10}, 3),
+        ("workers.serve.autoscaling:ExtractorLagPolicy", {"target_lag_per_replica": 10, "target_ongoing_per_replica": 4}, 4),
+        ("workers.serve.autoscaling:QueueLengthPolicy", {"target_ongoing_per_replica": 10}, 2),
     ]:
         policy = cfg_mod.AutoscalingPolicy(policy_function=path, policy_kwargs=kwargs)
         inst = policy.get_policy()(**kwargs)
-        assert inst(ctx(target=1, metrics={LAG_METRIC: {"r": 25.0}}))[0] == 3
+        assert inst(ctx(target=1, metrics={LAG_METRIC: {"r": 25.0}}, requests=15.0))[0] == want

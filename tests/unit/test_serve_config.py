@@ -8,6 +8,8 @@ from workers.serve.config import (
     CONSUMER,
     CONSUMER_POLICY,
     DEVICE_ENV,
+    ENCODER,
+    ENCODER_POLICY,
     EXTRACTOR,
     EXTRACTOR_POLICY,
     INGRESS,
@@ -70,6 +72,38 @@ def test_fixed_replica_counts_compile_to_num_replicas_and_disabled_parts_vanish(
     assert opts[CONSUMER]["num_replicas"] == 2 and "autoscaling_config" not in opts[CONSUMER]
 
 
+def test_encoder_takes_a_gpu_fraction_on_gpu_and_none_on_cpu(monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    c = cfg(device="gpu", encoder={"enabled": True, "options": {"threads": 4}, "cpu_options": {"threads": 1}})
+    opts = deployment_options(c)
+    assert 0 < opts[ENCODER]["ray_actor_options"]["num_gpus"] < 1  # several encoders share one GPU
+    assert opts[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 1
+    assert c.encoder_options == {"threads": 4}
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
+    c = cfg(device="gpu", encoder={"enabled": True, "options": {"threads": 4}, "cpu_options": {"threads": 1}})
+    assert deployment_options(c)[ENCODER]["ray_actor_options"]["num_gpus"] == 0
+    assert c.encoder_options == {"threads": 1}
+
+
+def test_encoder_batches_and_autoscales_on_its_own_queue():
+    c = cfg(encoder={"enabled": True, "max_batch_size": 48, "replicas": {"min": 1, "max": 3}},
+            autoscaling={"target_ongoing_per_encoder": 100})
+    e = deployment_options(c)[ENCODER]
+    assert e["max_ongoing_requests"] >= 48
+    assert e["autoscaling_config"]["policy"] == {
+        "policy_function": ENCODER_POLICY, "policy_kwargs": {"target_ongoing_per_replica": 100.0}}
+    assert ENCODER not in deployment_options(cfg())  # off unless enabled
+    with pytest.raises(ConfigError, match="max_ongoing_requests"):
+        cfg(encoder={"enabled": True, "max_batch_size": 64, "max_ongoing_requests": 8})
+
+
+def test_back_pressure_is_the_default_wait():
+    c = cfg(encoder={"enabled": True})
+    # No caller-side deadline by default: a saturated tier makes lag, not timeouts.
+    assert c.extractor.queue_timeout_s is None and c.encoder.queue_timeout_s is None
+    assert c.extractor.request_timeout_s > 0 and c.extractor.max_in_flight >= 1
+
+
 @pytest.mark.parametrize(
     ("over", "field"),
     [
@@ -77,6 +111,9 @@ def test_fixed_replica_counts_compile_to_num_replicas_and_disabled_parts_vanish(
         ({"extractor": {"num_gpus": -1}}, "extractor.num_gpus"),
         ({"device": "tpu"}, "device"),
         ({"extractor": {"unknown_knob": 1}}, "extractor.unknown_knob"),
+        ({"encoder": {"num_gpus": -0.5}}, "encoder.num_gpus"),
+        ({"encoder": {"queue_timeout_s": 0}}, "encoder.queue_timeout_s"),
+        ({"extractor": {"max_in_flight": 0}}, "extractor.max_in_flight"),
     ],
 )
 def test_invalid_configs_name_the_field(over, field, monkeypatch):
@@ -88,8 +125,10 @@ def test_invalid_configs_name_the_field(over, field, monkeypatch):
 
 def test_compiled_options_are_valid_ray_deployment_options():
     schema = pytest.importorskip("ray.serve.schema")
-    c = cfg(extractor={"replicas": {"min": 1, "max": 2}}, consumer={"replicas": {"min": 1, "max": 4}})
-    for name, opts in deployment_options(c).items():
+    c = cfg(extractor={"replicas": {"min": 1, "max": 2}}, consumer={"replicas": {"min": 1, "max": 4}},
+            encoder={"enabled": True, "replicas": {"min": 1, "max": 3}})
+    assert ENCODER in deployment_options(c)
+    for opts in deployment_options(c).values():
         schema.DeploymentSchema.model_validate(opts)  # what a Serve config `deployments:` entry accepts
 
 

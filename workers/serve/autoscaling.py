@@ -14,6 +14,8 @@ Signals (reported by replicas through `record_autoscaling_stats`):
 - Extractor replicas report `consumer_lag` as seen from the lag hints consumers attach to their
   calls; the extractor scales on that lag and on its own queue (ongoing requests), whichever asks
   for more. The queue term also wakes an extractor scaled to zero: queued requests count.
+- The encoder scales on its queue alone (ongoing requests, queued ones included): it sees every
+  document, so its queue rises with the stream's rate and a lag term would add nothing.
 
 No Ray import here: the context is read by attribute, so tests pass simple objects.
 """
@@ -90,6 +92,25 @@ class ExtractorLagPolicy:
         ongoing = float(getattr(ctx, "total_num_requests", 0.0) or 0.0)
         n = desired(
             max(replicas_for(lag, self.target_lag), replicas_for(ongoing, self.target_ongoing)),
+            int(ctx.capacity_adjusted_min_replicas),
+            int(ctx.capacity_adjusted_max_replicas),
+        )
+        return n, {}
+
+
+class QueueLengthPolicy:
+    """Serve deployment policy for the Encoder deployment: replicas = ongoing requests (queued
+    at callers included) / target per replica."""
+
+    def __init__(self, target_ongoing_per_replica: float = 64.0):
+        if target_ongoing_per_replica <= 0:
+            raise ValueError("target_ongoing_per_replica must be > 0")
+        self.target = float(target_ongoing_per_replica)
+
+    def __call__(self, ctx: Any) -> tuple[int, dict[str, Any]]:
+        ongoing = float(getattr(ctx, "total_num_requests", 0.0) or 0.0)
+        n = desired(
+            replicas_for(ongoing, self.target),
             int(ctx.capacity_adjusted_min_replicas),
             int(ctx.capacity_adjusted_max_replicas),
         )

@@ -4,8 +4,9 @@ This module does not import Ray: the config is validated (and unit-tested) witho
 and `deployment_options()` yields plain dicts that `Deployment.options(**opts)` accepts and that
 match the `deployments:` entries of a Serve config file.
 
-Device: the extractor's `num_gpus` comes from `extractor.num_gpus` when `device == "gpu"` and is
-forced to 0 when `device == "cpu"`. `PII_WORKER_SERVE_DEVICE=cpu` overrides the file, so the
+Device: the extractor's and the encoder's `num_gpus` come from their settings when
+`device == "gpu"` (a whole GPU per LLM replica, a fraction per encoder replica) and are forced to
+0 when `device == "cpu"`. `PII_WORKER_SERVE_DEVICE=cpu` overrides the file, so the
 production config (GPU) runs unchanged on a laptop with `serve run` (a `num_gpus: 1` replica on a
 CPU-only node would stay pending forever).
 """
@@ -24,10 +25,12 @@ DEVICE_ENV = "PII_WORKER_SERVE_DEVICE"
 # Deployment names are part of the metrics labels and the Serve config overrides; keep them fixed.
 INGRESS = "Ingress"
 EXTRACTOR = "Extractor"
+ENCODER = "Encoder"
 CONSUMER = "Consumer"
 
 CONSUMER_POLICY = "workers.serve.autoscaling:ConsumerLagPolicy"
 EXTRACTOR_POLICY = "workers.serve.autoscaling:ExtractorLagPolicy"
+ENCODER_POLICY = "workers.serve.autoscaling:QueueLengthPolicy"
 
 
 class _Strict(BaseModel):
@@ -61,23 +64,29 @@ class AutoscalingSettings(_Strict):
     target_lag_per_extractor: float = Field(default=500, gt=0)
     # The extractor also scales on its own queue: ongoing requests one replica should carry.
     target_ongoing_per_extractor: float = Field(default=32, gt=0)
+    # The encoder scales on its queue alone (it sees every document, so lag adds nothing).
+    target_ongoing_per_encoder: float = Field(default=64, gt=0)
     upscale_delay_s: float = Field(default=5.0, ge=0)
     downscale_delay_s: float = Field(default=30.0, ge=0)
     metrics_interval_s: float = Field(default=2.0, gt=0)
     look_back_period_s: float = Field(default=6.0, gt=0)
 
 
-class ExtractorSettings(_Strict):
-    """The LLM extractor deployment. Disabled means rules only (no LLM anywhere)."""
+class BatchedDeploymentSettings(_Strict):
+    """A detector behind a batched Serve deployment (the LLM extractor, the NER encoder).
+
+    Timeouts and back-pressure: a caller (consumer, ingress) waits for its answers as long as the
+    deployment is alive and working: a slow or saturated tier makes the stream lag, never time
+    out into `degraded` records. `request_timeout_s` bounds one engine call and counts from when
+    the replica starts the batch holding the request, not from when the caller queued it.
+    `queue_timeout_s` (off by default) additionally bounds the whole wait, queueing included.
+    """
 
     enabled: bool = False
     # Import path of a callable returning a `Detector` (workers.detect.base); kwargs from `options`.
-    # Default: the vLLM LLM detector (options = `taxonomy` path + LLMSettings fields, e.g. model,
-    # prompt_style, max_num_seqs). Tests inject a fake here.
-    factory: str = "workers.serve.extractor:llm_detector"
+    factory: str
     options: dict[str, Any] = Field(default_factory=dict)
-    # Merged over `options` when device == "cpu" (e.g. vLLM's gpu_memory_utilization is the share
-    # of RAM on CPU: ~0.3, not a GPU's 0.9), so one file serves both.
+    # Merged over `options` when device == "cpu", so one file serves both.
     cpu_options: dict[str, Any] = Field(default_factory=dict)
     num_gpus: float = Field(default=1.0, ge=0)
     num_cpus: float = Field(default=1.0, ge=0)
@@ -86,14 +95,19 @@ class ExtractorSettings(_Strict):
     # Must be >= max_batch_size or it silently caps the batch (Ray 2.60). Default: 2x batch.
     max_ongoing_requests: int | None = Field(default=None, ge=1)
     replicas: Replicas = Field(default_factory=Replicas)
-    # Seconds a consumer waits for one extractor answer before treating the call as failed.
+    # Seconds one engine call may run, from the moment the replica starts it.
     request_timeout_s: float = Field(default=300.0, gt=0)
+    # Seconds a caller waits for an answer in total (queueing included); None = as long as the
+    # deployment is alive (back-pressure).
+    queue_timeout_s: float | None = Field(default=None, gt=0)
+    # Requests one caller keeps outstanding at a time (the rest of its batch waits its turn).
+    max_in_flight: int = Field(default=64, ge=1)
 
     @model_validator(mode="after")
-    def _ongoing_covers_batch(self) -> ExtractorSettings:
+    def _ongoing_covers_batch(self) -> BatchedDeploymentSettings:
         if self.max_ongoing_requests is not None and self.max_ongoing_requests < self.max_batch_size:
             raise ValueError(
-                f"extractor.max_ongoing_requests ({self.max_ongoing_requests}) < max_batch_size "
+                f"max_ongoing_requests ({self.max_ongoing_requests}) < max_batch_size "
                 f"({self.max_batch_size}): Ray would silently cap every batch at the former"
             )
         return self
@@ -101,6 +115,33 @@ class ExtractorSettings(_Strict):
     @property
     def ongoing(self) -> int:
         return self.max_ongoing_requests or 2 * self.max_batch_size
+
+
+class ExtractorSettings(BatchedDeploymentSettings):
+    """The LLM extractor deployment. Disabled means no LLM anywhere.
+
+    Default factory: the vLLM LLM detector (options = `taxonomy` path + LLMSettings fields, e.g.
+    model, prompt_style, max_num_seqs). Tests inject a fake here. On CPU vLLM's
+    gpu_memory_utilization is the share of RAM (~0.3, not a GPU's 0.9): set it in `cpu_options`.
+    """
+
+    factory: str = "workers.serve.extractor:llm_detector"
+
+
+class EncoderSettings(BatchedDeploymentSettings):
+    """The NER encoder deployment (ONNX token classifier). Disabled means no encoder anywhere.
+
+    Default factory: the `ner` detector (options = `taxonomy` path + NerSettings fields, e.g.
+    model, threads, batch_size). A small encoder shares a GPU: `num_gpus` is a fraction, so
+    several replicas pack onto one device; on CPU (`device: cpu`) it is 0.
+    """
+
+    factory: str = "workers.serve.encoder:ner_detector"
+    num_gpus: float = Field(default=0.25, ge=0)
+    max_batch_size: int = Field(default=64, ge=1)
+    batch_wait_timeout_s: float = Field(default=0.01, ge=0)
+    request_timeout_s: float = Field(default=60.0, gt=0)
+    max_in_flight: int = Field(default=256, ge=1)
 
 
 class ConsumerSettings(_Strict):
@@ -136,6 +177,7 @@ class ServeAppConfig(_Strict):
     pipeline: dict[str, Any] = Field(default_factory=dict)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     extractor: ExtractorSettings = Field(default_factory=ExtractorSettings)
+    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     consumer: ConsumerSettings = Field(default_factory=ConsumerSettings)
     autoscaling: AutoscalingSettings = Field(default_factory=AutoscalingSettings)
 
@@ -153,9 +195,21 @@ class ServeAppConfig(_Strict):
 
     @property
     def extractor_options(self) -> dict[str, Any]:
-        if self.device == "cpu":
-            return {**self.extractor.options, **self.extractor.cpu_options}
-        return dict(self.extractor.options)
+        return _device_options(self.extractor, self.device)
+
+    @property
+    def encoder_num_gpus(self) -> float:
+        return self.encoder.num_gpus if self.device == "gpu" else 0.0
+
+    @property
+    def encoder_options(self) -> dict[str, Any]:
+        return _device_options(self.encoder, self.device)
+
+
+def _device_options(d: BatchedDeploymentSettings, device: str) -> dict[str, Any]:
+    if device == "cpu":
+        return {**d.options, **d.cpu_options}
+    return dict(d.options)
 
 
 class ConfigError(ValueError):
@@ -208,6 +262,29 @@ def _autoscaling(cfg: ServeAppConfig, bounds: Replicas, policy: str, kwargs: dic
     return out
 
 
+def _batched_options(
+    cfg: ServeAppConfig,
+    name: str,
+    d: BatchedDeploymentSettings,
+    num_gpus: float,
+    policy: str,
+    policy_kwargs: dict[str, Any],
+    health_check_timeout_s: float,
+) -> dict[str, Any]:
+    opts: dict[str, Any] = {
+        "name": name,
+        "max_ongoing_requests": d.ongoing,
+        "ray_actor_options": {"num_cpus": d.num_cpus, "num_gpus": num_gpus},
+        "health_check_timeout_s": health_check_timeout_s,
+        "graceful_shutdown_timeout_s": 60.0,
+    }
+    if d.replicas.fixed:
+        opts["num_replicas"] = d.replicas.min
+    else:
+        opts["autoscaling_config"] = _autoscaling(cfg, d.replicas, policy, policy_kwargs)
+    return opts
+
+
 def deployment_options(cfg: ServeAppConfig) -> dict[str, dict[str, Any]]:
     """Per deployment name, the options for `Deployment.options(**opts)` (also valid as a
     Serve config `deployments:` entry). Only enabled deployments are present."""
@@ -221,31 +298,24 @@ def deployment_options(cfg: ServeAppConfig) -> dict[str, dict[str, Any]]:
     }
     a = cfg.autoscaling
     if cfg.extractor.enabled:
-        ex = cfg.extractor
-        opts: dict[str, Any] = {
-            "name": EXTRACTOR,
-            "max_ongoing_requests": ex.ongoing,
-            "ray_actor_options": {"num_cpus": ex.num_cpus, "num_gpus": cfg.extractor_num_gpus},
+        out[EXTRACTOR] = _batched_options(
+            cfg, EXTRACTOR, cfg.extractor, cfg.extractor_num_gpus, EXTRACTOR_POLICY,
+            {
+                "target_lag_per_replica": a.target_lag_per_extractor,
+                "target_ongoing_per_replica": a.target_ongoing_per_extractor,
+            },
             # Engine start (weights, profiling, compile) takes far longer than Ray's default.
-            "health_check_timeout_s": 120.0,
-            "graceful_shutdown_timeout_s": 60.0,
-        }
-        if ex.replicas.fixed:
-            opts["num_replicas"] = ex.replicas.min
-        else:
-            opts["autoscaling_config"] = _autoscaling(
-                cfg,
-                ex.replicas,
-                EXTRACTOR_POLICY,
-                {
-                    "target_lag_per_replica": a.target_lag_per_extractor,
-                    "target_ongoing_per_replica": a.target_ongoing_per_extractor,
-                },
-            )
-        out[EXTRACTOR] = opts
+            health_check_timeout_s=120.0,
+        )
+    if cfg.encoder.enabled:
+        out[ENCODER] = _batched_options(
+            cfg, ENCODER, cfg.encoder, cfg.encoder_num_gpus, ENCODER_POLICY,
+            {"target_ongoing_per_replica": a.target_ongoing_per_encoder},
+            health_check_timeout_s=60.0,
+        )
     if cfg.consumer.enabled:
         co = cfg.consumer
-        opts = {
+        opts: dict[str, Any] = {
             "name": CONSUMER,
             # Consumers take no requests but status/health calls; they do their work in a thread.
             "max_ongoing_requests": 4,

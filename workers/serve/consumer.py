@@ -1,11 +1,17 @@
 """Consumer deployment: each replica runs the streaming loop (workers.stream.StreamWorker) in a
 background thread, all replicas in one consumer group, so Kafka spreads the partitions over them.
 
-The loop is used unchanged: the replica gives it the pipeline (rules in-process, LLM through the
-Extractor's handle) wrapped with Ray metrics, and stops it on shutdown (`__del__`, which Serve
+The loop is used unchanged: the replica gives it the pipeline (rules in-process, NER and LLM
+through the Encoder's and the Extractor's handles) wrapped with Ray metrics, and stops it on shutdown (`__del__`, which Serve
 calls when it stops a replica): a batch being collected is abandoned uncommitted, a batch being
 published finishes its checkpoint, then the consumer leaves the group so its partitions move on.
 Delivery guarantees (at-least-once, or exactly-once with transactions) are the loop's own.
+
+Back-pressure: the loop does not poll while its batch is in the pipeline, and the handles wait
+for a slow tier rather than time out, so a saturated extractor shows up as consumer lag (which
+scales consumers and extractors), not as `degraded` records. The Kafka client must tolerate a
+long batch: with a model tier in the pipeline, `max_poll_interval_ms` defaults to 30 minutes
+(kafka-python's 5 would make a slow LLM batch cost a rebalance and a re-read).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from workers.serve.telemetry import ServeMetrics
 
 log = logging.getLogger(__name__)
 
+SLOW_TIER_MAX_POLL_INTERVAL_MS = 30 * 60 * 1000
+
 
 def _replica_tag() -> str:
     try:
@@ -38,7 +46,7 @@ def _replica_tag() -> str:
 
 @serve.deployment
 class Consumer:
-    def __init__(self, config: dict[str, Any], extractor: Any = None):
+    def __init__(self, config: dict[str, Any], extractor: Any = None, encoder: Any = None):
         from workers.stream.clients import ensure_topics
         from workers.stream.config import StreamSettings
         from workers.stream.worker import StreamWorker
@@ -46,6 +54,8 @@ class Consumer:
         self.cfg = ServeAppConfig.model_validate(config)
         self.tag = _replica_tag()
         stream = dict(self.cfg.consumer.stream)
+        if (extractor is not None or encoder is not None) and "max_poll_interval_ms" not in stream:
+            stream["max_poll_interval_ms"] = SLOW_TIER_MAX_POLL_INTERVAL_MS
         if stream.get("exactly_once") and not stream.get("transactional_id"):
             # One transactional id per replica (two live producers with one id would fence each
             # other). A replacement replica gets a new id, so a dead replica's open transaction
@@ -61,7 +71,7 @@ class Consumer:
         self.metrics = ServeMetrics()
         self._lag: list[tuple[int, int]] = []
         self._lag_lock = threading.Lock()
-        pipeline = build_serve_pipeline(self.cfg, extractor, lag_hint=self._lag_hint)
+        pipeline = build_serve_pipeline(self.cfg, extractor, lag_hint=self._lag_hint, encoder_handle=encoder)
         if self.settings.create_topics:
             ensure_topics(self.settings)
         self.worker = StreamWorker(

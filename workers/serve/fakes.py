@@ -1,8 +1,9 @@
-"""A deterministic stand-in for the LLM detector, for plumbing tests of the Serve app (batching,
-GPU pinning, handles, autoscaling) where a real model would only add minutes. Never used unless
-a config names it as `extractor.factory`.
+"""Deterministic stand-ins for the model tiers, for plumbing tests of the Serve app (batching,
+GPU pinning, handles, autoscaling, back-pressure) where a real model would only add minutes.
+Never used unless a config names one as `extractor.factory` / `encoder.factory`.
 
-It tags `Agent <Name>` as PERSON and can be slowed down per batch to build up consumer lag.
+The LLM fake tags `Agent <Name>` as PERSON; the NER fake tags `Mr./Ms./Mrs./Dr. <Name>` as
+PERSON. Both can be slowed down per batch to build up queues and consumer lag.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from collections.abc import Sequence
 from workers.models import Span
 
 _AGENT = re.compile(r"\bAgent ([A-Z][a-z]+)\b")
+_TITLED = re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.? ([A-Z][a-z]+)\b")
 
 
-class FakeLLMDetector:
-    name = "llm"
+class _FakeTier:
+    name = "fake"
+    pattern = _AGENT
+    score = 0.9
 
     def __init__(self, delay_s: float = 0.0, entity_type: str = "PERSON"):
         self.delay_s = delay_s
         self.entity_type = entity_type
+        self.entity_types = (entity_type,)
         self.batches: list[int] = []
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
@@ -29,11 +34,26 @@ class FakeLLMDetector:
             time.sleep(self.delay_s)
         self.batches.append(len(texts))
         return [
-            [Span(start=m.start(1), end=m.end(1), type=self.entity_type, score=0.9, detector="llm")
-             for m in _AGENT.finditer(t)]
+            [Span(start=m.start(1), end=m.end(1), type=self.entity_type, score=self.score, detector=self.name)
+             for m in self.pattern.finditer(t)]
             for t in texts
         ]
 
 
+class FakeLLMDetector(_FakeTier):
+    name = "llm"
+
+
+class FakeNerDetector(_FakeTier):
+    name = "ner"
+    pattern = _TITLED
+    score = 0.95
+
+
 def fake_llm_detector(delay_s: float = 0.0, entity_type: str = "PERSON") -> FakeLLMDetector:
     return FakeLLMDetector(delay_s=delay_s, entity_type=entity_type)
+
+
+def fake_ner_detector(delay_s: float = 0.0, entity_type: str = "PERSON", taxonomy: str | None = None) -> FakeNerDetector:
+    # `taxonomy` is accepted (and ignored) so a config written for the real factory runs as is.
+    return FakeNerDetector(delay_s=delay_s, entity_type=entity_type)

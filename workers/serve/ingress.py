@@ -1,7 +1,7 @@
 """HTTP ingress: `POST /redact` (the `pii-worker redact` contract) and `GET /healthz`.
 
-The pipeline runs in a worker thread: it is CPU-bound, and its LLM detector blocks on the
-Extractor's DeploymentHandle, which must not happen on the replica's event loop.
+The pipeline runs in a worker thread: it is CPU-bound, and its NER and LLM detectors block on the
+Encoder's and the Extractor's DeploymentHandles, which must not happen on the replica's event loop.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers.serve.config import ServeAppConfig
+from workers.serve.http_codec import BadRequest, check_lines, framing_for, redact_json, redact_lines
 from workers.serve.pipelines import MeteredPipeline, build_serve_pipeline
 from workers.serve.telemetry import ServeMetrics
-from workers.serve.wire import BadRequest, check_lines, framing_for, redact_json, redact_lines
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,12 @@ def _json(obj: Any, status: int = 200) -> Response:
 
 @serve.deployment
 class Ingress:
-    def __init__(self, config: dict[str, Any], extractor: Any = None, consumer: Any = None):
+    def __init__(self, config: dict[str, Any], extractor: Any = None, consumer: Any = None, encoder: Any = None):
         self.cfg = ServeAppConfig.model_validate(config)
         self.metrics = ServeMetrics()
-        self.pipeline = MeteredPipeline(build_serve_pipeline(self.cfg, extractor), self.metrics, "http")
+        self.pipeline = MeteredPipeline(
+            build_serve_pipeline(self.cfg, extractor, encoder_handle=encoder), self.metrics, "http"
+        )
         self.consumer = consumer
         prefix = self.cfg.route_prefix.rstrip("/")
         self._prefix = prefix

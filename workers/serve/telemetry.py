@@ -17,7 +17,10 @@ from ray.serve import metrics
 from workers.models import Failure, Result
 
 Source = Literal["http", "stream"]
-Stage = Literal["extractor", "pipeline", "http"]
+Stage = Literal["extractor", "encoder", "pipeline", "http"]
+
+# The tier a detector belongs to; label values stay bounded whatever a taxonomy names.
+TIERS = ("rules", "ner", "llm")
 
 _SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 _LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
@@ -34,7 +37,7 @@ class ServeMetrics:
         )
         self.entities = metrics.Counter(
             "pii_worker_entities",
-            description="Entities redacted, by entity type and detector kind (rules|llm).",
+            description="Entities redacted, by entity type and detector kind (rules|ner|llm).",
             tag_keys=("source", "entity_type", "detector"),
         )
         self.batch_size = metrics.Histogram(
@@ -65,20 +68,59 @@ class ServeMetrics:
             tag_keys=("error_class",),
         )
 
+        # Per detector tier (the cascade's view): which tier ran on how many documents, what it
+        # found and what it cost, and how much of the stream the LLM tier still sees.
+        self.detector_documents = metrics.Counter(
+            "pii_worker_detector_documents",
+            description="Documents each detector tier ran on (a document the router kept from the "
+                        "LLM does not count for llm).",
+            tag_keys=("source", "detector"),
+        )
+        self.detector_spans = metrics.Counter(
+            "pii_worker_detector_spans",
+            description="Spans each detector tier returned, before resolution (encoder hints below "
+                        "a type's min_score included).",
+            tag_keys=("source", "detector"),
+        )
+        self.detector_latency = metrics.Histogram(
+            "pii_worker_detector_latency_seconds",
+            description="Wall time of one detect() call per tier, as the caller sees it (queueing "
+                        "at a deployment included).",
+            boundaries=_LATENCY_BUCKETS,
+            tag_keys=("source", "detector"),
+        )
+        self.llm_routed_share = metrics.Gauge(
+            "pii_worker_llm_routed_share",
+            description="Share of the last batch's documents the LLM tier ran on (0..1).",
+            tag_keys=("source",),
+        )
+
+    def observe_detector(self, source: Source, detector: str, spans: int, seconds: float) -> None:
+        tags = {"source": source, "detector": detector_kind(detector)}
+        self.detector_spans.inc(spans, tags=tags)
+        self.detector_latency.observe(seconds, tags=tags)
+
     def observe_batch(self, stage: Stage, size: int, seconds: float) -> None:
         tags = {"stage": stage}
         self.batch_size.observe(size, tags=tags)
         self.latency.observe(seconds, tags=tags)
 
-    def observe_results(self, source: Source, results: Iterable[Result | Failure]) -> None:
+    def observe_results(
+        self, source: Source, results: Iterable[Result | Failure], llm_configured: bool = False
+    ) -> None:
         outcomes: dict[str, int] = {}
         entities: dict[tuple[str, str], int] = {}
+        tiers: dict[str, int] = {}
+        total = 0
         for r in results:
+            total += 1
             if isinstance(r, Failure):
                 outcomes["failed"] = outcomes.get("failed", 0) + 1
                 continue
             key = "degraded" if r.degraded else "ok"
             outcomes[key] = outcomes.get(key, 0) + 1
+            for tier in {detector_kind(d) for d in r.detectors}:
+                tiers[tier] = tiers.get(tier, 0) + 1
             for s in r.entities:
                 k = (s.type, detector_kind(s.detector))
                 entities[k] = entities.get(k, 0) + 1
@@ -86,6 +128,10 @@ class ServeMetrics:
             self.documents.inc(n, tags={"source": source, "outcome": outcome})
         for (etype, det), n in entities.items():
             self.entities.inc(n, tags={"source": source, "entity_type": etype, "detector": det})
+        for tier, n in tiers.items():
+            self.detector_documents.inc(n, tags={"source": source, "detector": tier})
+        if llm_configured and total:
+            self.llm_routed_share.set(tiers.get("llm", 0) / total, tags={"source": source})
 
     def set_lag(self, topic: str, per_partition: Sequence[tuple[int, int]]) -> None:
         total = 0

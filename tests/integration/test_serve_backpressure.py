@@ -1,0 +1,166 @@
+"""Real local Ray + a real Kafka-protocol broker (noida-db): the whole cascade as deployments
+(rules in the consumer, the Encoder and the Extractor behind handles, both deterministic fakes).
+
+A saturated extractor (slow fake, small batches) makes the stream lag; it does not turn into
+timeouts and `degraded` records, even with the degraded policy switched on: each request's
+timeout counts from when the extractor starts it, and the consumer waits (fetching nothing new)
+while its calls are pending. The encoder runs on a fraction of the (logical) GPU.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+import uuid
+
+import orjson
+import pytest
+
+import workers.serve  # noqa: F401 - sets Ray's loopback switch before Ray is imported
+
+pytest.importorskip("ray.serve")
+
+from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
+
+from workers import broker as embedded  # noqa: E402
+
+pytestmark = [pytest.mark.ray, pytest.mark.kafka, pytest.mark.slow]
+
+GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
+
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("bp-broker")
+    info = embedded.start(data_dir, kind="noida-db")
+    try:
+        yield info.bootstrap
+    finally:
+        embedded.stop(data_dir)
+
+
+@pytest.fixture(scope="module")
+def ray_gpu():
+    from workers.serve.runtime import start_local_ray, stop_local_ray
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PII_WORKER_HMAC_KEY", "serve-backpressure-test-key")
+    rt = start_local_ray(num_cpus=2, num_gpus=1, dashboard=False)
+    try:
+        yield rt
+    finally:
+        stop_local_ray()
+        mp.undo()
+
+
+def read_topic(bootstrap: str, topic: str, want: int, timeout_s: float) -> dict[str, dict]:
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:8]}",
+                      auto_offset_reset="earliest", enable_auto_commit=False, **GROUP_TIMEOUTS)
+    seen: dict[str, dict] = {}
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(seen) < want and time.monotonic() < deadline:
+            for recs in c.poll(timeout_ms=1000).values():
+                for r in recs:
+                    v = orjson.loads(r.value)
+                    seen[str(v.get("id"))] = v
+    finally:
+        c.close()
+    return seen
+
+
+def metric_sum(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if (line.startswith(name + "{") or line.startswith(name + " ")) and all(
+                f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ray_gpu):
+    from ray import serve
+
+    from workers.serve.app import build_app
+    from workers.serve.config import load_config
+    from workers.stream.clients import ensure_topics
+    from workers.stream.config import StreamSettings
+
+    topic = f"bp-in-{uuid.uuid4().hex[:6]}"
+    timeout_s = 3.0
+    cfg = load_config({
+        "name": "bp",
+        "device": "gpu",
+        # The user asked for `degraded` on detector errors: a saturated tier must still not
+        # produce any, because waiting is not an error.
+        "pipeline": {"detectors": ["rules", "ner", "llm"], "on_detector_error": "degraded"},
+        "ingress": {"num_cpus": 0.1},
+        "encoder": {
+            "enabled": True, "factory": "workers.serve.fakes:fake_ner_detector",
+            "num_gpus": 0.25, "num_cpus": 0.1, "max_batch_size": 32,
+        },
+        "extractor": {
+            "enabled": True, "factory": "workers.serve.fakes:fake_llm_detector",
+            # 1 s per batch of 2: a consumer batch of 16 queues 8 s at the extractor, over twice
+            # the timeout, while no single engine call comes near it.
+            "options": {"delay_s": 1.0}, "max_batch_size": 2, "batch_wait_timeout_s": 0.0,
+            "request_timeout_s": timeout_s, "num_gpus": 0.5, "num_cpus": 0.1, "max_in_flight": 16,
+        },
+        "consumer": {
+            "stream": {"bootstrap_servers": kafka_bootstrap, "input_topic": topic, "group_id": f"g-{topic}",
+                       "topic_partitions": 2, "batch_max_records": 16, "batch_max_wait_ms": 50, **GROUP_TIMEOUTS},
+            "num_cpus": 0.5, "replicas": {"min": 1, "max": 1}, "lag_refresh_s": 0.5,
+        },
+    })
+    ss = StreamSettings.load(None, **cfg.consumer.stream)
+    ensure_topics(ss)
+    n = 48
+    docs = [{"id": f"bp-{i}", "text": f"ticket {i}: Agent Smith called Mr. Jones at jones{i}@example.com"}
+            for i in range(n)]
+    serve.run(build_app(cfg), name=cfg.name, route_prefix="/bp")
+    try:
+        p = KafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=5, acks="all")
+        for d in docs:
+            p.send(topic, key=d["id"].encode(), value=orjson.dumps(d))
+        p.flush(timeout=60)
+        p.close()
+
+        co = serve.get_deployment_handle("Consumer", cfg.name)
+        peak_lag = 0
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            st = co.status.remote().result(timeout_s=30)
+            peak_lag = max(peak_lag, st["lag"])
+            if st["published"] + st["dead_lettered"] >= n:
+                break
+            time.sleep(0.5)
+        out = read_topic(kafka_bootstrap, ss.output_topic, n, timeout_s=60)
+        dead = read_topic(kafka_bootstrap, ss.dlq_topic, 1, timeout_s=3)
+
+        assert len(out) == n, f"only {len(out)} of {n} came out"
+        assert not dead, f"dead-lettered: {list(dead)[:3]}"
+        degraded = [k for k, v in out.items() if v["_pii"]["degraded"]]
+        assert not degraded, f"{len(degraded)} degraded records under a merely slow extractor"
+        for v in out.values():
+            assert "Smith" not in v["text"] and "Jones" not in v["text"] and "@example.com" not in v["text"], v
+            assert v["_pii"]["detectors"] == ["rules", "ner", "llm"]
+        assert peak_lag > 0, "the slow extractor should have shown up as consumer lag"
+
+        enc = serve.get_deployment_handle("Encoder", cfg.name).describe.remote().result(timeout_s=30)
+        assert enc["gpu_ids"] == ["0"] and enc["entity_types"] == ["PERSON"]  # a GPU fraction
+
+        with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
+            text = r.read().decode()
+        deadline = time.monotonic() + 60
+        while metric_sum(text, "ray_pii_worker_detector_documents_total", detector="ner") < n \
+                and time.monotonic() < deadline:
+            time.sleep(2)
+            with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
+                text = r.read().decode()
+        for tier in ("rules", "ner", "llm"):
+            assert metric_sum(text, "ray_pii_worker_detector_documents_total", detector=tier) >= n, tier
+            assert metric_sum(text, "ray_pii_worker_detector_latency_seconds_count", detector=tier) > 0, tier
+        assert metric_sum(text, "ray_pii_worker_documents_total", outcome="degraded") == 0
+        assert metric_sum(text, "ray_pii_worker_batch_size_documents_count", stage="encoder") > 0
+    finally:
+        serve.delete(cfg.name)
