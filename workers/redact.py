@@ -49,7 +49,7 @@ class Redactor:
         if op.kind == "replace":
             return op.template.format(type=entity_type)
         if op.kind == "mask":
-            keep = min(op.keep_last, max(0, len(value) - 4))  # never reveal most of a short value
+            keep = min(op.keep_last, len(value) // 3)  # never more than a third of the value
             return op.mask_char * (len(value) - keep) + (value[-keep:] if keep else "")
         if op.kind == "pseudonym":
             assert self.key is not None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 DetectorKind = Literal["rules", "llm"]
 OperatorKind = Literal["replace", "mask", "pseudonym", "drop", "keep"]
@@ -78,6 +78,46 @@ class CustomPattern(BaseModel):
     score: float = Field(default=0.8, ge=0.0, le=1.0)
     group: int = Field(default=0, ge=0)
     ignore_case: bool = False
+
+    # Checked at load so a bad file fails naming its entry and field, not inside the rules engine.
+    @field_validator("regex")
+    @classmethod
+    def _linear_time(cls, v: str) -> str:
+        _re2_groups(v)
+        return v
+
+    @field_validator("group")
+    @classmethod
+    def _group_exists(cls, v: int, info: ValidationInfo) -> int:
+        regex = info.data.get("regex")
+        if regex is not None and v > (groups := _re2_groups(regex)):
+            raise ValueError(f"group {v} does not exist: the regex has {groups} capture group(s)")
+        return v
+
+
+def _re2_groups(regex: str) -> int:
+    """Capture groups of an RE2 pattern; ValueError naming what RE2 cannot run (backreferences,
+    lookaround, possessive or atomic groups) without RE2 logging the error to stderr."""
+    import re2
+
+    opts = re2.Options()
+    opts.log_errors = False
+    opts.max_mem = 64 << 20
+    try:
+        return int(re2.compile(regex, opts).groups)
+    except re2.error as e:
+        reason = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+        hint = ""
+        if any(x in regex for x in ("(?=", "(?!", "(?<=", "(?<!")):
+            hint = " (lookaround is not supported)"
+        elif "(?>" in regex:
+            hint = " (atomic groups are not supported)"
+        elif any(x in regex for x in ("*+", "++", "?+", "}+")):
+            hint = " (possessive quantifiers are not supported)"
+        elif any(f"\\{d}" in regex for d in "123456789"):
+            hint = " (backreferences are not supported)"
+        raise ValueError(f"regex is not supported by RE2, the linear-time engine: {reason}{hint}") from None
+
 
 
 class EntityType(BaseModel):
@@ -203,6 +243,10 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TaxonomyError(f"{p}: taxonomy file not found") from None
+    except IsADirectoryError:
+        raise TaxonomyError(f"{p}: is a directory; give the taxonomy YAML file") from None
+    except OSError as e:
+        raise TaxonomyError(f"{p}: cannot read the taxonomy file: {e.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise TaxonomyError(f"{p}: not valid YAML: {e}") from None
     return parse_taxonomy(raw, source=str(p))
@@ -218,6 +262,7 @@ def parse_taxonomy(raw: object, source: str = "<taxonomy>") -> Taxonomy:
 
 
 def _explain(err: ValidationError, raw: dict, source: str) -> str:
+    """One problem: one line; more: a header line and one line per problem."""
     lines = [f"{source}: invalid taxonomy ({err.error_count()} problem(s))"]
     for item in err.errors():
         loc = list(item["loc"])
@@ -228,5 +273,8 @@ def _explain(err: ValidationError, raw: dict, source: str) -> str:
             name = ents[loc[1]].get("name") if loc[1] < len(ents) and isinstance(ents[loc[1]], dict) else None
             entry = f" entry {loc[1]}" + (f" ({name})" if name else "")
             where = ".".join(str(x) for x in loc[2:]) or "(entry)"
-        lines.append(f"  -{entry} field '{where}': {item['msg']}")
+        msg = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"  -{entry} field '{where}': {msg}")
+    if len(lines) == 2:
+        return f"{source}: invalid taxonomy:{lines[1][3:]}"
     return "\n".join(lines)

@@ -12,6 +12,8 @@ from kafka import TopicPartition
 from kafka.errors import CommitFailedError, KafkaTimeoutError
 
 from workers.models import Document, Failure, Result, Span
+from workers.redact import Redactor
+from workers.taxonomy import load_taxonomy
 
 Rec = namedtuple("Rec", "topic partition offset key value headers timestamp")
 
@@ -187,6 +189,9 @@ class FakePipeline:
 
     class taxonomy:  # noqa: N801 - mimics pipeline.taxonomy.version
         version = "test-1"
+
+    # SECRET is not a taxonomy type: the default operator writes [SECRET], as run() does.
+    redactor = Redactor(load_taxonomy())
 
     def __init__(self) -> None:
         self.calls = 0

@@ -72,7 +72,7 @@ def test_pseudonym_without_key_refuses_to_start(tmp_path: Path) -> None:
     assert p.returncode == 2 and b"no HMAC key" in p.stderr
     p = subprocess.run([sys.executable, "-m", "workers.cli", "redact", "--config", str(cfg)],
                        input=b'{"id":"1","text":"a bob@example.org b bob@example.org"}\n', capture_output=True,
-                       env={**__import__("os").environ, "PII_WORKER_HMAC_KEY": "k"}, timeout=120)
+                       env={**__import__("os").environ, "PII_WORKER_HMAC_KEY": "k" * 16}, timeout=120)
     text = json.loads(p.stdout)["text"]
     tokens = text.split()
     assert tokens[1] == tokens[3] and tokens[1].startswith("[EMAIL_ADDRESS:")

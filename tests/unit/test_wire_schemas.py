@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
-from workers.wire import schema_files
+from workers.messages import schema_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_checked_in_schemas_match_models() -> None:
     for fname, text in schema_files().items():
         path = ROOT / "schemas" / fname
-        assert path.exists(), f"{fname} missing: run python -m workers.wire"
-        assert path.read_text() == text, f"{fname} drifted from workers/wire.py: run python -m workers.wire"
+        assert path.exists(), f"{fname} missing: run python -m workers.messages"
+        assert path.read_text() == text, f"{fname} drifted from workers/messages.py: run python -m workers.messages"
 
 
 def test_cli_output_validates_against_schema(tmp_path: Path) -> None:

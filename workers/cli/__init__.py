@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 
 # Subcommand modules under workers.cli; each exposes register(subparsers).
 COMMANDS = [
@@ -36,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Optional extras and the module that tells a user which one is missing.
+_EXTRA_MODULES = {"vllm": "cpu or gpu", "torch": "cpu or gpu", "transformers": "cpu or gpu", "ray": "cpu or gpu"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -45,7 +51,31 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # noqa: BLE001 - a user sees one line, never a traceback
+        return _report(args, e)
     return int(rc or 0)
+
+
+def _report(args: argparse.Namespace, e: Exception) -> int:
+    from workers.config import ConfigError
+    from workers.taxonomy import TaxonomyError
+
+    if os.environ.get("PII_WORKER_DEBUG"):
+        traceback.print_exc()
+    cmd = getattr(args, "command", None) or "pii-worker"
+    if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] in _EXTRA_MODULES:
+        mod = (e.name or "").split(".")[0]
+        msg = (f"{mod} is not installed: this needs the {_EXTRA_MODULES[mod]} extra "
+               "(pip install 'pii-workers[cpu]', or make setup-cpu)")
+        code = 2
+    elif isinstance(e, ConfigError | TaxonomyError):
+        msg, code = str(e), 2
+    else:
+        msg = f"{type(e).__name__}: {e} (set PII_WORKER_DEBUG=1 for the traceback)"
+        code = 1
+    one_line = "; ".join(x.strip() for x in msg.splitlines() if x.strip())
+    print(f"pii-worker {cmd}: error: {one_line}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

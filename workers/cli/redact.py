@@ -1,21 +1,22 @@
 """`pii-worker redact`: JSONL (or plain text lines) in, redacted JSONL (or lines) out.
 
-A bad line yields an error record naming the line - never its text - and processing goes on.
+Every string in a JSON record is scanned and redacted, nested objects and arrays included; each
+entity names its field (`text`, `meta.ssn`, `items[2].email`) with offsets into that string.
+`--fields` names where the text of structured logs is (no `text` field required); other strings
+are still scanned. A bad line yields an error record naming the line - never its text - and
+processing goes on. Plain text keeps one output line per input line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-from collections.abc import Iterator
-from typing import IO, Any
 
-import orjson
-
-from workers.cli.common import ConfigError, add_pipeline_args, die, pipeline_settings
-from workers.models import Document, Failure, Result
-from workers.pipeline import Pipeline
+from workers.cli.common import ConfigError, add_pipeline_args, die, pipeline_settings, positive_int
+from workers.lines import redact_lines
+from workers.records import RecordSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,132 +25,72 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input", "-i", default="-", help="input file (default: stdin)")
     p.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
     p.add_argument("--format", choices=["jsonl", "text"], default="jsonl",
-                   help="jsonl: {'id','text',...} per line; text: each line is a document")
-    p.add_argument("--id-field", default="id")
-    p.add_argument("--text-field", default="text")
-    p.add_argument("--batch-size", type=int, default=64, help="documents per pipeline call")
+                   help="jsonl: one JSON object per line; text: each line is a document")
+    p.add_argument("--id-field", default="id", help="id field, kept as given and never scanned (default: id)")
+    p.add_argument("--text-field", default="text", help="field every record must have (default: text)")
+    p.add_argument("--fields", help="comma-separated dotted paths holding the text of structured logs "
+                   "(then no text field is required); every other string is scanned too")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="documents per pipeline call")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
     add_pipeline_args(p)
     p.set_defaults(func=run)
 
 
-class LineError(ValueError):
-    def __init__(self, message: str, doc_id: str | None = None):
-        super().__init__(message)
-        self.doc_id = doc_id
-
-
-def parse_line(raw: bytes, lineno: int, fmt: str, id_field: str, text_field: str) -> Document:
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise LineError(f"invalid UTF-8 at byte {e.start}") from None
-    line = line.rstrip("\r\n")
-    if fmt == "text":
-        return Document(id=str(lineno), text=line)
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError as e:
-        raise LineError(f"invalid JSON: {e}") from None
-    if not isinstance(obj, dict):
-        raise LineError(f"expected a JSON object, got {type(obj).__name__}")
-    doc_id = obj.pop(id_field, None)
-    doc_id = str(lineno) if doc_id is None else str(doc_id)
-    if text_field not in obj:
-        raise LineError(f"missing field {text_field!r}", doc_id)
-    text = obj.pop(text_field)
-    if not isinstance(text, str):
-        raise LineError(f"field {text_field!r} must be a string, got {type(text).__name__}", doc_id)
-    return Document(id=doc_id, text=text, extra=obj)
-
-
-def result_record(r: Result, id_field: str = "id", text_field: str = "text") -> dict[str, Any]:
-    rec: dict[str, Any] = dict(r.extra)
-    rec[id_field] = r.id
-    rec[text_field] = r.text
-    rec["entities"] = [
-        {"type": s.type, "start": s.start, "end": s.end, "score": s.score, "detector": s.detector}
-        for s in r.entities
-    ]
-    if r.degraded:
-        rec["degraded"] = True
-    return rec
-
-
-def error_record(lineno: int, doc_id: str | None, stage: str, error_class: str, message: str) -> dict[str, Any]:
-    return {"id": doc_id, "error": {"line": lineno, "stage": stage, "class": error_class, "message": message}}
-
-
-def _batches(stream: IO[bytes], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    batch: list[tuple[int, bytes]] = []
-    for lineno, raw in enumerate(stream, start=1):
-        if not raw.strip():
-            continue
-        batch.append((lineno, raw))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def process(pipeline: Pipeline, src: IO[bytes], dst: IO[bytes], args: argparse.Namespace) -> dict[str, int]:
-    stats = {"docs": 0, "entities": 0, "errors": 0, "degraded": 0}
-    text_mode = args.format == "text"
-    for batch in _batches(src, max(1, args.batch_size)):
-        docs: list[tuple[int, Document]] = []
-        out: dict[int, tuple[bytes, bool]] = {}  # line -> (record, is_error)
-        for lineno, raw in batch:
-            try:
-                docs.append((lineno, parse_line(raw, lineno, args.format, args.id_field, args.text_field)))
-            except LineError as e:
-                out[lineno] = (_emit_error(text_mode, error_record(lineno, e.doc_id, "ingest", "LineError", str(e))), True)
-        results = pipeline.run([d for _, d in docs]) if docs else []
-        for (lineno, doc), res in zip(docs, results, strict=True):
-            if isinstance(res, Failure):
-                rec = error_record(lineno, doc.id, res.stage, res.error_class, res.message)
-                out[lineno] = (_emit_error(text_mode, rec), True)
-            else:
-                stats["entities"] += len(res.entities)
-                stats["degraded"] += res.degraded
-                line = (res.text.encode("utf-8", "surrogatepass") + b"\n") if text_mode else (
-                    orjson.dumps(result_record(res, args.id_field, args.text_field)) + b"\n")
-                out[lineno] = (line, False)
-        for lineno in sorted(out):
-            line, is_error = out[lineno]
-            dst.write(line)
-            stats["errors" if is_error else "docs"] += 1
-    return stats
-
-
-def _emit_error(text_mode: bool, rec: dict[str, Any]) -> bytes:
-    if text_mode:  # keep line alignment; the original line is withheld
-        e = rec["error"]
-        return f"[pii-worker error: line {e['line']} {e['stage']}: {e['message']}]\n".encode()
-    return orjson.dumps(rec) + b"\n"
+def output_problem(path: str) -> str | None:
+    """Why `path` cannot be written, checked before a slow pipeline start; None when it can."""
+    if path == "-":
+        return None
+    if os.path.isdir(path):
+        return f"cannot write {path}: it is a directory"
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        return f"cannot write {path}: directory {parent} does not exist"
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            return f"cannot write {path}: permission denied"
+    elif not os.access(parent, os.W_OK):
+        return f"cannot write {path}: directory {parent} is not writable"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
     from workers.pipeline_factory import build_pipeline
 
     try:
-        pipeline = build_pipeline(pipeline_settings(args))
-    except ConfigError as e:
+        settings = pipeline_settings(args)
+        spec = RecordSpec(
+            input_format="text" if args.format == "text" else "json", id_field=args.id_field,
+            text_field=args.text_field,
+            fields=tuple(f.strip() for f in (args.fields or "").split(",") if f.strip()),
+            max_document_bytes=settings.max_document_bytes,
+        )
+    except (ConfigError, ValueError) as e:
         return die(str(e))
+    problem = output_problem(args.output)
+    if problem:
+        return die(problem)
     try:
         src = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115
     except OSError as e:
         return die(f"cannot read {args.input}: {e.strerror}")
-    dst = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
-    t0 = time.perf_counter()
     try:
-        stats = process(pipeline, src, dst, args)
+        pipeline = build_pipeline(settings)
+        try:
+            dst = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
+        except OSError as e:
+            return die(f"cannot write {args.output}: {e.strerror}")
+        t0 = time.perf_counter()
+        try:
+            stats = redact_lines(pipeline, src, dst, spec, batch_size=args.batch_size)
+        finally:
+            dst.flush()
+            if dst is not sys.stdout.buffer:
+                dst.close()
+    except ConfigError as e:
+        return die(str(e))
     finally:
-        dst.flush()
         if src is not sys.stdin.buffer:
             src.close()
-        if dst is not sys.stdout.buffer:
-            dst.close()
     dt = time.perf_counter() - t0
     if not args.quiet:
         n = stats["docs"] + stats["errors"]

@@ -12,6 +12,8 @@ import logging
 import os
 import sys
 
+from workers.cli.common import positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("run", help="run the Kafka streaming worker (consume, redact, publish)")
@@ -28,12 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--exactly-once", action="store_true", default=None,
                    help="transactional output + offsets (read_committed readers see each input once)")
     p.add_argument("--transactional-id", help="stable per worker instance (exactly-once); default from group+host")
-    p.add_argument("--redact-fields", help="structured logs: comma-separated JSON fields to redact (user.email)")
-    p.add_argument("--topic-partitions", type=int, help="partitions for topics created at start (default 4)")
-    p.add_argument("--batch-max-records", type=int)
-    p.add_argument("--batch-max-bytes", type=int)
+    p.add_argument("--redact-fields", help="structured logs: comma-separated JSON fields holding the text "
+                   "(user.email); every other string is scanned too")
+    p.add_argument("--topic-partitions", type=positive_int, help="partitions for topics created at start (default 4)")
+    p.add_argument("--batch-max-records", type=positive_int)
+    p.add_argument("--batch-max-bytes", type=positive_int)
     p.add_argument("--batch-max-wait-ms", type=int)
-    p.add_argument("--max-document-bytes", type=int)
+    p.add_argument("--max-document-bytes", type=positive_int,
+                   help="larger records go to the dead-letter topic (default 4 MiB)")
     p.add_argument("--session-timeout-ms", type=int)
     p.add_argument("--heartbeat-interval-ms", type=int)
     p.add_argument("--max-poll-interval-ms", type=int,
@@ -65,13 +69,13 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _early)
 
     from workers.config import ConfigError, PipelineSettings, load_settings
-    from workers.stream.config import StreamSettings, check_unknown_keys
+    from workers.stream.config import StreamSettings
 
     try:
-        if args.config:
-            check_unknown_keys(args.config, set(StreamSettings.model_fields) | set(PipelineSettings.model_fields))
+        # Each loader takes its own keys from the shared file; a key neither knows fails here.
         ss = StreamSettings.load(args.config, **{k: getattr(args, k) for k in _STREAM_FLAGS})
-        ps = load_settings(PipelineSettings, args.config, detectors=args.detectors)
+        ps = load_settings(PipelineSettings, args.config, shared_with=[StreamSettings], detectors=args.detectors,
+                           max_document_bytes=args.max_document_bytes)
     except ConfigError as e:
         print(f"pii-worker run: {e}", file=sys.stderr)
         return 2

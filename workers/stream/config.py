@@ -1,7 +1,7 @@
 """Settings of the streaming worker: defaults < config file (YAML/JSON) < env PII_WORKER_* < CLI flags.
 
 The config file is shared with the pipeline settings (workers.config.PipelineSettings): both read
-the same flat mapping and ignore each other's keys; `check_unknown_keys` catches typos.
+the same flat mapping, each takes its own keys, and a key neither knows is an error (typos).
 """
 
 from __future__ import annotations
@@ -12,27 +12,34 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    YamlConfigSettingsSource,
+    SettingsError,
 )
 
-from workers.config import ConfigError  # one error type for every invalid setting
+from workers.config import (
+    ConfigError,  # one error type for every invalid setting
+    PipelineSettings,
+    check_keys,
+)
+from workers.config import format_validation_error as _format
+from workers.config import read_config_file as _read
+from workers.records import DEFAULT_MAX_DOCUMENT_BYTES
 
 ENV_PREFIX = "PII_WORKER_"
-_CONFIG_FILE: ContextVar[Path | None] = ContextVar("pii_worker_stream_config_file", default=None)
+_CONFIG_FILE: ContextVar[dict[str, Any] | None] = ContextVar("pii_worker_stream_config_file", default=None)
 
 
 __all__ = ["ConfigError", "StreamSettings", "check_unknown_keys", "format_validation_error"]
 
 
 class StreamSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", validate_default=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
 
     # Topics and group
     bootstrap_servers: str = "127.0.0.1:9092"
@@ -79,9 +86,12 @@ class StreamSettings(BaseSettings):
     input_format: Literal["auto", "json", "text"] = "auto"
     id_field: str = "id"
     text_field: str = "text"
-    # Structured logs: redact only these (dotted) JSON fields, e.g. ["message", "user.email"].
+    # Structured logs: the (dotted) JSON fields holding the text, e.g. ["message", "user.email"];
+    # then no text field or id is required. Every other string in the record is scanned too.
     redact_fields: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    max_document_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Larger records go to the dead-letter topic, never partly scanned. The broker's own message
+    # size limit (Kafka's default is ~1 MB) applies before this one.
+    max_document_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1)
 
     # Observability
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
@@ -127,9 +137,9 @@ class StreamSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _CONFIG_FILE.get()
-        if path is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        data = _CONFIG_FILE.get()
+        if data is not None:  # lowest priority: the file's own keys (checked in load)
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=data))
         return tuple(sources)
 
     @classmethod
@@ -138,39 +148,30 @@ class StreamSettings(BaseSettings):
 
         Raises ConfigError with a readable, one-line-per-problem message.
         """
-        path = Path(config_file) if config_file else None
-        if path is not None and not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
-        token = _CONFIG_FILE.set(path)
+        data: dict[str, Any] | None = None
+        if config_file:
+            raw = _read(config_file)
+            check_keys(config_file, raw, set(cls.model_fields) | set(PipelineSettings.model_fields))
+            data = {k: v for k, v in raw.items() if k in cls.model_fields}
+        token = _CONFIG_FILE.set(data)
         try:
             return cls(**{k: v for k, v in overrides.items() if v is not None})
         except ValidationError as e:
             raise ConfigError(format_validation_error(e, "stream settings")) from None
+        except SettingsError as e:  # an environment value that is not even parseable
+            raise ConfigError(f"invalid stream settings: {' '.join(str(e).split())}") from None
         finally:
             _CONFIG_FILE.reset(token)
 
 
 def format_validation_error(e: ValidationError, what: str) -> str:
-    lines = [f"invalid {what}:"]
-    for err in e.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(settings)"
-        env = f" (env {ENV_PREFIX}{loc.upper()})" if err["loc"] else ""
-        lines.append(f"  {loc}{env}: {err['msg']}")
-    return "\n".join(lines)
+    return _format(e, what, ENV_PREFIX)
 
 
 def read_config_file(path: str | Path) -> Mapping[str, Any]:
-    try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"cannot read config file {path}: {e}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of settings, not {type(data).__name__}")
-    return data
+    return _read(path)
 
 
 def check_unknown_keys(path: str | Path, known: Iterable[str]) -> None:
     """Fail on keys no settings class knows (typos would otherwise be silently ignored)."""
-    unknown = sorted(set(read_config_file(path)) - set(known))
-    if unknown:
-        raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    check_keys(path, dict(_read(path)), known)

@@ -1,9 +1,10 @@
-"""Kafka record -> units of text for the pipeline, or an ingest failure (never an exception).
+"""Kafka record -> a parsed record for the pipeline, or an ingest failure (never an exception).
 
-Input is a JSON object with an id and a text field (names configurable), a structured log whose
-named fields are redacted (`redact_fields`, dotted paths), or plain UTF-8 text whose id is
-`topic/partition/offset`. With input_format=auto a value whose first non-blank character is
-`{` or `[` is JSON (and must parse); anything else is plain text.
+The record contract is workers.records: a JSON object (every string in it scanned; id and text
+field names configurable; `redact_fields` names where the text of a structured log is) or plain
+UTF-8 text whose id is `topic/partition/offset`. With input_format=auto a value whose first
+non-blank character is `{` or `[` is JSON (and must parse); anything else is plain text.
+A record over max_document_bytes is a failure (dead-lettered), never partly scanned.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from workers.models import Failure
+from workers.records import ParsedRecord, RecordError, RecordSpec, parse_record
 from workers.stream.config import StreamSettings
 
 
@@ -47,84 +47,29 @@ class Inbound:
 
 @dataclass(slots=True)
 class Decoded:
-    """A record ready for the pipeline: one text unit per field to redact."""
+    """A record ready for the pipeline: one view text of all its strings (workers.records)."""
 
     record: Inbound
-    doc_id: str
-    body: dict[str, Any] | None  # parsed JSON object; None for plain text
-    # (dotted field path, text); path None = plain-text input
-    units: list[tuple[str | None, str]]
-    structured: bool = False  # redact_fields mode: annotations name the field of each entity
+    parsed: ParsedRecord
+
+    @property
+    def doc_id(self) -> str:
+        return self.parsed.doc_id
 
 
-def _fail(message: str, error_class: str, doc_id: str | None = None) -> Failure:
-    return Failure(id=doc_id, stage="ingest", error_class=error_class, message=message)
+def record_spec(s: StreamSettings) -> RecordSpec:
+    return RecordSpec(
+        input_format=s.input_format, id_field=s.id_field, text_field=s.text_field,
+        fields=tuple(s.redact_fields), max_document_bytes=s.max_document_bytes, require_id=True,
+    )
 
 
-def get_path(obj: Any, path: str) -> tuple[bool, Any]:
-    cur = obj
-    for part in path.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return False, None
-        cur = cur[part]
-    return True, cur
-
-
-def set_path(obj: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
-    cur = obj
-    for part in parts[:-1]:
-        cur = cur[part]
-    cur[parts[-1]] = value
-
-
-def decode(rec: Inbound, s: StreamSettings) -> Decoded | Failure:
+def decode(rec: Inbound, s: StreamSettings, spec: RecordSpec | None = None) -> Decoded | Failure:
     if rec.value is None:
-        return _fail("record has no value (tombstone)", "EmptyRecord", rec.coords)
-    if len(rec.value) > s.max_document_bytes:
-        return _fail(f"document is {len(rec.value)} bytes, limit is {s.max_document_bytes}",
-                     "DocumentTooLarge", rec.coords)
+        return Failure(id=rec.coords, stage="ingest", error_class="EmptyRecord",
+                       message="record has no value (tombstone)")
     try:
-        text = rec.value.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return _fail(f"value is not valid UTF-8: {e.reason} at byte {e.start}", "InvalidUtf8", rec.coords)
-
-    is_json = s.input_format == "json" or (s.input_format == "auto" and text.lstrip()[:1] in ("{", "["))
-    if not is_json:
-        if not text.strip():
-            return _fail("empty text", "EmptyRecord", rec.coords)
-        return Decoded(record=rec, doc_id=rec.coords, body=None, units=[(None, text)])
-
-    try:
-        body = orjson.loads(text)
-    except orjson.JSONDecodeError as e:
-        return _fail(f"invalid JSON: {e}", "InvalidJson", rec.coords)
-    if not isinstance(body, dict):
-        return _fail(f"expected a JSON object, got {type(body).__name__}", "InvalidDocument", rec.coords)
-
-    found, raw_id = get_path(body, s.id_field)
-    if not found or raw_id is None:
-        if s.redact_fields:  # structured logs rarely carry an id: fall back to coordinates
-            doc_id = rec.coords
-        else:
-            return _fail(f"missing id field {s.id_field!r}", "MissingField", rec.coords)
-    elif isinstance(raw_id, str) and raw_id:
-        doc_id = raw_id
-    elif isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        doc_id = str(raw_id)
-    else:
-        return _fail(f"id field {s.id_field!r} must be a non-empty string or an integer, "
-                     f"got {type(raw_id).__name__}", "InvalidField", rec.coords)
-
-    units: list[tuple[str | None, str]] = []
-    paths = s.redact_fields or [s.text_field]
-    for path in paths:
-        found, value = get_path(body, path)
-        if not found or value is None:
-            if not s.redact_fields:
-                return _fail(f"missing text field {path!r}", "MissingField", doc_id)
-            continue  # structured logs: absent fields have nothing to redact
-        if not isinstance(value, str):
-            return _fail(f"field {path!r} must be a string, got {type(value).__name__}", "InvalidField", doc_id)
-        units.append((path, value))
-    return Decoded(record=rec, doc_id=doc_id, body=body, units=units, structured=bool(s.redact_fields))
+        parsed = parse_record(rec.value, spec or record_spec(s), rec.coords)
+    except RecordError as e:
+        return Failure(id=e.doc_id, stage="ingest", error_class=e.error_class, message=str(e))
+    return Decoded(record=rec, parsed=parsed)

@@ -1,9 +1,11 @@
-"""Pipeline outcome -> the three output messages (redacted, annotations, dead letter).
+"""Pipeline outcome -> the three output messages (redacted, annotations, dead letter), built
+from the wire models in workers.messages.
 
-Redacted: the input JSON with each redacted field replaced, plus `_pii` metadata (source
-coordinates, taxonomy version, detectors that ran, degraded). Plain-text input becomes
+Redacted: the input JSON with every string redacted (workers.records), plus `_pii` metadata
+(source coordinates, taxonomy version, detectors that ran, degraded). Plain-text input becomes
 `{"id", "text", "_pii"}` so every record on the redacted topic is JSON.
-Annotations: id, source and per entity {type, start, end, score, detector, value_hash[, field]}.
+Annotations: id, source and per entity {type, start, end, score, detector, value_hash, field}:
+offsets into the string at JSON path `field` (absent for plain text).
 Dead letters: the original bytes and headers plus `pii.dlq.*` headers.
 """
 
@@ -12,62 +14,64 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
-from workers.models import DeadLetter, EntityOut, Failure, Result
-from workers.redact import value_hash
-from workers.stream.ingest import Decoded, Inbound, set_path
+from workers.messages import AnnotationsMessage, EntityAnnotation, PiiMeta, SourceRef
+from workers.models import DeadLetter, Failure, Result
+from workers.records import RedactedRecord, dumps, redact_record
+from workers.redact import Redactor, value_hash
+from workers.stream.ingest import Decoded, Inbound
 
 DLQ_HEADER_PREFIX = "pii.dlq."
 _MAX_HEADER_MESSAGE = 1000
 
-def source_meta(rec: Inbound) -> dict[str, Any]:
-    return {"topic": rec.topic, "partition": rec.partition, "offset": rec.offset}
+
+def source_meta(rec: Inbound) -> SourceRef:
+    return SourceRef(topic=rec.topic, partition=rec.partition, offset=rec.offset)
+
+
+def redact(dec: Decoded, result: Result, redactor: Redactor) -> RedactedRecord:
+    """Apply the pipeline's spans field by field (the record is redacted once)."""
+    return redact_record(dec.parsed, result, redactor)
 
 
 def redacted_value(
-    dec: Decoded, results: Sequence[Result], taxonomy_version: str | None, detectors: Sequence[str]
+    dec: Decoded, red: RedactedRecord, result: Result, taxonomy_version: str | None, detectors: Sequence[str]
 ) -> bytes:
-    meta = {
-        "source": source_meta(dec.record),
-        "taxonomy_version": taxonomy_version,
-        # The detectors that ran on every unit (a structured log with no redactable field: none).
-        "detectors": [d for d in detectors if all(d in r.detectors for r in results)] if results else [],
-        "degraded": any(r.degraded for r in results),
-    }
-    if dec.body is None:
-        return orjson.dumps({"id": dec.doc_id, "text": results[0].text, "_pii": meta})
-    body = dec.body  # decoded afresh for every attempt, so editing in place is safe
-    for (path, _), res in zip(dec.units, results, strict=True):
-        set_path(body, path, res.text)  # type: ignore[arg-type]
+    meta = PiiMeta(
+        source=source_meta(dec.record),
+        taxonomy_version=taxonomy_version,
+        detectors=[d for d in detectors if d in result.detectors],
+        degraded=result.degraded,
+    ).model_dump()
+    if red.body is None:
+        return dumps({"id": dec.doc_id, "text": red.text, "_pii": meta})
+    body: dict[str, Any] = red.body  # decoded afresh for every attempt, so editing in place is safe
     body["_pii"] = meta
-    return orjson.dumps(body)
+    return dumps(body)
 
 
 def annotations_value(
     dec: Decoded,
-    results: Sequence[Result],
+    red: RedactedRecord,
     taxonomy_version: str | None,
     hash_key: bytes,
     include_values: bool = False,
 ) -> bytes:
-    entities: list[dict[str, Any]] = []
-    for (path, text), res in zip(dec.units, results, strict=True):
-        for sp in res.entities:
-            value = text[sp.start:sp.end]
-            ent = EntityOut(
-                type=sp.type, start=sp.start, end=sp.end, score=sp.score, detector=sp.detector,
-                value_hash=value_hash(hash_key, value, sp.type), value=value if include_values else None,
-            ).model_dump(exclude_none=True)
-            if dec.structured:
-                ent["field"] = path
-            entities.append(ent)
-    return orjson.dumps({
-        "id": dec.doc_id,
-        "source": source_meta(dec.record),
-        "taxonomy_version": taxonomy_version,
-        "entities": entities,
-    })
+    entities: list[EntityAnnotation] = []
+    fields = dec.parsed.fields
+    view = dec.parsed.view
+    for e in red.entities:
+        f = fields[e.index]
+        value = view[f.start + e.span.start:f.start + e.span.end]
+        entities.append(EntityAnnotation(
+            type=e.span.type, start=e.span.start, end=e.span.end, score=e.span.score, detector=e.span.detector,
+            field=e.field, value_hash=value_hash(hash_key, value, e.span.type),
+            value=value if include_values else None,
+        ))
+    msg = AnnotationsMessage(id=dec.doc_id, source=source_meta(dec.record), taxonomy_version=taxonomy_version,
+                             entities=entities)
+    out = msg.model_dump()
+    out["entities"] = [x.model_dump(exclude_none=True) for x in msg.entities]
+    return dumps(out)
 
 
 def dead_letter_headers(rec: Inbound, failure: Failure) -> list[tuple[str, bytes]]:

@@ -22,11 +22,12 @@ from kafka.errors import KafkaError
 
 from workers import metrics
 from workers.models import Document, Failure, Result
+from workers.redact import Redactor
 from workers.stream.checkpoint import Checkpoint, CommitError, DeliveryError
 from workers.stream.clients import make_consumer, make_producer
 from workers.stream.config import StreamSettings
-from workers.stream.ingest import Decoded, Inbound, decode
-from workers.stream.output import annotations_value, dead_letter_headers, redacted_value
+from workers.stream.ingest import Decoded, Inbound, decode, record_spec
+from workers.stream.output import annotations_value, dead_letter_headers, redact, redacted_value
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ class PipelineLike(Protocol):
 
     @property
     def detector_names(self) -> list[str]: ...
+
+    @property
+    def redactor(self) -> Redactor: ...
 
     def run(self, docs: Sequence[Document]) -> list[Result | Failure]: ...
 
@@ -278,14 +282,14 @@ class StreamWorker:
             metrics.RECORDS_CONSUMED.labels(rec.topic).inc()
         metrics.BATCH_SIZE.observe(len(records))
 
-        decoded = [decode(r, self.s) for r in records]
+        spec = record_spec(self.s)
+        decoded = [decode(r, self.s, spec) for r in records]
         docs: list[Document] = []
         owners: list[int] = []
         for i, d in enumerate(decoded):
-            if isinstance(d, Decoded):
-                for path, text in d.units:
-                    docs.append(Document(id=d.doc_id if path is None else f"{d.doc_id}#{path}", text=text))
-                    owners.append(i)
+            if isinstance(d, Decoded):  # one document per record: all its strings in one view
+                docs.append(d.parsed.document())
+                owners.append(i)
         tp0 = time.monotonic()
         outcomes = self._run_pipeline(docs)
         metrics.PIPELINE_LATENCY.observe(time.monotonic() - tp0)
@@ -305,8 +309,10 @@ class StreamWorker:
                 if failure is None:
                     try:
                         results = [o for o in outs if isinstance(o, Result)]
-                        red = redacted_value(dec, results, self.taxonomy_version, self.pipeline.detector_names)
-                        ann = annotations_value(dec, results, self.taxonomy_version, self.hash_key,
+                        fields = redact(dec, results[0], self.pipeline.redactor)
+                        red = redacted_value(dec, fields, results[0], self.taxonomy_version,
+                                             self.pipeline.detector_names)
+                        ann = annotations_value(dec, fields, self.taxonomy_version, self.hash_key,
                                                 self.include_values)
                     except Exception as e:  # noqa: BLE001 - an encoding error is this record's problem
                         failure = Failure(id=dec.doc_id, stage="publish", error_class=type(e).__name__,

@@ -1,6 +1,8 @@
 """Typed shapes of every message that crosses a process boundary, and their JSON Schemas.
 
-`python -m workers.wire` regenerates schemas/*.schema.json; a unit test fails when the checked-in
+Every output record (CLI lines, HTTP answers, the three stream outputs) is built through these
+models (workers.records), so what is published is what the schemas promise.
+`python -m workers.messages` regenerates schemas/*.schema.json; a unit test fails when the checked-in
 files drift from these models, so consumers of our topics can rely on them.
 """
 
@@ -14,31 +16,38 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workers.models import DeadLetter
 
+RecordId = str | int | float
+
 
 class InputDocument(BaseModel):
-    """A JSON input record (field names configurable; other fields pass through)."""
+    """A JSON input record (field names configurable). Every string in it, nested objects and
+    arrays included, is scanned and redacted; the id is kept as it is (never scanned)."""
 
     model_config = ConfigDict(extra="allow")
-    id: str | int | None = None
+    id: RecordId | None = None
     text: str
 
 
 class EntityRef(BaseModel):
-    """An entity in CLI/HTTP output: offsets into the original text."""
+    """An entity in CLI/HTTP output: offsets into the original string of its field."""
 
     type: str
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     score: float = Field(ge=0, le=1)
     detector: str
+    field: str | None = Field(
+        default=None, description="JSON path of the string holding it (text, meta.ssn, items[2].email); "
+        "absent for plain-text input")
 
 
 class RedactOutput(BaseModel):
-    """One line of `pii-worker redact` output and one item of `POST /redact` responses."""
+    """One line of `pii-worker redact` output and one item of `POST /redact` responses: the input
+    record with every string redacted (keys and non-string values as they were), plus entities."""
 
     model_config = ConfigDict(extra="allow")
-    id: str
-    text: str = Field(description="redacted text")
+    id: RecordId = Field(description="the input id as given, else the line number")
+    text: str | None = Field(default=None, description="redacted text")
     entities: list[EntityRef]
     degraded: bool = False
 
@@ -47,6 +56,8 @@ class RedactError(BaseModel):
     """Emitted instead of a document that could not be processed; never carries its text."""
 
     class Detail(BaseModel):
+        model_config = ConfigDict(populate_by_name=True)
+
         line: int | None = None
         stage: str
         error_class: str = Field(alias="class")
@@ -79,7 +90,6 @@ class RedactedMessage(BaseModel):
 class EntityAnnotation(EntityRef):
     value_hash: str | None = Field(default=None, description="keyed HMAC-SHA256 of the value")
     value: str | None = Field(default=None, description="raw value; only when explicitly configured")
-    field: str | None = Field(default=None, description="JSON field path for structured logs")
 
 
 class AnnotationsMessage(BaseModel):

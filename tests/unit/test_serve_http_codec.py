@@ -1,4 +1,4 @@
-"""The HTTP wire format is the CLI's: same bytes for valid input, 4xx reasons for bad input.
+"""The HTTP codec speaks the CLI's contract: same bytes for valid input, 4xx reasons for bad input.
 (No Ray here; the integration test sends the same through a real Serve proxy.)"""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from workers.config import PipelineSettings
 from workers.pipeline_factory import build_pipeline
-from workers.serve.wire import BadRequest, check_lines, framing_for, redact_json, redact_lines
+from workers.serve.http_codec import BadRequest, check_lines, framing_for, redact_json, redact_lines
 
 
 @pytest.fixture(scope="module")

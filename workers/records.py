@@ -1,0 +1,387 @@
+"""The record contract shared by `pii-worker redact`, `POST /redact` and the stream worker.
+
+A record is a JSON object or a line of plain text. Every string value in a JSON record, nested
+objects and arrays included, is scanned and redacted; keys and non-string values are kept as they
+are (integers of any size exactly). Naming fields (`RecordSpec.fields`) says where the text of a
+structured log is - no `text` field is then required and a missing id is not an error - but never
+lets another string through unscanned: unnamed strings are scanned too.
+
+One detector call per record: the strings are laid out as one view text, each on its own line as
+`<key>: <value>` (the key names are context for the rules, as in `ssn: 078-05-1121`; the main text
+field has no prefix), the pipeline runs once on the view, and its spans are clipped to each value's
+range and redacted per field with the pipeline's Redactor. A span crossing from one value into the
+next is split, never dropped. Building the view, clipping and redacting are linear in the record.
+
+The id is never scanned nor replaced, and never taken from the text: an id that is not a string or
+a number is an error. Errors never carry the record's text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+from workers.messages import EntityRef, RecordId, RedactError, RedactOutput
+from workers.models import Document, Result, Span
+from workers.redact import Redactor
+
+DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+InputFormat = Literal["json", "text", "auto"]
+
+# orjson reads integers past 64 bits as floats (precision lost): records with such a digit run
+# take the standard library parser, which keeps Python ints exact.
+_LONG_DIGITS = re.compile(rb"\d{19,}")
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$@-]+$")
+
+
+class RecordError(ValueError):
+    """A record that cannot be processed; the message names the problem, never the text."""
+
+    def __init__(self, message: str, error_class: str, doc_id: str | None = None):
+        super().__init__(message)
+        self.error_class = error_class
+        self.doc_id = doc_id
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSpec:
+    """How records are read: explicit parameters, the same for every host."""
+
+    input_format: InputFormat = "json"
+    id_field: str = "id"
+    text_field: str = "text"
+    # Dotted paths naming where the text is (structured logs); empty: the text field is required.
+    fields: tuple[str, ...] = ()
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+    # Stream records need an id (or named fields); CLI lines fall back to their line number.
+    require_id: bool = False
+
+    def __post_init__(self) -> None:
+        if self.id_field == self.text_field:
+            raise ValueError(f"the id field and the text field must differ (both {self.id_field!r})")
+        for path in (self.id_field, self.text_field, *self.fields):
+            if not path or any(not part for part in path.split(".")):
+                raise ValueError(f"invalid field path {path!r} (use dotted names like user.email)")
+        if self.id_field in self.fields:
+            raise ValueError(f"the id field {self.id_field!r} is never scanned: do not name it in fields")
+        if self.max_document_bytes < 1:
+            raise ValueError("max_document_bytes must be at least 1")
+
+
+@dataclass(slots=True)
+class _Node:
+    """A container on the way down to a string: enough to name its path lazily."""
+
+    parent: _Node | None
+    key: str | int | None
+
+
+@dataclass(slots=True)
+class FieldRef:
+    """One scanned string: where it sits in the record and where its value is in the view."""
+
+    node: _Node | None  # the container holding it (None: plain-text record)
+    key: str | int | None
+    start: int
+    end: int
+
+    @property
+    def path(self) -> str | None:
+        if self.node is None:
+            return None
+        keys: list[str | int] = [self.key] if self.key is not None else []
+        n: _Node | None = self.node
+        while n is not None and n.key is not None:
+            keys.append(n.key)
+            n = n.parent
+        return _path(reversed(keys))
+
+
+def _path(keys: Any) -> str:
+    out: list[str] = []
+    for k in keys:
+        if isinstance(k, int):
+            out.append(f"[{k}]")
+        elif _PLAIN_KEY.match(k):
+            out.append(f".{k}" if out else k)
+        else:  # keys with dots, brackets, spaces: quoted so the path stays unambiguous
+            out.append(f"[{json.dumps(k, ensure_ascii=False)}]")
+    return "".join(out)
+
+
+@dataclass(slots=True)
+class ParsedRecord:
+    doc_id: str
+    body: dict[str, Any] | None  # None: plain text
+    view: str
+    fields: list[FieldRef]
+    _applied: bool = field(default=False, repr=False)
+
+    def document(self) -> Document:
+        return Document(id=self.doc_id, text=self.view)
+
+
+@dataclass(slots=True)
+class FieldSpan:
+    """A span clipped to one field: offsets into that field's original string."""
+
+    field: str | None
+    span: Span
+    index: int  # into ParsedRecord.fields
+
+
+@dataclass(slots=True)
+class RedactedRecord:
+    body: dict[str, Any] | None
+    text: str | None  # plain-text records
+    entities: list[FieldSpan]
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing
+
+
+def loads(raw: bytes | str) -> Any:
+    """JSON with integers of any size exact (see _LONG_DIGITS)."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if _LONG_DIGITS.search(data):
+        return json.loads(data, parse_constant=_no_constant)
+    return orjson.loads(data)
+
+
+def dumps(obj: Any) -> bytes:
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # an integer past 64 bits, or a lone surrogate from a \\ud800 escape
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_record(raw: bytes, spec: RecordSpec, fallback_id: str) -> ParsedRecord:
+    """Raw bytes -> a record ready for the pipeline, or RecordError. `fallback_id` (line number,
+    stream coordinates) is the id of plain text and of JSON records without one."""
+    if len(raw) > spec.max_document_bytes:
+        raise RecordError(f"document is {len(raw)} bytes, limit is {spec.max_document_bytes} "
+                          "(max_document_bytes)", "DocumentTooLarge", fallback_id)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise RecordError(f"invalid UTF-8 at byte {e.start}", "InvalidUtf8", fallback_id) from None
+    is_json = spec.input_format == "json" or (
+        spec.input_format == "auto" and text.lstrip()[:1] in ("{", "["))
+    if not is_json:
+        if not text.strip():
+            raise RecordError("empty text", "EmptyRecord", fallback_id)
+        return ParsedRecord(doc_id=fallback_id, body=None, view=text,
+                            fields=[FieldRef(None, None, 0, len(text))])
+    try:
+        obj = loads(raw)
+    except (orjson.JSONDecodeError, ValueError, RecursionError) as e:
+        raise RecordError(f"invalid JSON: {_json_reason(e)}", "InvalidJson", fallback_id) from None
+    return parse_object(obj, spec, fallback_id)
+
+
+def _json_reason(e: Exception) -> str:
+    # Both parsers' messages give a position and a reason, never more than a character of input.
+    return str(e) if not isinstance(e, RecursionError) else "nested too deeply"
+
+
+def parse_object(obj: Any, spec: RecordSpec, fallback_id: str) -> ParsedRecord:
+    """An already-decoded JSON value -> ParsedRecord (HTTP JSON bodies)."""
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a JSON object, got {_json_type(obj)}", "InvalidDocument", fallback_id)
+    id_holder, id_key, raw_id = _find(obj, spec.id_field)
+    doc_id = _doc_id(raw_id, spec, fallback_id, found=id_holder is not None)
+    if spec.fields:
+        for path in spec.fields:
+            _, _, value = _find(obj, path)
+            if value is not None and not isinstance(value, str | dict | list):
+                raise RecordError(f"field {path!r} must hold text (a string, object or array), got "
+                                  f"{_json_type(value)}", "InvalidField", doc_id)
+    else:
+        holder, _, value = _find(obj, spec.text_field)
+        if holder is None or value is None:
+            raise RecordError(f"missing field {spec.text_field!r}", "MissingField", doc_id)
+        if not isinstance(value, str):
+            raise RecordError(f"field {spec.text_field!r} must be a string, got {_json_type(value)}",
+                              "InvalidField", doc_id)
+    view, fields = _layout(obj, (id_holder, id_key), spec.text_field)
+    return ParsedRecord(doc_id=doc_id, body=obj, view=view, fields=fields)
+
+
+def _find(obj: dict[str, Any], path: str) -> tuple[dict[str, Any] | None, str, Any]:
+    cur: Any = obj
+    parts = path.split(".")
+    for part in parts[:-1]:
+        if not isinstance(cur, dict) or part not in cur:
+            return None, parts[-1], None
+        cur = cur[part]
+    if not isinstance(cur, dict) or parts[-1] not in cur:
+        return None, parts[-1], None
+    return cur, parts[-1], cur[parts[-1]]
+
+
+def _doc_id(raw_id: Any, spec: RecordSpec, fallback_id: str, found: bool) -> str:
+    if not found or raw_id is None:
+        if spec.require_id and not spec.fields:
+            raise RecordError(f"missing id field {spec.id_field!r}", "MissingField", fallback_id)
+        return fallback_id
+    if isinstance(raw_id, str) and raw_id:
+        return raw_id
+    if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
+        return str(raw_id)
+    raise RecordError(f"id field {spec.id_field!r} must be a non-empty string or a number, got "
+                      f"{_json_type(raw_id)}", "InvalidField", fallback_id)
+
+
+def _json_type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    return "array" if isinstance(v, list) else "object"
+
+
+def _layout(obj: dict[str, Any], skip: tuple[Any, str], text_field: str) -> tuple[str, list[FieldRef]]:
+    """Strings of an object or array in order, then its nested ones, depth-first; no recursion
+    (the nesting depth is the input's choice)."""
+    parts: list[str] = []
+    fields: list[FieldRef] = []
+    pos = 0
+    root = _Node(None, None)
+    # (container, node naming it, label for its strings: nearest object key)
+    stack: list[tuple[Any, _Node, str]] = [(obj, root, "")]
+    while stack:
+        container, node, label = stack.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        nested: list[tuple[Any, _Node, str]] = []
+        for key, value in items:
+            if isinstance(value, str):
+                if (container is skip[0] and key == skip[1]) or not value:
+                    continue  # the id is kept as given; an empty string has nothing to scan
+                name = key if isinstance(key, str) else label
+                prefix = "" if (node is root and key == text_field) else f"{name}: "
+                start = pos + len(prefix)
+                parts.append(prefix)
+                parts.append(value)
+                parts.append("\n")
+                pos = start + len(value) + 1
+                fields.append(FieldRef(node, key, start, start + len(value)))
+            elif isinstance(value, dict | list) and value:
+                nested.append((value, _Node(node, key), key if isinstance(key, str) else label))
+        # Children are visited after their siblings' strings, in order; a stack pops the last
+        # pushed first, so push them reversed.
+        stack.extend(reversed(nested))
+    return "".join(parts), fields
+
+
+# ---------------------------------------------------------------------------------------------
+# applying a result
+
+
+def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> RedactedRecord:
+    """Clip the view's spans to each field and redact each field's string on its own.
+
+    Spans are disjoint and fields are ordered, so one merge-walk does it: O(fields + spans).
+    The record's body is edited in place: a ParsedRecord is redacted once.
+    """
+    if parsed._applied:
+        raise RuntimeError("a parsed record is redacted once")
+    parsed._applied = True
+    spans = sorted(result.entities, key=lambda s: s.start)
+    entities: list[FieldSpan] = []
+    per_field: list[list[Span]] = [[] for _ in parsed.fields]
+    j = 0
+    for i, f in enumerate(parsed.fields):
+        while j < len(spans) and spans[j].end <= f.start:
+            j += 1
+        k = j
+        while k < len(spans) and spans[k].start < f.end:
+            s = spans[k]
+            lo, hi = max(s.start, f.start) - f.start, min(s.end, f.end) - f.start
+            if hi > lo:  # the part of a span on a key name or separator is not a value
+                per_field[i].append(s.model_copy(update={"start": lo, "end": hi}))
+            k += 1
+    redacted_text: str | None = None
+    for i, f in enumerate(parsed.fields):
+        pieces = per_field[i]
+        if not pieces:
+            continue
+        value = parsed.view[f.start:f.end]
+        new = redactor.redact(value, pieces)
+        path = f.path
+        entities.extend(FieldSpan(path, s, i) for s in pieces)
+        if f.node is None:
+            redacted_text = new
+        else:
+            _holder(parsed, f)[f.key] = new
+    if parsed.body is None and redacted_text is None:
+        redacted_text = parsed.view
+    return RedactedRecord(body=parsed.body, text=redacted_text if parsed.body is None else None,
+                          entities=entities)
+
+
+def _holder(parsed: ParsedRecord, f: FieldRef) -> Any:
+    """The dict or list that holds field f, reached by walking its node chain from the body."""
+    assert f.node is not None
+    keys: list[str | int] = []
+    n: _Node | None = f.node
+    while n is not None and n.key is not None:
+        keys.append(n.key)
+        n = n.parent
+    cur: Any = parsed.body
+    for key in reversed(keys):
+        cur = cur[key]
+    return cur
+
+
+def entity_refs(entities: Sequence[FieldSpan]) -> list[dict[str, Any]]:
+    return [
+        EntityRef(type=e.span.type, start=e.span.start, end=e.span.end, score=e.span.score,
+                  detector=e.span.detector, field=e.field).model_dump(exclude_none=True)
+        for e in entities
+    ]
+
+
+def output_record(
+    red: RedactedRecord, result: Result, id_field: str, text_field: str, doc_id: str
+) -> dict[str, Any]:
+    """One `pii-worker redact` line / one `POST /redact` item: the input record, redacted, with its
+    id as given (the line number when it had none), plus entities and `degraded` when set."""
+    if red.body is None:
+        rec: dict[str, Any] = {id_field: doc_id, text_field: red.text}
+    else:
+        rec = red.body
+        if _find(rec, id_field)[0] is None:
+            rec[id_field] = doc_id
+    rec["entities"] = entity_refs(red.entities)
+    if result.degraded:
+        rec["degraded"] = True
+    elif "degraded" in rec:
+        rec["degraded"] = False  # `degraded` and `entities` are ours: an input's own are replaced
+    RedactOutput.model_validate({"id": _record_id(rec, id_field), "entities": rec["entities"],
+                                 "degraded": result.degraded})
+    return rec
+
+
+def _record_id(rec: dict[str, Any], id_field: str) -> RecordId:
+    value = _find(rec, id_field)[2]
+    return value if isinstance(value, str | int | float) else str(value)
+
+
+def error_record(line: int | None, doc_id: str | None, stage: str, error_class: str, message: str) -> dict[str, Any]:
+    """Emitted instead of a record that failed; never carries its text."""
+    return RedactError(id=doc_id, error=RedactError.Detail(
+        line=line, stage=stage, error_class=error_class, message=message)).model_dump(by_alias=True)
