@@ -100,6 +100,10 @@ class VLLMEngine:
             structured_outputs_config={"backend": "xgrammar"},
         )
         self.tokenizer = self.llm.get_tokenizer()
+        from workers.detect.llm.sanitize import tokenizer_control_tokens
+
+        # The detector blanks these in documents: the tokenizer would read them as control tokens.
+        self.control_tokens = tokenizer_control_tokens(self.tokenizer)
         self._grammars: dict[str, Any] = {}
 
     def _constraint(self, schema: dict[str, Any]) -> Any:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from workers.detect.engine import compile_re2
 
@@ -64,7 +65,7 @@ class ControlTokens:
             found.sort()
         merged: list[tuple[int, int]] = []
         for a, b in found:
-            if merged and a <= merged[-1][1]:
+            if merged and a < merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], b))
             else:
                 merged.append((a, b))
@@ -83,6 +84,22 @@ class ControlTokens:
             pos = b
         parts.append(text[pos:])
         return "".join(parts), len(spans)
+
+
+def tokenizer_control_tokens(tokenizer: Any) -> tuple[str, ...]:
+    """Every string a (Hugging Face) tokenizer turns into one added/special token when it meets it
+    in a prompt; empty when the tokenizer does not say."""
+    out: set[str] = set()
+    for attr in ("all_special_tokens", "additional_special_tokens"):
+        try:
+            out.update(str(t) for t in (getattr(tokenizer, attr, None) or ()))
+        except Exception:  # noqa: BLE001, S112 - a tokenizer wrapper without the attribute
+            continue
+    try:
+        out.update(str(t) for t in (tokenizer.get_added_vocab() or {}))
+    except Exception:  # noqa: BLE001, S110
+        pass
+    return tuple(sorted(t for t in out if t.strip()))
 
 
 def fence_for(text: str) -> str:
