@@ -38,18 +38,6 @@ class Document(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class EntityOut(BaseModel):
-    """Annotation as published: never the raw value unless explicitly configured."""
-
-    type: str
-    start: int
-    end: int
-    score: float
-    detector: str
-    value_hash: str | None = None
-    value: str | None = None
-
-
 class Result(BaseModel):
     """Outcome of the pipeline for one document."""
 

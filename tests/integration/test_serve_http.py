@@ -3,7 +3,6 @@ rejects malformed requests with a reason, and exports its custom metrics on Ray'
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import time
@@ -16,9 +15,10 @@ import workers.serve  # noqa: F401 - sets Ray's loopback switch before Ray is im
 
 pytest.importorskip("ray.serve")
 
-from workers.cli.redact import process  # noqa: E402
 from workers.config import PipelineSettings  # noqa: E402
+from workers.lines import redact_lines  # noqa: E402
 from workers.pipeline_factory import build_pipeline  # noqa: E402
+from workers.records import RecordSpec  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -61,12 +61,11 @@ def test_redact_matches_cli_byte_for_byte(app_url):
     status, got = post(f"{url}/redact", BODY, "application/x-ndjson")
     assert status == 200, got
     want = io.BytesIO()
-    args = argparse.Namespace(format="jsonl", id_field="id", text_field="text", batch_size=64)
-    process(build_pipeline(PipelineSettings(detectors=["rules"])), io.BytesIO(BODY), want, args)
+    redact_lines(build_pipeline(PipelineSettings(detectors=["rules"])), io.BytesIO(BODY), want, RecordSpec())
     assert got == want.getvalue()
     out = [json.loads(line) for line in got.splitlines()]
     assert "jane.doe@example.com" not in out[0]["text"]
-    assert out[1]["svc"] == "billing"  # pass-through fields survive, as in the CLI
+    assert out[1]["svc"] == "billing"  # other strings are scanned too, and kept when clean
 
 
 def test_json_object_and_array_framing(app_url):
