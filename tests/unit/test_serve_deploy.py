@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workers.serve.config import DEVICE_ENV, EXTRACTOR, deployment_options, load_config
+from workers.serve.config import DEVICE_ENV, ENCODER, EXTRACTOR, deployment_options, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -45,7 +45,31 @@ def test_serve_config_cpu_override(monkeypatch):
     monkeypatch.setenv(DEVICE_ENV, "cpu")
     cfg = load_config(DEPLOY / "serve_config.yaml")
     assert deployment_options(cfg)[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0
+    assert deployment_options(cfg)[ENCODER]["ray_actor_options"]["num_gpus"] == 0
     assert cfg.extractor_options["gpu_memory_utilization"] <= 0.5  # RAM share on CPU
+    assert cfg.encoder_options["device"] == "cpu"
+
+
+@pytest.mark.parametrize("source", ["serve_config", "rayservice"])
+def test_deploy_configs_run_the_cascade_and_never_degrade_by_default(source, monkeypatch):
+    from workers.config import PipelineSettings
+    from workers.detect.ner import NerSettings
+
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    if source == "serve_config":
+        cfg = load_config(DEPLOY / "serve_config.yaml")
+    else:
+        rs = {d["kind"]: d for d in yaml_docs(DEPLOY / "rayservice.yaml")}["RayService"]
+        cfg = load_config(yaml.safe_load(rs["spec"]["serveConfigV2"]))
+    assert cfg.pipeline["detectors"] == ["rules", "ner", "llm"]
+    # `degraded` publishes records a detector did not see: only when a user asks for it.
+    assert PipelineSettings(**cfg.pipeline).on_detector_error == "dead_letter"
+    opts = deployment_options(cfg)
+    assert 0 < opts[ENCODER]["ray_actor_options"]["num_gpus"] < 1  # encoders share a GPU
+    assert opts[ENCODER]["max_ongoing_requests"] >= cfg.encoder.max_batch_size
+    assert cfg.encoder.queue_timeout_s is None and cfg.extractor.queue_timeout_s is None  # back-pressure
+    NerSettings(**cfg.encoder_options)  # every encoder option is a real NerSettings field value
+    assert set(cfg.encoder_options) <= set(NerSettings.model_fields)
 
 
 # ---- RayService manifest ----------------------------------------------------------------------
@@ -147,6 +171,10 @@ def test_rayservice_gpu_group_non_root_and_secret_key(manifest):
     ]
     assert gpu_groups, "no worker group offers a GPU to the extractor replicas"
     assert cfg.extractor.replicas.max <= sum(g["maxReplicas"] for g in gpu_groups)
+    # Every extractor and encoder replica at their maxima fit on the GPU group's devices.
+    gpus = sum(g["maxReplicas"] for g in gpu_groups)
+    enc = deployment_options(cfg)[ENCODER]["ray_actor_options"]["num_gpus"]
+    assert cfg.extractor.replicas.max * need + cfg.encoder.replicas.max * enc <= gpus
     head = rs["spec"]["rayClusterConfig"]["headGroupSpec"]
     assert head["rayStartParams"].get("num-gpus") == "0"  # no extractor lands on the head
     for _, tmpl in _pod_templates(rs):
@@ -294,6 +322,9 @@ def test_dockerfile_structure():
     assert last_user_at < cmd_at
     runs = " ".join(a for i, a in ins if i == "RUN")
     assert "'.[gpu]'" in runs or '".[gpu]"' in runs  # CUDA vLLM + Ray through the gpu extra
+    # The encoder runs on its GPU share (CUDA onnxruntime) and its model is in the image.
+    assert re.search(r"onnxruntime-gpu==[\d.]+", runs)
+    assert "pii-worker model fetch rampart" in runs
     assert "HF_HUB_OFFLINE=1" in " ".join(a for i, a in ins if i == "ENV")
 
 
