@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 PII_TYPES: tuple[str, ...] = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "LOCATION", "DATE_OF_BIRTH",
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "MAC_ADDRESS", "URL", "USERNAME",
-    "PASSWORD", "API_KEY", "ACCESS_TOKEN", "CRYPTO", "MEDICAL_RECORD_NUMBER",
+    "PASSWORD", "API_KEY", "ACCESS_TOKEN", "CRYPTO", "MEDICAL_RECORD_NUMBER", "DOMAIN_NAME",
 )
 # Decoy kinds: values shaped like PII that are not PII.
 DECOY_TYPES: tuple[str, ...] = (
@@ -545,7 +545,7 @@ def fmt_syslog(b: _Builder, v: _Values) -> None:
         b.pii("USERNAME", v.username()).t(" from ").pii("IP_ADDRESS", v.ip()).t(" port ").decoy("PORT", v.port()).t(" ssh2")
     elif k < 0.6:
         b.t(f"postfix/smtp[{pid}]: ").decoy("HEX_HASH", v.f.md5()[:10].upper()).t(": to=<").pii("EMAIL_ADDRESS", v.email())
-        b.t(f">, relay=mx.{v.f.domain_name()}[").pii("IP_ADDRESS", v.ip()).t(f"]:25, delay={v.r.random() * 3:.2f}, status=sent")
+        b.t(">, relay=").pii("DOMAIN_NAME", f"mx.{v.f.domain_name()}").t("[").pii("IP_ADDRESS", v.ip()).t(f"]:25, delay={v.r.random() * 3:.2f}, status=sent")
     elif k < 0.8:
         b.t(f"dhcpd[{pid}]: DHCPACK on ").pii("IP_ADDRESS", v.f.ipv4_private()).t(" to ").pii("MAC_ADDRESS", v.mac())
         b.t(" (").t(v.r.choice(["android-", "iphone-", "laptop-"]) + v.f.first_name().lower()).t(") via eth0")
@@ -762,7 +762,7 @@ def fmt_csv(b: _Builder, v: _Values) -> None:
 
 def fmt_mail(b: _Builder, v: _Values) -> None:
     ts = v.when()
-    b.t("Received: from mail.").t(v.f.domain_name()).t(" ([").pii("IP_ADDRESS", v.f.ipv4_public()).t("])\n")
+    b.t("Received: from ").pii("DOMAIN_NAME", f"mail.{v.f.domain_name()}").t(" ([").pii("IP_ADDRESS", v.f.ipv4_public()).t("])\n")
     b.t("From: ").pii("PERSON", v.person()).t(" <").pii("EMAIL_ADDRESS", v.email()).t(">\n")
     b.t('To: "').pii("PERSON", v.person()).t('" <').pii("EMAIL_ADDRESS", v.email()).t(">\n")
     b.t("Date: ").decoy("TIMESTAMP", ts.strftime("%a, %d %b %Y %H:%M:%S +0000")).t("\n")

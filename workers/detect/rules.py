@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 
+from workers.detect import validators as v
 from workers.detect.engine import MatchEngine
 from workers.detect.patterns.builtin import BUILTIN, Recognizer
 from workers.models import Span
@@ -21,9 +23,15 @@ class RulesDetector:
 
     name = "rules"
 
-    def __init__(self, taxonomy: Taxonomy, recognizers: Sequence[Recognizer] = BUILTIN):
+    def __init__(self, taxonomy: Taxonomy, recognizers: Sequence[Recognizer] = BUILTIN,
+                 phone_regions: Sequence[str] | None = None):
+        """`phone_regions`: ISO region codes tried in order for phone numbers written without a
+        country code (default validators.DEFAULT_PHONE_REGIONS); ValueError names an unknown one."""
         wanted = {e.name: e for e in taxonomy.rule_entities()}
         recs = [r for r in recognizers if r.entity in wanted]
+        if phone_regions is not None:
+            check = partial(v.phone_valid, regions=v.phone_regions(phone_regions))
+            recs = [replace(r, strong_check=check) if r.strong_check is v.phone_valid else r for r in recs]
         for ent in wanted.values():
             for p in ent.patterns:
                 recs.append(Recognizer(f"custom_{p.name}", ent.name, p.regex, p.score, group=p.group,
@@ -37,6 +45,7 @@ class RulesDetector:
         self.entity_types = sorted(wanted)
         self._deferred = {i for i, r in enumerate(self.recognizers) if r.defer}
         self._context = {id(r): (_terms_regex(r.context), _terms_regex(r.negative_context)) for r in self.recognizers}
+        self._phone_columns = "PHONE_NUMBER" in wanted
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]] = ()) -> list[list[Span]]:
         return [self.detect_one(t) for t in texts]
@@ -75,6 +84,8 @@ class RulesDetector:
                 else:
                     nxt = _next_chunk(text, m.start(), m.end())
                     pos = nxt if nxt is not None else m.end()
+        if self._phone_columns:
+            out.extend(s for s in _column_phones(text) if s.score >= self.min_score[s.type])
         return out
 
     def _evaluate(self, rec: Recognizer, m, text: str, ctx: _Lowered) -> Span | None:  # noqa: ANN001
@@ -92,9 +103,11 @@ class RulesDetector:
             strong_end = _strong_end(rec, text, start, end)
             if strong_end is not None:
                 end, score = strong_end, score + rec.strong_bonus
-        if rec.standalone and _glued(text, start, end):
+        if rec.standalone and _glued(text, start, end) and not (rec.checksum and _after_word(text, start, end)):
             return None
         if rec.reject_after and ctx.ends_with(m.start(), rec.reject_after):
+            return None
+        if rec.reject_before and text.startswith(rec.reject_before, end):
             return None
         if rec.context or rec.negative_context:
             # Window around what we keep (a trimmed candidate's dropped tail is not context).
@@ -102,7 +115,8 @@ class RulesDetector:
             pos_terms, neg_terms = self._context[id(rec)]
             if ctx.has_any(ms, me, pos_terms):
                 score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
-            elif ctx.has_any(ms, me, neg_terms):
+            elif not rec.checksum and ctx.has_any(ms, me, neg_terms):
+                # Only unvalidated guesses are lowered: "order 4111 1111 1111 1111" stays a card.
                 score -= CONTEXT_BOOST
         score = min(1.0, max(0.0, score))
         if score < self.min_score[rec.entity]:
@@ -213,7 +227,71 @@ def _glued(text: str, start: int, end: int) -> bool:
     return end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()
 
 
-def _with_context(r: Recognizer, words: tuple[str, ...]) -> Recognizer:
-    from dataclasses import replace
+def _after_word(text: str, start: int, end: int) -> bool:
+    """A validated value glued only on its left, to a word of letters ("order-4111111111111111",
+    "sku_5555555555554444"): a label, not the tail of an id such as a UUID's last group."""
+    if end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isalnum():
+        return False
+    i = start - 2
+    while i >= 0 and start - i <= 66 and text[i].isalpha():
+        i -= 1
+    return i < start - 2 and (i < 0 or not text[i].isalnum())
 
+
+def _with_context(r: Recognizer, words: tuple[str, ...]) -> Recognizer:
     return replace(r, context=r.context + words)
+
+
+# A table column holding phone numbers: "phone", "Mobile No.", "home_tel", "contact phone number".
+_PHONE_HEADER = re.compile(
+    r"(?:[a-z0-9]+[ _.-])*(?:[a-z]*phone|tel|telephone|mobile|mob|cell|msisdn|fax)(?:[ _.-]?(?:number|num|no|nr|#)\.?)?")
+_PHONE_CELL = re.compile(r"\+?\(?\d[\d ()./-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?", re.IGNORECASE)
+_DELIMITERS = (",", ";", "\t", "|")
+_COLUMN_PHONE_SCORE = 0.85  # the header names the column, as a key names a value
+
+
+def _phone_header(line: str) -> tuple[str, int, frozenset[int]] | None:
+    """(delimiter, cell count, phone column indices) when `line` is a table header naming a phone column."""
+    low = line.lower()
+    for delim in _DELIMITERS:
+        if delim not in low:
+            continue
+        cells = low.split(delim)
+        cols = frozenset(i for i, c in enumerate(cells) if _PHONE_HEADER.fullmatch(c.strip().strip("\"'`*").strip()))
+        if cols:
+            return delim, len(cells), cols
+    return None
+
+
+def _column_phones(text: str) -> list[Span]:
+    """Bare numbers in a phone column of a delimited table (CSV, TSV, semicolon, Markdown pipes):
+    far below their header no context word is near them. A row with another cell count ends the
+    table. Each line is split once per delimiter: linear in the text."""
+    out: list[Span] = []
+    header: tuple[str, int, frozenset[int]] | None = None
+    pos, n = 0, len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        stop = n if nl < 0 else nl
+        line = text[pos:stop]
+        if header is not None:
+            delim, ncols, cols = header
+            cells = line.split(delim)
+            if len(cells) != ncols:
+                header = None
+            else:
+                off = pos
+                for i, cell in enumerate(cells):
+                    if i in cols:
+                        value = cell.strip().strip("\"'").strip()
+                        if value and _PHONE_CELL.fullmatch(value) and v.phone_shape(value):
+                            start = off + cell.find(value)
+                            out.append(Span(start=start, end=start + len(value), type="PHONE_NUMBER",
+                                            score=_COLUMN_PHONE_SCORE, detector="rules:column_phone"))
+                    off += len(cell) + len(delim)
+        if header is None:
+            header = _phone_header(line)
+        if nl < 0:
+            break
+        pos = nl + 1
+    return out

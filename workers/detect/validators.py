@@ -7,16 +7,19 @@ Inputs are bounded by their regexes, so every validator here runs in constant ti
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import ipaddress
-
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import phonenumbers
+from publicsuffixlist import PublicSuffixList
 from stdnum.ca import sin as _ca_sin
-from stdnum.es import nie as _es_nie
 from stdnum.es import dni as _es_dni
+from stdnum.es import nie as _es_nie
 from stdnum.fr import nir as _fr_nir
 from stdnum.gb import nhs as _gb_nhs
 from stdnum.in_ import aadhaar as _in_aadhaar
@@ -24,7 +27,6 @@ from stdnum.in_ import pan as _in_pan
 from stdnum.it import codicefiscale as _it_cf
 from stdnum.nl import bsn as _nl_bsn
 from stdnum.us import itin as _us_itin
-
 
 _NON_DIGITS = re.compile(r"\D+")
 
@@ -70,6 +72,13 @@ def credit_card(value: str) -> bool:
     if not any(n in _CARD_PREFIX_LENGTHS.get(d[:k], ()) for k in (1, 2, 3, 4)):
         return False
     return luhn(d)
+
+
+def luhn_number(value: str) -> bool:
+    """Any Luhn-valid 12-19 digit number: used only right after a card key ("card=", "pan:"),
+    where the key says what it is and the issuer prefix may be one we do not list."""
+    d = digits(value)
+    return 12 <= len(d) <= 19 and len(set(d)) > 2 and luhn(d)
 
 
 # IBAN length per country (ISO 13616 registry). A fixed length plus mod-97 is what the
@@ -158,23 +167,43 @@ def ip_address(value: str) -> bool:
     return not (ip.version == 6 and value.count(":") < 2) and not (ip.version == 6 and len(value) < 6)
 
 
-# Regions tried for numbers without a country code: the ones our users' logs come from most.
-_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR")
+# Regions tried, in order, for numbers without a country code: the ones our users' logs come
+# from most. Configurable per deployment (PipelineSettings.phone_regions, PII_WORKER_PHONE_REGIONS).
+DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IN", "AU", "BR")
+
+
+def phone_regions(regions: Sequence[str]) -> tuple[str, ...]:
+    """Upper-cased region codes, each checked against phonenumbers' list; ValueError names a bad one."""
+    out: list[str] = []
+    for r in regions:
+        code = r.strip().upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {r.strip()!r}: use ISO 3166 alpha-2 codes such as US, GB, DE")
+        if code not in out:
+            out.append(code)
+    if not out:
+        raise ValueError("at least one phone region is required")
+    return tuple(out)
 
 
 _GROUPS = re.compile(r"\d+")
+# International dialling prefixes written instead of "+": "00" (most of the world), "011"
+# (North America), e.g. "001-415-555-2671x1803".
+_IDD = re.compile(r"^(?:00|011)[ .-]?(?=[1-9])")
+_EXTENSION = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,5}$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=16384)  # the same numbers recur across log lines; parsing is the costly part
-def phone_valid(value: str) -> bool:
+def phone_valid(value: str, regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> bool:
     """True when the value is formatted like a phone number (+, parentheses, three or more digit
-    groups, or ten-plus digits) and phonenumbers parses it as valid for some likely region.
+    groups, or ten-plus digits) and phonenumbers parses it as valid for one of `regions`.
     Two short digit groups ("17151 2450") parse as valid somewhere too often to count alone."""
     v = value.lstrip()
-    groups = len(_GROUPS.findall(v))
+    groups = len(_GROUPS.findall(_EXTENSION.sub("", v)))
     formatted = v.startswith(("+", "(")) or groups >= 3 or (groups == 2 and len(digits(v)) >= 10)
     if not formatted:
         return False
+    v = _IDD.sub("+", v)
     if v.startswith("+"):
         try:
             n = phonenumbers.parse(v, None)
@@ -182,10 +211,10 @@ def phone_valid(value: str) -> bool:
             return False
         # is_valid_number walks every region sharing the country code (25 for +1); the regions
         # of that code we know are enough and much cheaper.
-        regions = phonenumbers.region_codes_for_country_code(n.country_code)
-        return any(phonenumbers.is_valid_number_for_region(n, r) for r in regions[:4]) or (
-            len(regions) > 4 and phonenumbers.is_valid_number(n))
-    for region in _PHONE_REGIONS:
+        of_code = phonenumbers.region_codes_for_country_code(n.country_code or 0)
+        return any(phonenumbers.is_valid_number_for_region(n, r) for r in of_code[:4]) or (
+            len(of_code) > 4 and phonenumbers.is_valid_number(n))
+    for region in regions:
         try:
             n = phonenumbers.parse(v, region)
         except phonenumbers.NumberParseException:
@@ -208,8 +237,8 @@ def encoded_phone(value: str) -> bool:
 
 
 def phone_shape(value: str) -> bool:
-    """Digit count of a phone number, and not an IP, a date or a decimal."""
-    d = digits(value)
+    """Digit count of a phone number (its extension aside), and not an IP, a date or a decimal."""
+    d = digits(_EXTENSION.sub("", value))
     return (7 <= len(d) <= 15 and len(set(d)) > 2 and _NOT_PHONE.fullmatch(value) is None
             and _HAS_DATE.search(value) is None and _HAS_IPV4.search(value) is None)
 
@@ -294,3 +323,92 @@ def secret_phrase(value: str) -> bool:
     classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v),
                    any(c.isdigit() for c in v), any(not c.isalnum() for c in v)))
     return len(v) >= 6 and classes >= 3 and password(v)
+
+
+_BASIC_B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def basic_credentials(value: str) -> bool:
+    """HTTP Basic credentials: base64 of printable "user:password" (free text such as "Basic
+    information" is not valid base64 of that shape)."""
+    if len(value) % 4 or _BASIC_B64.fullmatch(value) is None:
+        return False
+    try:
+        raw = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return raw.find(":") >= 1 and raw.isprintable()
+
+
+# ---------------------------------------------------------------- host and domain names
+
+# The Public Suffix List packaged in the pinned `publicsuffixlist` wheel: looked up offline,
+# never refreshed from the network at run time. accept_unknown=False: "report.pdf",
+# "os.path.join" and "foo.internal" end in no listed suffix.
+_PSL = PublicSuffixList(accept_unknown=False)
+
+# Suffixes that are also file extensions: "setup.py", "README.md", "libssl.so", "Main.java",
+# "run.sh", "login.do". A host directly under one of them is dropped (a multi-label public
+# suffix such as com.py still counts); bare hosts of these ccTLDs are the accepted miss.
+_FILE_SUFFIXES = frozenset({
+    "py", "md", "sh", "so", "rs", "pl", "pm", "ps", "cc", "do", "java", "zip", "mov", "sc",
+})
+# Single-label suffixes that are hosts' usual homes; other generic TLDs are mostly English words
+# ("user.email", "user.name", "response.data", "self.app") and need a third label or a host-like
+# label ("acme-mail.email", "web2.site").
+_COMMON_GTLDS = frozenset({
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "app", "dev", "xyz", "online", "site",
+    "shop", "store", "tech", "cloud", "io", "ai", "co", "me", "tv", "aero", "coop", "museum", "mobi",
+})
+# First labels of code paths, not host names: "self.config.value", "request.user.email",
+# "np.linalg.norm", "com.example.app.MainActivity" (Java packages are reversed domains).
+_CODE_ROOTS = frozenset({
+    "self", "this", "cls", "super", "os", "sys", "np", "pd", "tf", "torch", "math", "json", "obj", "req",
+    "res", "request", "response", "ctx", "context", "config", "cfg", "settings", "conf", "options", "opts",
+    "args", "kwargs", "params", "props", "state", "event", "evt", "err", "error", "exc", "logger", "logging",
+    "console", "window", "document", "process", "module", "exports", "java", "javax", "android", "kotlin",
+    "com", "org", "net", "user", "item", "model", "result", "row", "record", "message", "msg", "payload",
+    "body", "headers", "env", "util", "utils", "string", "value", "object", "array", "data", "datetime",
+    "subprocess", "asyncio", "random", "collections", "typing", "pytest", "session", "spring", "log4j",
+    "hibernate", "django", "flask", "trace", "span", "labels", "container", "transaction", "metadata",
+    "attributes", "parent", "organization", "destination", "order", "customer", "account",
+})
+# Roots of structured-log field names (Elastic Common Schema, OpenTelemetry): "host.name",
+# "service.name", "url.domain" are fields when they have two labels; "host.example.com" is a host.
+_FIELD_ROOTS = frozenset({
+    "host", "service", "server", "client", "url", "http", "node", "pod", "log", "file", "agent", "cloud",
+    "network", "observer", "package", "k8s", "source", "time", "date", "app", "job", "task", "thread",
+})
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_VERSIONISH = re.compile(r"v?\d+[a-z]?\d*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=16384)
+def domain_name(value: str) -> bool:
+    """A host name ending in a public suffix of the packaged list, with a label before it, that
+    is not a file name, a code path or a version string."""
+    if len(value) > 253:
+        return False
+    labels = value.split(".")
+    tld = labels[-1]
+    if len(labels) < 2 or not (tld.islower() or tld.isupper()):  # "Hello.World", "user.getName"
+        return False
+    if not all(_LABEL.fullmatch(x) for x in labels):
+        return False
+    low = value.lower()
+    suffix = _PSL.publicsuffix(low)
+    if suffix is None or suffix == low:
+        return False
+    n_suffix = suffix.count(".") + 1
+    if n_suffix == 1 and tld.lower() in _FILE_SUFFIXES:
+        return False
+    root = labels[0].lower()
+    if root in _CODE_ROOTS or (len(labels) == 2 and root in _FIELD_ROOTS):
+        return False
+    host_labels = labels[: len(labels) - n_suffix]
+    if all(_VERSIONISH.fullmatch(x) for x in host_labels):  # "1.2.app", "v2.dev"
+        return False
+    if n_suffix == 1 and len(labels) == 2 and tld.lower() not in _COMMON_GTLDS and len(tld) > 2:
+        name = host_labels[0]
+        return "-" in name or any(c.isdigit() for c in name)
+    return True

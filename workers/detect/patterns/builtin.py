@@ -37,13 +37,24 @@ class Recognizer:
     context_score: float | None = None
     # Reject matches glued to a larger token (the digit tail of a UUID, a build id).
     standalone: bool = False
+    # The validator is a checksum or issuer rule (Luhn + card network, mod-97, base58check, ...):
+    # a value that passes it is real whatever words surround it, so negative context never
+    # lowers it (an attacker writes "order" before a card number to get it published).
+    checksum: bool = False
     # Reject when the text right before the match ends with one of these (case-insensitive):
     # "rv:1.9.2.20" and "Chrome/91.0.4472.124" are versions, not IP addresses.
     reject_after: tuple[str, ...] = ()
+    # Reject when the text right after the match starts with one of these: "os.path.join(" is a
+    # call and "db.host=" a key, not host names.
+    reject_before: tuple[str, ...] = ()
     # Run after the others and skip candidates they already cover: the costly phone parse is
     # not spent on SSNs, cards and dates that a specific recognizer has claimed.
     defer: bool = False
     tags: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.checksum and self.negative_context:
+            raise ValueError(f"recognizer {self.name}: a checksum-validated type takes no negative context")
 
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -58,8 +69,22 @@ PHONE_CONTEXT = ("phone", "tel", "telephone", "mobile", "cell", "call", "fax", "
                  "number", "whatsapp", "sms", "text me", "dial", "ph", "ph.", "answer", "answering", "calling", "called", "ring", "line", "extension", "office", "home", "message",
                  "phones", "texted", "reached")
 CARD_CONTEXT = ("card", "credit", "debit", "visa", "mastercard", "amex", "pan", "cc", "payment", "cardnumber")
-ID_NEGATIVE = ("order", "invoice", "txn", "transaction id", "request id", "trace", "span", "epoch",
-               "timestamp", "ts=", "build", "version", "tracking", "sku")
+# Key names: optional prefixes joined by _ . - ("db_password", "spring.datasource.password",
+# "contact_phone"), letters glued before the long forms ("PGPASSWORD", "cellphone").
+_PREFIX = r"(?:[A-Za-z0-9]+[_.-])*"
+_PW_KEY = (_PREFIX + r"(?:[A-Za-z]*pass(?:word|wd|phrase)|pass|pwd|pin|passcode)"
+           r"(?:[_-]?(?:confirm(?:ation)?|again|repeat|new|old|\d))?")
+_PHONE_KEY = (_PREFIX + r"(?:[A-Za-z]*phone|tel|mobile|mob|cell|msisdn|fax)"
+              r"(?:[ _.-]?(?:number|num|no|nr|#)\.?)?")
+_CARD_KEY = (_PREFIX + r"(?:card|cc|ccn|pan|cardnumber|credit[_ -]?card)"
+             r"(?:[ _-]?(?:number|num|no|nr|#))?")
+_EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?"
+# PEM private keys (PKCS#1 RSA/EC/DSA, PKCS#8 plain and ENCRYPTED, OPENSSH, PGP blocks), with real
+# or escaped (JSON, C) newlines. Without an END line (a truncated log line) the block runs to the
+# end of its base64 body.
+_PEM_LABEL = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+_PEM_BODY = r"[A-Za-z0-9+/=\s\\:,.-]"
+_PEM_TAIL = r"(?:[A-Za-z0-9+/=\r\n\\,.-]|: ?)*"
 
 BUILTIN: tuple[Recognizer, ...] = (
     # --- contact -----------------------------------------------------------------------------
@@ -75,10 +100,10 @@ BUILTIN: tuple[Recognizer, ...] = (
         # International (+CC), parenthesised area code, separated digit groups, or a plain run of
         # 7-15 digits. At least one of these shapes is required, so bare small numbers never match.
         r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,5}){1,5}"
-        r"|\(\d{1,4}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,5}){1,4}"
+        r"|\(\d{1,5}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,5}){1,4}"
         r"|\b\d{1,5}[ .-]\d{2,8}(?:[ .-]\d{1,5}){0,4}"
         r"|\b\d{7,15})"
-        r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?\b",
+        + _EXT + r"\b",
         0.3, v.phone_shape, context=PHONE_CONTEXT,
         negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
         strong_check=v.phone_valid, strong_bonus=0.3, standalone=True, trim_chunks=True, defer=True,
@@ -87,7 +112,7 @@ BUILTIN: tuple[Recognizer, ...] = (
         # Phone numbers in key=value logs and query strings, possibly percent-encoded
         # ("phone=%2B61%202%209188%209869"): the key is the context, the validator decodes.
         "keyed_phone", "PHONE_NUMBER",
-        r"\b(?:phone|phone_?number|tel|telephone|mobile|cell|msisdn|fax)" + _SEP + r"([+%0-9A-Fa-f().\- ]{7,60}[0-9])",
+        r"\b" + _PHONE_KEY + _SEP + r"([+%0-9A-Fa-f().\- ]{7,60}[0-9]" + _EXT + ")",
         0.85, v.encoded_phone, group=1, ignore_case=True,
     ),
     # --- financial ---------------------------------------------------------------------------
@@ -96,19 +121,33 @@ BUILTIN: tuple[Recognizer, ...] = (
         # Network prefixes: Visa 4, MC 2/5, Amex/Diners/JCB 3, Discover/Maestro/UnionPay 6, Maestro 50,
         # old JCB 1800/2131. Excludes 0/7/8/9 and 13-digit epoch-millisecond runs starting with 1.
         r"\b(?:4|5|6|3|2|1800)\d{2,3}(?:[ -]?\d){8,15}\b",
-        0.75, v.credit_card, context=CARD_CONTEXT, negative_context=ID_NEGATIVE, trim_chunks=True, standalone=True,
+        0.75, v.credit_card, context=CARD_CONTEXT, trim_chunks=True, standalone=True, checksum=True,
+    ),
+    Recognizer(
+        # Groups separated by dots or slashes, the same separator throughout
+        # ("4111.1111.1111.1111" is a card, not a Cisco MAC address followed by a number).
+        "credit_card_dotted", "CREDIT_CARD",
+        r"\b(?:\d{4}\.\d{4}\.\d{4}\.\d{1,7}|\d{4}\.\d{6}\.\d{4,5}|\d{4}/\d{4}/\d{4}/\d{1,7}|\d{4}/\d{6}/\d{4,5})\b",
+        0.75, v.credit_card, context=CARD_CONTEXT, standalone=True, checksum=True,
+    ),
+    Recognizer(
+        # Right after a card key the key says what it is: any Luhn-valid 12-19 digit number,
+        # whatever its issuer prefix (12-digit Maestro, private-label cards).
+        "keyed_card", "CREDIT_CARD",
+        r"\b" + _CARD_KEY + _SEP + r"(\d(?:[ ./-]?\d){11,18})\b",
+        0.95, v.luhn_number, group=1, ignore_case=True, checksum=True,
     ),
     Recognizer(
         "iban", "IBAN_CODE",
         r"\b[A-Za-z]{2}\d{2}[ ]?(?:[A-Za-z0-9]{4}[ ]?){2,7}[A-Za-z0-9]{1,4}\b",
-        0.95, v.iban, context=("iban", "account", "bank", "transfer"), trim_chunks=True,
+        0.95, v.iban, context=("iban", "account", "bank", "transfer"), trim_chunks=True, checksum=True,
     ),
     Recognizer(
-        "crypto_btc", "CRYPTO", r"\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b", 0.95, v.btc_base58,
+        "crypto_btc", "CRYPTO", r"\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b", 0.95, v.btc_base58, checksum=True,
         context=("btc", "bitcoin", "wallet"),
     ),
     Recognizer(
-        "crypto_bech32", "CRYPTO", r"\b(?:bc|tb|BC|TB)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}\b", 0.95, v.btc_bech32,
+        "crypto_bech32", "CRYPTO", r"\b(?:bc|tb|BC|TB)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}\b", 0.95, v.btc_bech32, checksum=True,
     ),
     Recognizer(
         "crypto_eth", "CRYPTO", r"\b0x[0-9a-fA-F]{40}\b", 0.6, v.eth_address,
@@ -179,7 +218,9 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer("mac", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b", 0.85),
     Recognizer("mac_dash", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b", 0.85),
-    Recognizer("mac_cisco", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b", 0.7),
+    Recognizer(
+        "mac_cisco", "MAC_ADDRESS", r"\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b", 0.7, standalone=True,
+    ),
     Recognizer(
         "url", "URL", r"""\b(?:https?|ftp|wss?)://[^\s"'<>\\]{3,}""", 0.6, strip_trailing=".,;:!?)]}'\"",
     ),
@@ -198,8 +239,20 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         "keyed_password", "PASSWORD",
-        r"\b(?:password|passwd|passphrase|pass|pwd|pin|passcode)" + _SEP + r"""([^\s"',;&}]{1,128})""",
+        r"\b" + _PW_KEY + _SEP + r"""([^\s"',;&}]{1,128})""",
         0.9, v.password, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        # Quoted values keep their spaces: password="correct horse battery staple", also with
+        # escaped quotes inside a JSON string (password=\"...\").
+        "quoted_password", "PASSWORD",
+        r"\b" + _PW_KEY + r"""["']?\s*[:=]\s*\\?"([^"\r\n]{1,128}?)\\?""" + '"',
+        0.95, v.password, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        "quoted_password_single", "PASSWORD",
+        r"\b" + _PW_KEY + r"""["']?\s*[:=]\s*\\?'([^'\r\n]{1,128}?)\\?'""",
+        0.95, v.password, group=1, ignore_case=True,
     ),
     Recognizer(
         "password_phrase", "PASSWORD",
@@ -224,6 +277,21 @@ BUILTIN: tuple[Recognizer, ...] = (
         r"\b(?:api[_-]?key|apikey|x-api-key|client[_-]?secret|secret[_-]?key|secret|private[_-]?key|"
         r"access[_-]?key(?:[_-]?id)?|aws[_-]?secret[_-]?access[_-]?key)" + _SEP + r"([A-Za-z0-9_\-./+=]{8,})",
         0.85, v.high_entropy, group=1, ignore_case=True,
+    ),
+    Recognizer("pem_private_key", "API_KEY",
+               r"-----BEGIN " + _PEM_LABEL + r"(?:" + _PEM_BODY + r"*?-----END " + _PEM_LABEL + "|" + _PEM_TAIL + ")",
+               0.99),
+    Recognizer(
+        # HTTP Basic (and token-scheme) credentials after an Authorization header key.
+        "authorization_basic", "ACCESS_TOKEN",
+        r"\b(?:proxy-)?authorization" + _SEP + r"(?:basic|token)\s+([A-Za-z0-9+/._~-]{4,}=*)",
+        0.95, group=1, ignore_case=True,
+    ),
+    Recognizer(
+        # "Basic <base64>" anywhere (curl -H lines, dumped header maps): the value must decode
+        # to user:password.
+        "basic_credentials", "ACCESS_TOKEN", r"\bbasic\s+([A-Za-z0-9+/]{8,}={0,2})", 0.9, v.basic_credentials,
+        group=1, ignore_case=True, checksum=True,
     ),
     Recognizer(
         "jwt", "ACCESS_TOKEN", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", 0.95,
@@ -279,5 +347,14 @@ BUILTIN: tuple[Recognizer, ...] = (
         r"\b(?:mrn|medical[ _-]?record(?:[ _-]?(?:number|no|num|#))?|patient[ _-]?(?:id|number|no|#)|"
         r"chart[ _-]?(?:number|no|#))" + r"""(?:["']?\s*[:=#]\s*["']?|\s+)([A-Za-z]{0,4}[-]?\d[0-9A-Za-z-]{3,19})""",
         0.85, group=1, ignore_case=True,
+    ),
+    # --- hosts --------------------------------------------------------------------------------
+    Recognizer(
+        # Host names under a public suffix (validated offline against the packaged Public Suffix
+        # List). Deferred: names inside URLs and e-mail addresses already belong to those spans.
+        "domain_name", "DOMAIN_NAME",
+        r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,16}(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})\b",
+        0.6, v.domain_name, context=("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve"),
+        reject_after=("@", "://", "."), reject_before=("(", "=", '":', "':", "-", "_", "@"), defer=True,
     ),
 )
