@@ -1,9 +1,13 @@
-"""End-to-end demo: embedded broker -> Ray Serve app (consumers, LLM extractor, HTTP) -> topics.
+"""End-to-end demo: embedded broker -> Ray Serve app (consumers, NER encoder, LLM extractor,
+HTTP) -> topics.
 
 Starts an embedded Kafka-protocol broker and a local Ray on 127.0.0.1, deploys the Serve app on
-CPU, streams the bundled sample logs from an input topic through to the redacted, annotations
-and dead-letter topics, prints a before/after view, throughput, a gold-PII leak check and where
-the Ray dashboard and metrics are, then stops everything it started.
+CPU with the cascade (rules in the consumers, the NER encoder and the LLM extractor as
+deployments), streams the bundled sample logs from an input topic through to the redacted,
+annotations and dead-letter topics, prints a before/after view, one `POST /redact` answer,
+per-tier counts (documents each tier ran on, spans per tier, share routed to the LLM),
+degraded and dead-lettered records, a gold-PII leak check and where the Ray dashboard and
+metrics are, then stops everything it started.
 """
 
 from __future__ import annotations
@@ -25,11 +29,19 @@ INPUT_TOPIC = "demo.logs"
 GROUP = "pii-demo"
 
 
+CASCADE = ("rules", "ner", "llm")
+
+
 @dataclass
 class DemoOptions:
     input: Path
     rules_only: bool = False
+    detectors: tuple[str, ...] = CASCADE
     model: str | None = None  # default: the LLM settings' default packaged model
+    ner_model: str | None = None  # default: the NER settings' default (rampart)
+    # dead_letter (default): a record a detector failed on goes to the DLQ. degraded: published
+    # with the spans of the detectors that did run and `degraded: true` (counted in the summary).
+    on_detector_error: str = "dead_letter"
     limit: int | None = None
     repeat: int = 1
     show: int = 4
@@ -45,6 +57,12 @@ class DemoReport:
     documents: int = 0
     published: int = 0
     dead_lettered: int = 0
+    degraded: int = 0
+    # Per tier: documents it ran on (from each record's `_pii.detectors`) and spans it found
+    # (from the annotations' `detector`).
+    tier_documents: Counter = field(default_factory=Counter)
+    tier_spans: Counter = field(default_factory=Counter)
+    http_answer: dict[str, Any] | None = None
     entities: Counter = field(default_factory=Counter)
     leaks: Counter = field(default_factory=Counter)
     gold_values: int = 0
@@ -74,20 +92,34 @@ def gold_values(doc: dict[str, Any]) -> list[tuple[str, str]]:
     return [(s["type"], text[s["start"]:s["end"]]) for s in doc.get("spans", ())]
 
 
+def demo_detectors(opts: DemoOptions) -> list[str]:
+    return ["rules"] if opts.rules_only else [d for d in CASCADE if d in opts.detectors]
+
+
 def app_config(opts: DemoOptions, bootstrap: str) -> dict[str, Any]:
-    detectors = ["rules"] if opts.rules_only else ["rules", "llm"]
+    detectors = demo_detectors(opts)
     # On CPU vLLM's gpu_memory_utilization is the share of RAM for weights + activations + KV
     # cache; the LLM settings' default (0.3 of RAM, NOTES.md) fits the 1.5B model.
     llm_options: dict[str, Any] = {"max_num_seqs": 16}
     if opts.model:
         llm_options["model"] = opts.model
+    ner_options: dict[str, Any] = {}
+    if opts.ner_model:
+        ner_options["model"] = opts.ner_model
     return {
         "name": "pii",
         "device": "cpu",
-        "pipeline": {"detectors": detectors, "on_detector_error": "degraded"},
+        "pipeline": {"detectors": detectors, "on_detector_error": opts.on_detector_error},
         "ingress": {"num_cpus": 0.1},
+        "encoder": {
+            "enabled": "ner" in detectors,
+            "options": ner_options,
+            "num_cpus": 0.5,
+            "max_batch_size": 64,
+            "batch_wait_timeout_s": 0.01,
+        },
         "extractor": {
-            "enabled": not opts.rules_only,
+            "enabled": "llm" in detectors,
             "options": llm_options,
             "num_cpus": 1,
             "max_batch_size": 16,
@@ -175,10 +207,30 @@ def _post_redact(port: int, doc: dict[str, Any]) -> dict[str, Any] | None:
     req = urllib.request.Request(f"http://127.0.0.1:{port}/redact", data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=300) as r:
-            return json.loads(r.read())
+        with urllib.request.urlopen(req, timeout=600) as r:
+            answer = json.loads(r.read())
     except Exception:  # noqa: BLE001 - the demo reports, it does not fail on the side show
         return None
+    return answer if isinstance(answer, dict) else None
+
+
+def tier_of(detector: str) -> str:
+    """`rules:email` -> `rules`."""
+    return detector.split(":", 1)[0]
+
+
+def count_outputs(rep: DemoReport, outputs: dict[str, dict[str, Any]], annotations: list[dict[str, Any]]) -> None:
+    """Per-tier documents and degraded records from the redacted topic, spans per tier and per
+    type from the annotations topic."""
+    for v in outputs.values():
+        meta = v.get("_pii") or {}
+        rep.degraded += bool(meta.get("degraded"))
+        for tier in {tier_of(d) for d in meta.get("detectors", ())}:
+            rep.tier_documents[tier] += 1
+    for a in annotations:
+        for e in a.get("entities", ()):
+            rep.entities[e["type"]] += 1
+            rep.tier_spans[tier_of(str(e.get("detector", "")))] += 1
 
 
 def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
@@ -199,9 +251,10 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
     ]
     rep.documents = len(stream_docs)
 
-    # vLLM on CPU: use both cores, reserve none (NOTES.md); inherited by Ray's worker processes.
-    os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", "0-%d" % max(0, (os.cpu_count() or 1) - 1))
-    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+    # vLLM on CPU: every core of this process, none reserved; inherited by Ray's worker processes.
+    from workers.cpu import configure_threads
+
+    configure_threads()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("PII_WORKER_HMAC_KEY", "pii-workers-demo-key-not-for-production")
 
@@ -210,11 +263,12 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
     ray_started = False
     try:
         _say(out, f"pii-worker demo: {len(stream_docs)} log documents from {opts.input}, "
-                  f"{'rules only' if opts.rules_only else 'rules + LLM extractor'} on CPU")
+                  f"detectors {' -> '.join(demo_detectors(opts))} on CPU "
+                  f"(on detector error: {opts.on_detector_error})")
         info = embedded.start(broker_dir, kind="noida-db")
         _say(out, f"  broker      noida-db on {info.bootstrap}")
 
-        from workers.serve.runtime import start_local_ray, stop_local_ray  # before Ray: loopback switch
+        from workers.serve.runtime import start_local_ray  # noqa: I001 - before Ray: loopback switch
 
         from ray import serve  # noqa: I001
 
@@ -238,7 +292,7 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
         rep.startup_s = time.monotonic() - t_start
         _say(out, f"  serve       app deployed in {rep.deploy_s:.1f}s "
                   f"(Ingress, {opts.consumers} Consumer{'s' if opts.consumers > 1 else ''}"
-                  f"{', Extractor' if cfg.extractor.enabled else ''})")
+                  f"{', Encoder' if cfg.encoder.enabled else ''}{', Extractor' if cfg.extractor.enabled else ''})")
 
         # Produce only now, so the drain time is the pipeline's, not the deployment's.
         redacted_reader = _reader(info.bootstrap, ss.output_topic)
@@ -266,10 +320,9 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
         dlq = _drain(_reader(info.bootstrap, ss.dlq_topic), idle_s=2.0)
         rep.dead_lettered = len(dlq)
         ann_reader = _reader(info.bootstrap, ss.annotations_topic)
-        for r in _drain(ann_reader, idle_s=2.0):
-            for e in orjson.loads(r.value).get("entities", ()):
-                rep.entities[e["type"]] += 1
+        annotations = [orjson.loads(r.value) for r in _drain(ann_reader, idle_s=2.0)]
         ann_reader.close()
+        count_outputs(rep, outputs, annotations)
 
         for doc_id, v in outputs.items():
             src = by_id.get(doc_id.split("#", 1)[0])
@@ -281,9 +334,12 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
                     rep.leaks[etype] += 1
 
         _print_before_after(out, samples, outputs, opts.show)
-        http = _post_redact(rt.http_port, samples[0])
+        # The HTTP route while the app is up: the same pipeline, the `pii-worker redact` contract.
+        probe = max(samples, key=lambda d: len({s["type"] for s in d.get("spans", ())}))
+        rep.http_answer = _post_redact(rt.http_port, probe)
+        _print_http(out, rt.http_port, probe, rep.http_answer)
         rep.total_s = time.monotonic() - t_start
-        _print_summary(out, rep, cfg, rt, opts, http is not None)
+        _print_summary(out, rep, cfg, rt, opts, rep.http_answer is not None)
 
         if opts.keep_running:
             _say(out, "\n  running; press Ctrl-C to stop")
@@ -323,9 +379,29 @@ def _print_before_after(out: TextIO, samples: list[dict[str, Any]], outputs: dic
         _say(out, f"    after:  {v['text']}")
 
 
+def _print_http(out: TextIO, port: int, doc: dict[str, Any], answer: dict[str, Any] | None) -> None:
+    _say(out, f"\nPOST http://127.0.0.1:{port}/redact  (Content-Type: application/json)")
+    _say(out, f"  request:  {json.dumps({'id': doc['id'], 'text': doc['text']}, ensure_ascii=False)}")
+    if answer is None:
+        _say(out, "  answer:   (no answer)")
+        return
+    _say(out, f"  answer:   {json.dumps(answer, ensure_ascii=False)}")
+
+
 def _print_summary(out: TextIO, rep: DemoReport, cfg: Any, rt: Any, opts: DemoOptions, http_ok: bool) -> None:
     _say(out, "\nSummary")
-    _say(out, f"  documents   {rep.documents} in, {rep.published} redacted, {rep.dead_lettered} dead-lettered")
+    _say(out, f"  documents   {rep.documents} in, {rep.published} redacted ({rep.degraded} degraded), "
+              f"{rep.dead_lettered} dead-lettered")
+    if rep.degraded:
+        _say(out, f"  degraded    {rep.degraded} records were published without every detector "
+                  f"(on_detector_error=degraded); they say `_pii.degraded: true`")
+    tiers = demo_detectors(opts)
+    per_tier = ", ".join(f"{t} {rep.tier_documents.get(t, 0)} docs / {rep.tier_spans.get(t, 0)} spans" for t in tiers)
+    _say(out, f"  tiers       {per_tier}")
+    if "llm" in tiers and rep.published:
+        share = rep.tier_documents.get("llm", 0) / rep.published
+        _say(out, f"  llm routing {share:.0%} of the redacted documents went to the LLM "
+                  f"({rep.tier_documents.get('llm', 0)} of {rep.published}); the rest were settled by cheaper tiers")
     _say(out, f"  throughput  {rep.docs_per_s:.1f} docs/s end to end ({rep.published} docs from first produce to "
               f"last redacted record in {rep.drain_s:.1f}s)")
     _say(out, f"  start-up    {rep.startup_s:.1f}s to a deployed app (of which Serve deploy {rep.deploy_s:.1f}s); "
@@ -335,12 +411,13 @@ def _print_summary(out: TextIO, rep: DemoReport, cfg: Any, rt: Any, opts: DemoOp
     leaked = sum(rep.leaks.values())
     if leaked:
         kinds = ", ".join(f"{t} {n}" for t, n in rep.leaks.most_common())
-        note = " (rules-only: names, usernames and addresses need the LLM extractor)" if opts.rules_only else ""
+        note = (" (rules only: names, usernames and addresses need the encoder and the LLM)"
+                if demo_detectors(opts) == ["rules"] else "")
         _say(out, f"  gold check  {leaked} of {rep.gold_values} gold PII values still in the output: {kinds}{note}")
     else:
         _say(out, f"  gold check  none of the {rep.gold_values} gold PII values appear in the redacted output")
     _say(out, f"  http        POST http://127.0.0.1:{rt.http_port}/redact {'answered' if http_ok else 'did not answer'}"
-              f" (same JSON contract as `pii-worker redact`)")
+              f" (same JSON contract as `pii-worker redact`; answer printed above)")
     if rt.dashboard_url:
         _say(out, f"  dashboard   {rt.dashboard_url}  (Serve tab: replicas; Metrics tab needs Prometheus+Grafana)")
     if rt.metrics_url:

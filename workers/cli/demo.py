@@ -1,4 +1,5 @@
-"""`pii-worker demo [--rules-only]`: the whole product on this machine, end to end, then stop."""
+"""`pii-worker demo [--rules-only | --detectors rules,ner,llm]`: the whole product on this machine,
+end to end (the cascade by default), then stop."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "demo", help="stream sample logs through broker -> Ray Serve app -> topics and show the result"
     )
-    p.add_argument("--rules-only", action="store_true", help="skip the LLM extractor (fast; no model needed)")
+    p.add_argument("--rules-only", action="store_true", help="rules only: no encoder, no LLM (fast; no model needed)")
+    p.add_argument("--detectors", default="rules,ner,llm",
+                   help="the cascade tiers to deploy, cheapest first (default rules,ner,llm; e.g. rules,ner)")
+    p.add_argument("--on-detector-error", choices=["dead_letter", "degraded"], default="dead_letter",
+                   help="a record a detector failed on: dead-letter it (default), or publish it marked "
+                        "degraded (counted in the summary)")
+    p.add_argument("--ner-model", default=None, help="encoder model (packaged name, distilled student or path); default rampart")
     p.add_argument("--input", default=_default_samples(), help="JSONL documents {id,text[,spans]} (default: samples/logs.jsonl)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N documents")
     p.add_argument("--repeat", type=int, default=1, help="stream the samples N times (new ids) for a steadier throughput figure")
@@ -39,13 +46,19 @@ def _demo(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _term)
 
+    detectors = tuple(d.strip() for d in args.detectors.split(",") if d.strip())
+    unknown = sorted(set(detectors) - {"rules", "ner", "llm"})
+    if unknown or "rules" not in detectors:
+        print(f"pii-worker demo: --detectors takes rules plus any of ner, llm (got {args.detectors})", file=sys.stderr)
+        return 2
     path = Path(args.input)
     if not path.is_file():
         print(f"pii-worker demo: no such file {path}", file=sys.stderr)
         return 2
     try:
         rep = run_demo(DemoOptions(
-            input=path, rules_only=args.rules_only, model=args.model, limit=args.limit, repeat=args.repeat,
+            input=path, rules_only=args.rules_only, detectors=detectors, model=args.model,
+            ner_model=args.ner_model, on_detector_error=args.on_detector_error, limit=args.limit, repeat=args.repeat,
             show=args.show, consumers=args.consumers, dashboard=not args.no_dashboard,
             keep_running=args.keep_running,
         ))
