@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from workers.detect.validators import DEFAULT_PHONE_REGIONS, phone_regions
 from workers.records import DEFAULT_MAX_DOCUMENT_BYTES
 from workers.taxonomy import Operator
 
@@ -38,6 +39,10 @@ class PipelineSettings(BaseSettings):
     include_values: bool = Field(default=False, description="publish raw values in annotations (off: hashes only)")
     max_document_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1,
                                     description="larger records are errors / dead letters, never partly scanned")
+    # NoDecode: the environment gives "US,GB" (split below), not JSON.
+    phone_regions: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_PHONE_REGIONS),
+        description="ISO regions tried in order for phone numbers without a country code (US,GB,...)")
 
     @field_validator("hmac_key")
     @classmethod
@@ -46,6 +51,13 @@ class PipelineSettings(BaseSettings):
             raise ValueError(f"hmac_key must be at least {MIN_HMAC_KEY_BYTES} bytes (use a random secret)")
         return v
 
+
+    @field_validator("phone_regions", mode="before")
+    @classmethod
+    def _regions(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.split(",")
+        return list(phone_regions(v)) if isinstance(v, (list, tuple)) else v
 
     @field_validator("detectors", mode="before")
     @classmethod

@@ -21,7 +21,7 @@ def build_pipeline(settings: PipelineSettings | None = None, llm: Detector | Non
     detectors: list[Detector] = []
     for name in settings.detectors:
         if name == "rules":
-            detectors.append(RulesDetector(taxonomy))
+            detectors.append(RulesDetector(taxonomy, phone_regions=settings.phone_regions))
         elif name == "llm":
             detectors.append(llm if llm is not None else _default_llm(taxonomy))
     try:

@@ -177,6 +177,8 @@ def phone_regions(regions: Sequence[str]) -> tuple[str, ...]:
     out: list[str] = []
     for r in regions:
         code = r.strip().upper()
+        if not code:
+            continue
         if code not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"unknown phone region {r.strip()!r}: use ISO 3166 alpha-2 codes such as US, GB, DE")
         if code not in out:
