@@ -9,7 +9,7 @@ read in bounded chunks, counted and reported as too large.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, Protocol
 
 from workers.models import Document, Failure, Result
@@ -79,9 +79,10 @@ def _batches(stream: IO[bytes], spec: RecordSpec, size: int) -> Iterator[list[tu
 
 
 def redact_lines(
-    pipeline: RedactingPipeline, src: IO[bytes], dst: IO[bytes], spec: RecordSpec, *, batch_size: int = 64
+    pipeline: RedactingPipeline, src: IO[bytes], dst: IO[bytes], spec: RecordSpec, *, batch_size: int = 64,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Counts: docs (published), entities, errors, degraded."""
+    """Counts: docs (published), entities, errors, degraded. `progress(records so far)` after each batch."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     stats = {"docs": 0, "entities": 0, "errors": 0, "degraded": 0}
@@ -126,6 +127,8 @@ def redact_lines(
                 continue
             else:
                 stats["docs"] += 1
+        if progress is not None:
+            progress(stats["docs"] + stats["errors"])
     return stats
 
 

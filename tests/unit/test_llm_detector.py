@@ -251,7 +251,7 @@ def test_per_type_style_asks_one_question_per_type():
         name = r.messages[-1]["content"].split("\n", 1)[0].removeprefix("Entity type: ")
         return json.dumps({"mentions": ["Ann Lee"] if name == "PERSON" else []})
 
-    det, eng = detector(answer, prompt_style="per-type")
+    det, eng = detector(answer, prompt_style="per-type", llm_route="all")  # every type, not routed
     [spans] = det.detect(["Ann Lee paid"], [[]])
     assert len(eng.calls[0]) == len(TAX.llm_entities())
     assert [(s.type, s.start, s.end) for s in spans] == [("PERSON", 0, 7)]

@@ -45,6 +45,9 @@ _EXTRA_MODULES = {"vllm": "cpu or gpu", "torch": "cpu or gpu", "transformers": "
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from workers.cpu import configure_threads
+
+    configure_threads()  # every command: vLLM binding and onnxruntime threads from this machine
     try:
         rc = args.func(args)
     except KeyboardInterrupt:

@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from workers.cli.progress import Progress
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -43,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--output-format", default=None, help="answer shape of json/gollie: list | grouped")
     g.add_argument("--model", default=None, help="model name or path for the LLM detector")
     g.add_argument("--llm-url", default=None, help="OpenAI-compatible endpoint instead of in-process vLLM")
+    g.add_argument("--llm-route", default=None, choices=["all", "uncovered", "uncertain"],
+                   help="which documents and types the LLM is asked about (default: uncertain)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
@@ -64,7 +69,8 @@ def _llm_detector(args: argparse.Namespace) -> Any:
     from workers.detect.llm import LLMSettings, build_llm_detector
     from workers.taxonomy import load_taxonomy
 
-    opts: dict[str, Any] = {"prompt_style": args.prompt_style, "output_format": args.output_format, "model": args.model}
+    opts: dict[str, Any] = {"prompt_style": args.prompt_style, "output_format": args.output_format, "model": args.model,
+                            "llm_route": args.llm_route}
     if args.llm_url:
         opts.update(backend="openai", base_url=args.llm_url)
     settings = LLMSettings(**{k: v for k, v in opts.items() if v is not None})
@@ -98,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         detectors = [d.strip() for d in args.detectors.split(",") if d.strip()]
         pipeline, llm = _build_pipeline(args, detectors)
         t0 = time.monotonic()  # throughput excludes building the pipeline (pattern compile, model load)
-        bar = ev.Progress(len(gold), label="eval")
+        bar = Progress("pii-worker eval", len(gold), enabled=not args.quiet)
         preds = ev.run_pipeline(pipeline, gold, batch_size=args.batch_size, progress=bar)
         stats = getattr(llm, "stats", None)  # the LLM detector counts mentions not in the text
         if stats is not None and getattr(stats, "hallucinations", None) is not None:

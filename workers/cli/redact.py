@@ -13,8 +13,10 @@ import argparse
 import os
 import sys
 import time
+from typing import Any
 
 from workers.cli.common import ConfigError, add_pipeline_args, die, pipeline_settings, positive_int
+from workers.cli.progress import Progress, count_lines
 from workers.lines import redact_lines
 from workers.records import RecordSpec
 
@@ -31,8 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fields", help="comma-separated dotted paths holding the text of structured logs "
                    "(then no text field is required); every other string is scanned too")
     p.add_argument("--batch-size", type=positive_int, default=64, help="documents per pipeline call")
-    p.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress nor summary on stderr")
     add_pipeline_args(p)
+    p.add_argument("--llm-route", choices=["all", "uncovered", "uncertain"],
+                   help="which documents and types the LLM is asked about (default: uncertain; "
+                   "env PII_WORKER_LLM_LLM_ROUTE)")
     p.set_defaults(func=run)
 
 
@@ -51,6 +56,20 @@ def output_problem(path: str) -> str | None:
     elif not os.access(parent, os.W_OK):
         return f"cannot write {path}: directory {parent} is not writable"
     return None
+
+
+def _routed_llm(settings: Any, route: str | None) -> Any:
+    """The LLM detector with `--llm-route` applied; None (built from env) without the flag."""
+    if route is None or "llm" not in settings.detectors:
+        return None
+    from workers.detect.llm import LLMSettings, build_llm_detector
+    from workers.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        taxonomy = load_taxonomy(settings.taxonomy)
+    except TaxonomyError as e:
+        raise ConfigError(str(e)) from None
+    return build_llm_detector(taxonomy, LLMSettings(llm_route=route))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,14 +93,15 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         return die(f"cannot read {args.input}: {e.strerror}")
     try:
-        pipeline = build_pipeline(settings)
+        pipeline = build_pipeline(settings, llm=_routed_llm(settings, args.llm_route))
         try:
             dst = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
         except OSError as e:
             return die(f"cannot write {args.output}: {e.strerror}")
         t0 = time.perf_counter()
         try:
-            stats = redact_lines(pipeline, src, dst, spec, batch_size=args.batch_size)
+            bar = Progress("pii-worker redact", count_lines(args.input), enabled=not args.quiet)
+            stats = redact_lines(pipeline, src, dst, spec, batch_size=args.batch_size, progress=bar)
         finally:
             dst.flush()
             if dst is not sys.stdout.buffer:

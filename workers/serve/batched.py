@@ -91,6 +91,9 @@ class BatchedDetectorReplica:
     stage: Stage = "extractor"
 
     def _setup(self, factory: str, options: dict[str, Any], request_timeout_s: float = 300.0) -> None:
+        from workers.cpu import configure_threads
+
+        configure_threads()  # before the engine starts: vLLM reads the binding once, at start-up
         t0 = time.monotonic()
         self.detector = build_engine_detector(factory, options)
         self.request_timeout_s = float(request_timeout_s)

@@ -47,6 +47,9 @@ def _replica_tag() -> str:
 @serve.deployment
 class Consumer:
     def __init__(self, config: dict[str, Any], extractor: Any = None, encoder: Any = None):
+        from workers.cpu import configure_threads
+
+        configure_threads()  # this replica's own cores (vLLM binding, onnxruntime threads)
         from workers.stream.clients import ensure_topics
         from workers.stream.config import StreamSettings
         from workers.stream.worker import StreamWorker

@@ -33,6 +33,9 @@ def _json(obj: Any, status: int = 200) -> Response:
 @serve.deployment
 class Ingress:
     def __init__(self, config: dict[str, Any], extractor: Any = None, consumer: Any = None, encoder: Any = None):
+        from workers.cpu import configure_threads
+
+        configure_threads()  # this replica's own cores (vLLM binding, onnxruntime threads)
         self.cfg = ServeAppConfig.model_validate(config)
         self.metrics = ServeMetrics()
         self.pipeline = MeteredPipeline(

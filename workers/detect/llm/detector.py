@@ -85,8 +85,10 @@ def build_engine(settings: LLMSettings) -> Engine:
             timeout_s=settings.timeout_s,
             concurrency=settings.concurrency,
         )
+    from workers.cpu import configure_threads
     from workers.detect.llm.provision import resolve_model
 
+    configure_threads(ranks=settings.tensor_parallel_size)
     return VLLMEngine(
         resolve_model(settings.model, settings.model_cache),
         max_model_len=settings.max_model_len,
@@ -234,8 +236,9 @@ class LLMDetector:
         if failed:
             self.stats.failed_docs += len(failed)
             for i in range(len(texts)):
-                if i not in failed and out[i] is not None:
-                    self._remember(keys[i], out[i])
+                done = out[i]
+                if i not in failed and done is not None:
+                    self._remember(keys[i], done)
             first = next(iter(failed.values()))
             raise DetectorError(
                 f"llm failed on {len(failed)} of {len(texts)} document(s) after "
