@@ -17,7 +17,9 @@ from workers.taxonomy import Operator
 # HMAC-SHA256 keys shorter than this are guessable; a typo'd one-character key must not start.
 MIN_HMAC_KEY_BYTES = 16
 
-DetectorName = Literal["rules", "llm"]
+DetectorName = Literal["rules", "ner", "llm"]
+# The cascade order, cheapest first: each detector sees the spans of those before it.
+DETECTOR_ORDER = {"rules": 0, "ner": 1, "llm": 2}
 
 
 class ConfigError(ValueError):
@@ -25,7 +27,7 @@ class ConfigError(ValueError):
 
 
 class PipelineSettings(BaseSettings):
-    """What runs on each document. Env: PII_WORKER_TAXONOMY, PII_WORKER_DETECTORS=rules,llm, ..."""
+    """What runs on each document. Env: PII_WORKER_TAXONOMY, PII_WORKER_DETECTORS=rules,ner,llm, ..."""
 
     model_config = SettingsConfigDict(env_prefix="PII_WORKER_", extra="forbid", env_nested_delimiter="__")
 
@@ -51,7 +53,6 @@ class PipelineSettings(BaseSettings):
             raise ValueError(f"hmac_key must be at least {MIN_HMAC_KEY_BYTES} bytes (use a random secret)")
         return v
 
-
     @field_validator("phone_regions", mode="before")
     @classmethod
     def _regions(cls, v: Any) -> Any:
@@ -73,8 +74,9 @@ class PipelineSettings(BaseSettings):
             raise ValueError("at least one detector is required")
         if len(set(v)) != len(v):
             raise ValueError("detector listed twice")
-        # Rules run first so the LLM sees their spans masked.
-        return sorted(v, key=lambda d: d != "rules")
+        # Rules, then the encoder, then the LLM: the LLM sees earlier spans masked and is routed
+        # by the encoder's unsure spans.
+        return sorted(v, key=lambda d: DETECTOR_ORDER[d])
 
     def key_bytes(self) -> bytes | None:
         return self.hmac_key.get_secret_value().encode() if self.hmac_key else None

@@ -7,12 +7,15 @@ from workers.detect.base import Detector
 from workers.detect.rules import RulesDetector
 from workers.pipeline import Pipeline
 from workers.redact import RedactionConfigError, Redactor
-from workers.taxonomy import TaxonomyError, load_taxonomy
+from workers.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 
-def build_pipeline(settings: PipelineSettings | None = None, llm: Detector | None = None) -> Pipeline:
+def build_pipeline(
+    settings: PipelineSettings | None = None, llm: Detector | None = None, ner: Detector | None = None
+) -> Pipeline:
     """`llm` is the LLM detector to use when settings ask for it (in-process engine, HTTP client,
-    or a Ray Serve handle wrapper); when None and "llm" is configured, it is built from LLM settings."""
+    or a Ray Serve handle wrapper); when None and "llm" is configured, it is built from LLM settings.
+    `ner` likewise (a Serve Encoder handle wrapper); when None it is built from PII_WORKER_NER_*."""
     settings = settings or PipelineSettings()
     try:
         taxonomy = load_taxonomy(settings.taxonomy)
@@ -22,6 +25,8 @@ def build_pipeline(settings: PipelineSettings | None = None, llm: Detector | Non
     for name in settings.detectors:
         if name == "rules":
             detectors.append(RulesDetector(taxonomy, phone_regions=settings.phone_regions))
+        elif name == "ner":
+            detectors.append(ner if ner is not None else _default_ner(taxonomy))
         elif name == "llm":
             detectors.append(llm if llm is not None else _default_llm(taxonomy))
     try:
@@ -37,9 +42,18 @@ def build_pipeline(settings: PipelineSettings | None = None, llm: Detector | Non
     )
 
 
+def _default_ner(taxonomy: Taxonomy) -> Detector:
+    from workers.detect.ner import NerModelError, NerSettings, build_ner_detector
+
+    try:
+        return build_ner_detector(taxonomy, NerSettings())
+    except NerModelError as e:
+        raise ConfigError(f"detector 'ner': {e}") from None
+
+
 def _default_llm(taxonomy):  # noqa: ANN001, ANN202 - imported lazily: vLLM is an optional extra
     try:
-        from workers.detect.llm import build_llm_detector  # type: ignore[attr-defined]
+        from workers.detect.llm import build_llm_detector
     except ImportError as e:
         raise ConfigError(
             f"detector 'llm' requested but the LLM extractor is unavailable ({e}); "

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-DetectorKind = Literal["rules", "llm"]
+DetectorKind = Literal["rules", "ner", "llm"]
 OperatorKind = Literal["replace", "mask", "pseudonym", "drop", "keep"]
 
 NAME_PATTERN = r"^[A-Z][A-Z0-9_]{1,63}$"
@@ -119,6 +119,51 @@ def _re2_groups(regex: str) -> int:
         raise ValueError(f"regex is not supported by RE2, the linear-time engine: {reason}{hint}") from None
 
 
+LABEL_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
+
+
+class NerMapping(BaseModel):
+    """Which encoder labels make an entity type, and how adjacent label spans join into one mention.
+
+    Checked against nothing model-specific here; the ner detector checks, when it starts, that its
+    model knows every label listed (workers/detect/ner/labels.py).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Encoder labels without the B-/I- prefix, e.g. [GIVEN_NAME, SURNAME].
+    labels: list[Annotated[str, Field(pattern=LABEL_PATTERN)]] = Field(min_length=1)
+    # A mention must hold at least one of these labels (empty: any listed label may stand alone),
+    # e.g. an address needs a street name: a lone building number is a port or a count.
+    requires: list[str] = Field(default_factory=list)
+    # Characters besides whitespace that may separate two adjacent label spans joined into one
+    # mention ("," joins "Springfield, IL"). Only punctuation: words never join.
+    join: str = ""
+    # Longest separator (characters) that still joins.
+    max_gap: int = Field(default=3, ge=0, le=16)
+
+    @field_validator("labels")
+    @classmethod
+    def _unique_labels(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("label listed twice")
+        return v
+
+    @field_validator("join")
+    @classmethod
+    def _punctuation(cls, v: str) -> str:
+        bad = sorted({c for c in v if c.isalnum() or c == "_"})
+        if bad:
+            raise ValueError(f"join may hold punctuation only, not {''.join(bad)!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _requires_listed(self) -> NerMapping:
+        extra = [r for r in self.requires if r not in self.labels]
+        if extra:
+            raise ValueError(f"requires names labels not in labels: {extra}")
+        return self
+
 
 class EntityType(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -142,6 +187,8 @@ class EntityType(BaseModel):
     # Names of people and places: in text that uses capitals, an LLM mention whose words are not
     # capitalised (name particles such as "van", "de" aside) is rejected ("idea", "my brother").
     proper_noun: bool = False
+    # Encoder (ner detector) labels that make this type; absent = the label of the same name.
+    ner: NerMapping | None = None
     # Words that suggest a mention of this type may be present (matched case-insensitively as whole
     # words). The LLM router (workers/detect/llm/route.py) asks the LLM about this type only on
     # documents holding one of them; no cues = ask on every document. Every positive example must
@@ -191,6 +238,16 @@ class EntityType(BaseModel):
             raise ValueError("detectors listed twice")
         return v
 
+    @model_validator(mode="after")
+    def _ner_block_needs_ner(self) -> EntityType:
+        if self.ner is not None and "ner" not in self.detectors:
+            raise ValueError("a ner block maps encoder labels: only for types whose detectors include ner")
+        return self
+
+    def ner_labels(self) -> list[str]:
+        """Encoder labels that make this type (its own name when there is no ner block)."""
+        return list(self.ner.labels) if self.ner is not None else [self.name]
+
 
 class Taxonomy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -222,6 +279,9 @@ class Taxonomy(BaseModel):
 
     def rule_entities(self) -> list[EntityType]:
         return [e for e in self.entities if "rules" in e.detectors]
+
+    def ner_entities(self) -> list[EntityType]:
+        return [e for e in self.entities if "ner" in e.detectors]
 
     def llm_entities(self) -> list[EntityType]:
         return [e for e in self.entities if "llm" in e.detectors]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.detect.llm.shape import ShapeCheck, capitalised, uses_capitals
+from workers.detect.shape import ShapeCheck, capitalised, uses_capitals
 from workers.taxonomy import load_taxonomy
 
 CHECK = ShapeCheck(load_taxonomy().llm_entities())

@@ -28,7 +28,7 @@ from workers.detect.llm.route import LLMRouter, covered_types
 from workers.detect.llm.sanitize import ControlTokens
 from workers.detect.llm.schema import MalformedOutput, Mention
 from workers.detect.llm.settings import LLMSettings
-from workers.detect.llm.shape import ShapeCheck, uses_capitals
+from workers.detect.shape import ShapeCheck, uses_capitals
 from workers.models import Span
 
 log = logging.getLogger(__name__)

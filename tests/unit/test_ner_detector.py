@@ -1,0 +1,167 @@
+"""The ner detector end to end on a fake encoder: windows over long texts (no entity lost at a
+cut), hints below min_score, shape checks, failures reported, not swallowed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workers.detect.base import DetectorError
+from workers.detect.ner import LabelScheme, NerDetector, NerSettings
+from workers.taxonomy import load_taxonomy
+
+TAX = load_taxonomy()
+TAGS = ["O", "B-GIVEN_NAME", "I-GIVEN_NAME", "B-SURNAME", "I-SURNAME", "B-CITY", "I-CITY",
+        "B-STATE", "I-STATE", "B-STREET_NAME", "I-STREET_NAME", "B-BUILDING_NUMBER", "I-BUILDING_NUMBER",
+        "B-SECONDARY_ADDRESS", "I-SECONDARY_ADDRESS", "B-ZIP_CODE", "I-ZIP_CODE"]
+LEXICON = {"maria": ("GIVEN_NAME", 0.95), "gonzalez": ("SURNAME", 0.9), "lyon": ("CITY", 0.9),
+           "bearer": ("GIVEN_NAME", 0.3), "smith": ("SURNAME", 0.3)}
+
+
+@dataclass
+class _Enc:
+    ids: list[int]
+    word_ids: list[int | None]
+    offsets: list[tuple[int, int]]
+
+
+@dataclass
+class _Files:
+    name: str = "fake"
+    root: Path = Path("/nonexistent")
+
+
+class FakeEncoder:
+    """Words are \\w+ runs or single punctuation; each word is cut into 4-character sub-tokens.
+    The 'model' knows a lexicon, but is blind within `blind` tokens of a window edge (a real
+    encoder reads context both ways): only overlapping windows find entities near a cut. It is
+    blind at the text's own ends too, so test texts start and end with two filler words."""
+
+    def __init__(self, blind: int = 2, fail: bool = False):
+        self.scheme = LabelScheme.from_id2label(dict(enumerate(TAGS)))
+        self.max_positions = 512
+        self.specials = 2
+        self.files = _Files()
+        self.vocab: dict[str, int] = {}
+        self.words: list[str] = []
+        self.blind = blind
+        self.fail = fail
+        self.calls: list[list[int]] = []
+
+    def encode(self, texts):
+        out = []
+        for text in texts:
+            ids, wids, offs = [], [], []
+            for w, m in enumerate(re.finditer(r"\w+|[^\w\s]", text)):
+                word = m.group().lower()
+                if word not in self.vocab:
+                    self.vocab[word] = len(self.words)
+                    self.words.append(word)
+                for a in range(m.start(), m.end(), 4):
+                    ids.append(self.vocab[word])
+                    wids.append(w)
+                    offs.append((a, min(a + 4, m.end())))
+            out.append(_Enc(ids, wids, offs))
+        return out
+
+    def run(self, windows):
+        if self.fail:
+            raise RuntimeError("onnxruntime exploded")
+        self.calls.append([len(w) for w in windows])
+        out = []
+        for w in windows:
+            p = np.full((len(w), len(TAGS)), 0.01, dtype=np.float32)
+            p[:, 0] = 0.99
+            for t, tok in enumerate(w):
+                label, prob = LEXICON.get(self.words[tok], (None, 0.0))
+                if label is None or t < self.blind or t >= len(w) - self.blind:
+                    continue
+                p[t, :] = (1 - prob) / (len(TAGS) - 1)
+                p[t, TAGS.index(f"B-{label}")] = prob
+            out.append(p / p.sum(axis=1, keepdims=True))
+        return out
+
+
+def _det(window=16, stride=6, **kw) -> tuple[NerDetector, FakeEncoder]:
+    enc = FakeEncoder(**{k: kw.pop(k) for k in ("blind", "fail") if k in kw})
+    s = NerSettings(window=window, stride=stride, threads=1, **kw)
+    return NerDetector.from_encoder(TAX, enc, s), enc  # type: ignore[arg-type]
+
+
+def _found(det, text):
+    (spans,) = det.detect([text], [[]])
+    return [(text[s.start:s.end], s.type) for s in spans if s.score >= 0.5]
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.integers(0, 60), after=st.integers(0, 60))
+def test_long_texts_find_entities_wherever_the_windows_cut(before, after):
+    # 14 content tokens per window: the name lands at every offset relative to the cuts
+    det, _ = _det()
+    text = " ".join(["x"] * (before + 2) + ["Maria", "Gonzalez", "flew", "to", "Lyon"] + ["y"] * (after + 2))
+    assert _found(det, text) == [("Maria Gonzalez", "PERSON"), ("Lyon", "LOCATION")]
+
+
+def test_without_overlap_a_cut_loses_the_entity():
+    # the control for the test above: with no shared tokens, a name at a window edge is missed
+    det, _ = _det(stride=0)
+    text = " ".join(["x"] * 13 + ["Maria"] + ["y"] * 20)
+    assert _found(det, text) == []
+    det, _ = _det(stride=6)
+    assert _found(det, text) == [("Maria", "PERSON")]
+
+
+def test_batches_are_length_bucketed():
+    det, enc = _det(window=16, stride=6, batch_size=2)
+    texts = ["a b", "a b c d e f g h", "a", "a b c d e f g"]
+    det.detect(texts, [[]] * 4)
+    assert enc.calls == [[1, 2], [7, 8]]
+
+
+def test_unsure_spans_are_hints_and_shapes_are_checked():
+    det, _ = _det(window=64, stride=8)
+    text = "INFO auth header Bearer token for user Maria Gonzalez logged in"
+    (spans,) = det.detect([text], [[]])
+    got = {(text[s.start:s.end], s.type, s.score >= TAX.by_name[s.type].min_score) for s in spans}
+    # "Bearer" scores 0.3: returned (a hint for the LLM router), below PERSON's min_score
+    assert got == {("Bearer", "PERSON", False), ("Maria Gonzalez", "PERSON", True)}
+    # below the hint floor it is not returned at all
+    det, _ = _det(window=64, stride=8, hint_floor=0.4)
+    (spans,) = det.detect([text], [[]])
+    assert [text[s.start:s.end] for s in spans] == ["Maria Gonzalez"]
+    # proper_noun: in cased text a lower-case "maria" is not a PERSON
+    (spans,) = det.detect(["Ticket from maria about Lyon today ."], [[]])
+    assert [s.type for s in spans] == ["LOCATION"]
+    assert all(s.detector == "ner" for s in spans)
+
+
+def test_empty_and_whitespace_texts():
+    det, _ = _det()
+    assert det.detect(["", "   \n", "- -"], [[], [], []]) == [[], [], []]
+
+
+def test_model_failure_is_a_detector_error_not_an_empty_answer():
+    det, _ = _det(fail=True)
+    with pytest.raises(DetectorError):
+        det.detect(["Maria Gonzalez"], [[]])
+    with pytest.raises(ValueError):
+        det.detect(["a", "b"], [[]])
+
+
+@pytest.mark.parametrize(("kw", "match"), [({"window": 64, "stride": 40}, "stride"), ({"threads": 0}, "threads")])
+def test_settings_validation(kw, match):
+    with pytest.raises(ValueError, match=match):
+        NerSettings(**kw)
+
+
+def test_settings_from_environment(monkeypatch):
+    monkeypatch.setenv("PII_WORKER_NER_THREADS", "3")
+    monkeypatch.setenv("PII_WORKER_NER_MODEL", "/models/student")
+    s = NerSettings()
+    assert (s.threads, s.model, s.hint_floor) == (3, "/models/student", 0.15)

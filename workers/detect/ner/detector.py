@@ -1,0 +1,120 @@
+"""The encoder tier: a token-classification model (ONNX) finding names, addresses and places.
+
+Batches: every text is tokenised whole, cut into windows (long texts), windows of similar length
+run together, and each document's token probabilities are decoded into typed mentions
+(workers/detect/ner/labels.py), then checked for shape like LLM mentions (`mention_pattern`,
+`proper_noun`). Spans carry the model's probability; spans under their type's `min_score` but at
+least the hint floor are returned as hints (the pipeline drops them before redaction).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from workers.detect.base import DetectorError
+from workers.detect.ner.labels import LabelMap, NerModelError, join_mentions, label_spans
+from workers.detect.ner.model import Encoder, find_files
+from workers.detect.ner.settings import NerSettings
+from workers.detect.ner.windows import Window, buckets, plan_windows
+from workers.detect.shape import ShapeCheck, uses_capitals
+from workers.models import Span
+from workers.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
+
+
+class NerDetector:
+    name = "ner"
+
+    def __init__(self, taxonomy: Taxonomy, model_dir: Path, settings: NerSettings | None = None):
+        self.settings = settings or NerSettings()
+        self.taxonomy = taxonomy
+        self.labels = LabelMap(taxonomy)
+        files = find_files(Path(model_dir))
+        self.model_name = files.name
+        self.encoder = Encoder(files, threads=self.settings.threads, device=self.settings.device)
+        # Checked when the detector starts (not when the taxonomy loads): the taxonomy names labels
+        # of whatever model a deployment uses.
+        self.labels.check_model(self.encoder.scheme, f"{self.model_name} ({files.root})")
+        self._setup()
+
+    @classmethod
+    def from_encoder(cls, taxonomy: Taxonomy, encoder: Encoder, settings: NerSettings | None = None) -> NerDetector:
+        """A detector around an already-built encoder (tests use a fake session this way)."""
+        self = cls.__new__(cls)
+        self.settings = settings or NerSettings()
+        self.taxonomy = taxonomy
+        self.labels = LabelMap(taxonomy)
+        self.encoder = encoder
+        self.model_name = encoder.files.name
+        self.labels.check_model(encoder.scheme, self.model_name)
+        self._setup()
+        return self
+
+    def _setup(self) -> None:
+        ents = self.taxonomy.ner_entities()
+        self.shape = ShapeCheck(ents)
+        # Spans below min(hint floor, min_score) are noise; at or above min_score they redact.
+        self.keep_from = {e.name: min(self.settings.hint_floor, e.min_score) for e in ents}
+        size = min(self.settings.window, self.encoder.max_positions) - self.encoder.specials
+        self.window = size
+        self.overlap = min(self.settings.stride, size // 2)
+
+    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
+        if len(prior) != len(texts):
+            raise ValueError("prior must have one entry per text")
+        try:
+            return self._detect(texts)
+        except DetectorError:
+            raise
+        except Exception as e:  # noqa: BLE001 - reported as a batch failure; never a silent pass
+            log.exception("ner detector failed on a batch of %d texts", len(texts))
+            raise DetectorError(f"ner: {type(e).__name__}") from e
+
+    def _detect(self, texts: Sequence[str]) -> list[list[Span]]:
+        encs = self.encoder.encode(texts)
+        windows: list[Window] = []
+        for d, enc in enumerate(encs):
+            windows.extend(plan_windows(d, len(enc.ids), self.window, self.overlap))
+        n_classes = len(self.encoder.scheme.classes)
+        probs = [np.empty((len(enc.ids), n_classes), dtype=np.float32) for enc in encs]
+        for batch in buckets(windows, self.settings.batch_size):
+            outs = self.encoder.run([encs[w.doc].ids[w.start : w.end] for w in batch])
+            for w, p in zip(batch, outs, strict=True):
+                probs[w.doc][w.own_start : w.own_end] = p[w.own_start - w.start : w.own_end - w.start]
+        return [self._decode(t, enc, p) for t, enc, p in zip(texts, encs, probs, strict=True)]
+
+    def _decode(self, text: str, enc: object, probs: np.ndarray) -> list[Span]:
+        if probs.shape[0] == 0:
+            return []
+        floor = min(self.keep_from.values())
+        spans = label_spans(self.encoder.scheme, probs, enc.word_ids, enc.offsets, floor)  # type: ignore[attr-defined]
+        mentions = join_mentions(text, spans, self.labels, self.settings.score)
+        cased = uses_capitals(text)
+        out: list[Span] = []
+        for m in mentions:
+            score = round(min(1.0, max(0.0, m.score)), 4)
+            if score < self.keep_from[m.type] or not self.shape.ok(m.type, text[m.start : m.end], cased_text=cased):
+                continue
+            out.append(Span(start=m.start, end=m.end, type=m.type, score=score, detector="ner"))
+        return out
+
+
+def build_ner_detector(taxonomy: Taxonomy, settings: NerSettings | None = None) -> NerDetector:
+    """The ner detector for `taxonomy`: `settings.model` is a packaged encoder name, a student's
+    name in the model cache, or a directory (configured from PII_WORKER_NER_* by default)."""
+    from workers.modelcache import ENCODERS, ProvisionError, resolve_encoder
+
+    settings = settings or NerSettings()
+    packaged = ENCODERS.get(settings.model)
+    if packaged is not None and not packaged.runnable:
+        raise NerModelError(f"{settings.model} is a base model for `pii-worker distill`, not a ner model")
+    try:
+        path = resolve_encoder(settings.model, settings.model_cache)
+    except ProvisionError as e:
+        raise NerModelError(str(e)) from None
+    return NerDetector(taxonomy, path, settings)
