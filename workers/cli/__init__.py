@@ -18,6 +18,7 @@ COMMANDS = [
     "model",
     "serve",
     "demo",
+    "distill",
 ]
 
 
