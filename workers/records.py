@@ -383,5 +383,5 @@ def _record_id(rec: dict[str, Any], id_field: str) -> RecordId:
 
 def error_record(line: int | None, doc_id: str | None, stage: str, error_class: str, message: str) -> dict[str, Any]:
     """Emitted instead of a record that failed; never carries its text."""
-    return RedactError(id=doc_id, error=RedactError.Detail(
-        line=line, stage=stage, error_class=error_class, message=message)).model_dump(by_alias=True)
+    return RedactError.model_validate({"id": doc_id, "error": {
+        "line": line, "stage": stage, "class": error_class, "message": message}}).model_dump(by_alias=True)

@@ -35,6 +35,7 @@ def test_jsonl_contract_and_bad_lines_do_not_stop_processing() -> None:
         ("EMAIL_ADDRESS", "bob@example.org"), ("IP_ADDRESS", "10.0.0.1")]
     errors = {o["error"]["line"]: o for o in out if "error" in o}
     assert sorted(errors) == [2, 3, 4, 5, 6]
+    assert errors[2]["error"]["class"] == "InvalidJson" and errors[5]["error"]["class"] == "InvalidUtf8"
     assert "invalid JSON" in errors[2]["error"]["message"]
     assert errors[3]["id"] == "c" and "missing field" in errors[3]["error"]["message"]
     assert "must be a string" in errors[4]["error"]["message"]
@@ -47,10 +48,25 @@ def test_jsonl_contract_and_bad_lines_do_not_stop_processing() -> None:
 
 
 def test_text_mode_keeps_line_alignment() -> None:
-    p = run(["--format", "text"], b"hi bob@example.org\n\xff broken\nssn 123-45-6789\n")
+    p = run(["--format", "text", "--max-document-bytes", "40"],
+            b"hi bob@example.org\n\xff broken\n\n   \nssn 123-45-6789\n" + b"x" * 100 + b"\nlast a@b.co")
     assert p.returncode == 0
     assert p.stdout.decode().splitlines() == [
-        "hi [EMAIL_ADDRESS]", "[pii-worker error: line 2 ingest: invalid UTF-8 at byte 0]", "ssn [US_SSN]"]
+        "hi [EMAIL_ADDRESS]", "[pii-worker error: line 2 ingest: invalid UTF-8 at byte 0]", "", "   ", "ssn [US_SSN]",
+        "[pii-worker error: line 6 ingest: document is 100 bytes, limit is 40 (max_document_bytes)]",
+        "last [EMAIL_ADDRESS]"]
+
+
+def test_every_string_in_the_record_is_redacted() -> None:
+    rec = {"id": "x", "text": "x", "user_email": "a@b.com", "meta": {"ssn": "078-05-1121"},
+           "items": [{"email": "c@example.org"}], "n": 123456789012345678901234567890}
+    p = run([], json.dumps(rec).encode() + b"\n")
+    out = json.loads(p.stdout)
+    assert out["user_email"] == "[EMAIL_ADDRESS]" and out["meta"] == {"ssn": "[US_SSN]"}
+    assert out["items"] == [{"email": "[EMAIL_ADDRESS]"}] and out["n"] == rec["n"]
+    assert {e["field"] for e in out["entities"]} == {"user_email", "meta.ssn", "items[0].email"}
+    for secret in (b"a@b.com", b"078-05-1121", b"c@example.org"):
+        assert secret not in p.stdout
 
 
 def test_custom_taxonomy_and_bad_taxonomy(tmp_path: Path) -> None:

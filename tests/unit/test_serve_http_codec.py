@@ -48,3 +48,28 @@ def test_text_framing_keeps_lines(pipeline):
     out = redact_lines(pipeline, b"call +1 415 555 0100 now\nnothing here\n", "text")
     assert out.decode().splitlines()[1] == "nothing here"
     assert "415 555" not in out.decode()
+
+
+def test_json_framing_scans_every_string_and_keeps_big_ints(pipeline):
+    body = b'{"id": 12345678901234567890123, "text": "x", "meta": {"ssn": "078-05-1121"}, "to": ["a@example.org"]}'
+    out = redact_json(pipeline, body, 10)
+    one = json.loads(out)
+    assert one["id"] == 12345678901234567890123 and one["meta"]["ssn"] == "[US_SSN]"
+    assert one["to"] == ["[EMAIL_ADDRESS]"] and {e["field"] for e in one["entities"]} == {"meta.ssn", "to[0]"}
+    assert b"078-05-1121" not in out and b"a@example.org" not in out
+
+
+def test_oversized_documents_are_rejected_naming_the_line(pipeline):
+    from workers.records import RecordSpec
+
+    spec = RecordSpec(max_document_bytes=50)
+    line = b'{"id": 1, "text": "' + b"y" * 60 + b'"}'
+    with pytest.raises(BadRequest, match="line 2: document is"):
+        check_lines(b'{"id": 0, "text": "a"}\n' + line + b"\n", "jsonl", 10, spec)
+    with pytest.raises(BadRequest, match="item 0: document is"):
+        redact_json(pipeline, b"[" + line + b"]", 10, spec)
+
+
+def test_id_must_be_a_string_or_number(pipeline):
+    with pytest.raises(BadRequest, match="line 1: id field 'id'"):
+        check_lines(b'{"id": {"x": 1}, "text": "a"}\n', "jsonl", 10)

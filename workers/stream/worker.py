@@ -308,6 +308,7 @@ class StreamWorker:
                     (o for o in outs if isinstance(o, Failure)), None)
                 if failure is None:
                     try:
+                        assert isinstance(dec, Decoded)  # a Failure was taken above
                         results = [o for o in outs if isinstance(o, Result)]
                         fields = redact(dec, results[0], self.pipeline.redactor)
                         red = redacted_value(dec, fields, results[0], self.taxonomy_version,
