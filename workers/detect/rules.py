@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 
+import re2
+
 from workers.detect import validators as v
 from workers.detect.engine import MatchEngine
+from workers.detect.normalize import Utf8Offsets, normalized_view
 from workers.detect.patterns.builtin import BUILTIN, Recognizer
 from workers.models import Span
 from workers.taxonomy import Taxonomy
@@ -44,6 +48,11 @@ class RulesDetector:
         self.engine = MatchEngine([r.regex for r in self.recognizers], [r.ignore_case for r in self.recognizers])
         self.entity_types = sorted(wanted)
         self._deferred = {i for i, r in enumerate(self.recognizers) if r.defer}
+        # Hyperscan (byte mode) reads \p{L} as ASCII letters only, so it cannot prefilter
+        # Unicode-class patterns on non-ASCII text: those always run there. Patterns tagged
+        # non_ascii (internationalised e-mail) are skipped on ASCII text, where others cover them.
+        self._unicode = {i for i, r in enumerate(self.recognizers) if "\\p{" in r.regex or "non_ascii" in r.tags}
+        self._ascii_skip = {i for i, r in enumerate(self.recognizers) if "non_ascii" in r.tags}
         self._context = {id(r): (_terms_regex(r.context), _terms_regex(r.negative_context)) for r in self.recognizers}
         self._phone_columns = "PHONE_NUMBER" in wanted
 
@@ -51,19 +60,46 @@ class RulesDetector:
         return [self.detect_one(t) for t in texts]
 
     def detect_one(self, text: str) -> list[Span]:
+        """Spans on the text, plus those found on its normalised view (invisible characters
+        removed, look-alikes and escapes decoded: see normalize.py) mapped back to the original.
+        O(n log n) in len(text); plain ASCII text without escapes builds no view."""
+        out = self._detect_text(text)
+        view = normalized_view(text)
+        if view is not None:
+            seen = {(s.start, s.end, s.type) for s in out}
+            for s in self._detect_text(view.text):
+                a, b = view.to_original(s.start, s.end)
+                if (a, b, s.type) in seen:
+                    continue
+                seen.add((a, b, s.type))
+                out.append(s if (a, b) == (s.start, s.end) else
+                           Span(start=a, end=b, type=s.type, score=s.score, detector=s.detector))
+        return out
+
+    def _detect_text(self, text: str) -> list[Span]:
+        """Every step O(n log n) in len(text): one hyperscan pass, RE2 scans that resume forward
+        (bytes subjects: RE2's str API re-encodes the whole text per search call), O(1) work per
+        candidate (validators and context windows see bounded slices), O(log n) claim lookups."""
         out: list[Span] = []
         ctx = _Lowered(text)
         ascii_only = text.isascii()
-        subject: str | bytes = text.encode() if ascii_only else text
+        subject = text.encode("utf-8", "surrogatepass")
+        offsets = None if ascii_only else Utf8Offsets(text)
         pids = self.engine.candidates(text)
+        if not ascii_only and self._unicode:
+            pids = sorted(set(pids) | self._unicode)
+        elif ascii_only and self._ascii_skip:
+            pids = [p for p in pids if p not in self._ascii_skip]
         if self._deferred:
             pids = [p for p in pids if p not in self._deferred] + [p for p in pids if p in self._deferred]
         for pid in pids:
-            rec, rx = self.recognizers[pid], self.engine.regex(pid, ascii_only)
-            claimed = out if rec.defer else ()
+            rec, rx = self.recognizers[pid], self.engine.regex(pid, True)
+            # Deferred recognizers skip candidates inside what the others found (built once each).
+            claimed = _Claims(out) if rec.defer and out else None
             if not rec.trim_chunks:
-                for m in rx.finditer(subject):
-                    if claimed and _inside(m.span(), claimed):
+                for bm in rx.finditer(subject):
+                    m = bm if offsets is None else _CharMatch(bm, offsets)
+                    if claimed is not None and claimed.covers(*m.span()):
                         continue
                     span = self._evaluate(rec, m, text, ctx)
                     if span is not None:
@@ -74,10 +110,12 @@ class RulesDetector:
             # Each restart re-reads at most one match length: still linear in the text.
             pos = 0
             while pos < len(text):
-                m = rx.search(subject, pos)
-                if m is None:
+                bm = rx.search(subject, pos if offsets is None else offsets.byte(pos))
+                if bm is None:
                     break
-                span = None if claimed and _inside(m.span(), claimed) else self._evaluate(rec, m, text, ctx)
+                m = bm if offsets is None else _CharMatch(bm, offsets)
+                covered = claimed is not None and claimed.covers(*m.span())
+                span = None if covered else self._evaluate(rec, m, text, ctx)
                 if span is not None:
                     out.append(span)
                     pos = max(span.end, m.start() + 1)
@@ -169,9 +207,41 @@ def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(alts))
 
 
-def _inside(span: tuple[int, int], spans: list[Span]) -> bool:
-    a, b = span
-    return any(s.start <= a and b <= s.end for s in spans)
+class _Claims:
+    """Containment queries over fixed spans in O(log n): sorted starts with the running maximum
+    of ends (a span covers [a, b) iff some span starting at or before a ends at or after b)."""
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        ordered = sorted((s.start, s.end) for s in spans)
+        self._starts = [a for a, _ in ordered]
+        self._max_end: list[int] = []
+        best = -1
+        for _, b in ordered:
+            best = max(best, b)
+            self._max_end.append(best)
+
+    def covers(self, a: int, b: int) -> bool:
+        i = bisect_right(self._starts, a) - 1
+        return i >= 0 and self._max_end[i] >= b
+
+
+class _CharMatch:
+    """An RE2 match on UTF-8 bytes, answering in character offsets."""
+
+    __slots__ = ("_m", "_o")
+
+    def __init__(self, m: re2._Match, offsets: Utf8Offsets) -> None:
+        self._m, self._o = m, offsets
+
+    def span(self, group: int = 0) -> tuple[int, int]:
+        a, b = self._m.span(group)
+        return (a, b) if a < 0 else (self._o.char(a), self._o.char(b))
+
+    def start(self, group: int = 0) -> int:
+        return self.span(group)[0]
+
+    def end(self, group: int = 0) -> int:
+        return self.span(group)[1]
 
 
 def _next_chunk(text: str, start: int, end: int) -> int | None:
@@ -221,7 +291,9 @@ def _glued(text: str, start: int, end: int) -> bool:
         return True
     if start >= 2 and text[start - 1] == ":" and text[start - 2].isalnum():
         # host:port ("api-7.example.internal:8443"), but not key:value ("phone:5551234567").
-        token = text[max(0, start - 64) : start - 1].rsplit(None, 1)[-1] if text[: start - 1].strip() else ""
+        # A bounded window, not the whole prefix: this runs per candidate.
+        window = text[max(0, start - 64) : start - 1]
+        token = window.rsplit(None, 1)[-1] if window.strip() else ""
         if "." in token or "-" in token:
             return True
     return end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()

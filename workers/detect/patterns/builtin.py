@@ -62,6 +62,8 @@ _DATE = (
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
     + _MONTH + r" \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? (?:of )?" + _MONTH + r",? \d{4})"
 )
+# A non-ASCII letter, mark or digit (RE2 has no class subtraction: exclude the other categories).
+_NA = r"[^\x00-\x7F\p{Z}\p{P}\p{S}\p{C}]"
 _Q = r"""["']?"""  # optional quote around keys / values
 _SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
 
@@ -94,6 +96,17 @@ BUILTIN: tuple[Recognizer, ...] = (
         0.9,
         # Mail header ids are addr-spec shaped but name a message, not a mailbox.
         reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
+    ),
+    Recognizer(
+        # Internationalised addresses (RFC 6531: non-ASCII local part or domain, IDN TLDs). Only
+        # run on non-ASCII text (tag): ASCII addresses are the recognizer above. Unbounded repeats:
+        # bounded ones copy the Unicode classes and blow RE2's DFA memory.
+        "email_intl", "EMAIL_ADDRESS",
+        r"(?:\b[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9._%+-]|" + _NA + r")*@"
+        r"(?:(?:[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9-]|" + _NA + r")*\.)+(?:[A-Za-z]{2,24}\b|" + _NA + r"+)",
+        0.9,
+        reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
+        tags=frozenset({"non_ascii"}),
     ),
     Recognizer(
         "phone", "PHONE_NUMBER",
