@@ -73,7 +73,7 @@ def test_negative_words_never_drop_a_valid_card(network: str, card: str, word: s
 
 @pytest.mark.parametrize(("network", "card"), CARDS)
 def test_card_glued_to_a_word_is_still_a_card(network: str, card: str) -> None:
-    for text in (f"order-{card}", f"ref txn/{card} settled"):
+    for text in (f"order-{card}", f"ref txn/{card} settled", f"sku_{card} ok"):
         assert _covered(text, "CREDIT_CARD", card), (network, text)
 
 
@@ -83,6 +83,7 @@ def test_card_glued_to_a_word_is_still_a_card(network: str, card: str) -> None:
         "order 4111111111111112 shipped",  # Luhn fails
         "uuid 123e4567-e89b-12d3-a456-501234567896 created",  # UUID tail, even Luhn-valid
         "build a456-501234567896",  # glued to an alphanumeric id
+        "blob a3f_4111111111111111 stored",  # same, with an underscore
         "sku 7992739871300001 ok",  # no issuer prefix, no card key
         "ts=1714557600123 epoch ms",
     ],

@@ -133,8 +133,9 @@ BUILTIN: tuple[Recognizer, ...] = (
         "credit_card", "CREDIT_CARD",
         # Network prefixes: Visa 4, MC 2/5, Amex/Diners/JCB 3, Discover/Maestro/UnionPay 6, Maestro 50,
         # old JCB 1800/2131. Excludes 0/7/8/9 and 13-digit epoch-millisecond runs starting with 1.
-        r"\b(?:4|5|6|3|2|1800)\d{2,3}(?:[ -]?\d){8,15}\b",
-        0.75, v.credit_card, context=CARD_CONTEXT, trim_chunks=True, standalone=True, checksum=True,
+        # "_" may precede the number ("sku_4111111111111111": no word boundary there).
+        r"(?:\b|_)((?:4|5|6|3|2|1800)\d{2,3}(?:[ -]?\d){8,15})\b",
+        0.75, v.credit_card, group=1, context=CARD_CONTEXT, trim_chunks=True, standalone=True, checksum=True,
     ),
     Recognizer(
         # Groups separated by dots or slashes, the same separator throughout
