@@ -305,6 +305,8 @@ PASSPHRASES = [
     ('new_password="n3w one"', "n3w one"),
     ('pwd: "short but spaced"', "short but spaced"),
     ('{"password": "correct horse battery"}', "correct horse battery"),
+    (':password => "ruby hash value"', "ruby hash value"),
+    ("array('db_pass' => 'php array value')", "php array value"),
 ]
 
 

@@ -258,14 +258,14 @@ BUILTIN: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         # Quoted values keep their spaces: password="correct horse battery staple", also with
-        # escaped quotes inside a JSON string (password=\"...\").
+        # escaped quotes inside a JSON string (password=\"...\") and Ruby/PHP hashes (=>).
         "quoted_password", "PASSWORD",
-        r"\b" + _PW_KEY + r"""["']?\s*[:=]\s*\\?"([^"\r\n]{1,128}?)\\?""" + '"',
+        r"\b" + _PW_KEY + r"""["']?\s*(?:=>|[:=])\s*\\?"([^"\r\n]{1,128}?)\\?""" + '"',
         0.95, v.password, group=1, ignore_case=True,
     ),
     Recognizer(
         "quoted_password_single", "PASSWORD",
-        r"\b" + _PW_KEY + r"""["']?\s*[:=]\s*\\?'([^'\r\n]{1,128}?)\\?'""",
+        r"\b" + _PW_KEY + r"""["']?\s*(?:=>|[:=])\s*\\?'([^'\r\n]{1,128}?)\\?'""",
         0.95, v.password, group=1, ignore_case=True,
     ),
     Recognizer(
