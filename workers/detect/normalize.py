@@ -22,8 +22,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 # Decoded escapes are applied only when they yield one of these: e-mail punctuation, digits and
-# the space/plus of phone numbers. Decoding `%2F` or `%3D` would change URLs for nothing.
-_DECODE_OK = frozenset("@.-_+ 0123456789")
+# the plus of phone numbers. Decoding `%20`, `%2F` or `%3D` would change URLs for nothing.
+_DECODE_OK = frozenset("@.-_+0123456789")
 
 _HTML_NAMED = {
     "commat": "@", "period": ".", "hyphen": "-", "dash": "-", "lowbar": "_", "plus": "+",
@@ -88,7 +88,10 @@ _STOP_LOCAL = frozenset(
     "living available hosted located online offline found find see seen check visit visited call "
     "called email mail mailed write wrote reach reached contact contacted go went going come came "
     "coming start started starts end ended ends now only even just also both all and or but not "
-    "published posted listed registered based up down out off in on to from by for with as of".split()
+    "published posted listed registered based up down out off in on to from by for with as of "
+    "ran run runs running sent send sends received receive logged log logs failed fails failing "
+    "stopped started listening listen listens bound served serving hosted running deployed ok "
+    "error errors warn warning info debug time date".split()
 )
 
 
@@ -250,7 +253,7 @@ def _char_map_uncached(ch: str) -> str | None:
         return " "
     if cat == "Nd":
         return str(unicodedata.decimal(ch))
-    if cat == "Pd":
+    if cat == "Pd" or ch in "\u2212\u2043":  # dashes, minus sign, hyphen bullet
         return "-"
     nfkc = unicodedata.normalize("NFKC", ch)
     if nfkc != ch:
