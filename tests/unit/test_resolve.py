@@ -58,8 +58,76 @@ spans_st = st.lists(
 @given(spans_st)
 def test_resolved_spans_are_disjoint_sorted_and_cover_the_same_characters(spans: list[Span]) -> None:
     out = resolve(spans, {"A": 10, "B": 20, "C": 30})
-    for x, y in zip(out, out[1:]):
+    for x, y in zip(out, out[1:], strict=False):
         assert x.end <= y.start
     covered_in = {i for s in spans for i in range(s.start, s.end)}
     covered_out = {i for s in out for i in range(s.start, s.end)}
     assert covered_in == covered_out
+
+
+def _reference_resolve(spans: list[Span], prio: dict[str, int], text: str | None) -> list[Span]:
+    """The quadratic-but-obvious rule: in rank order, each span keeps the characters no kept span
+    holds; a partial remnant without a letter or digit is dropped (its characters stay free)."""
+    from workers.resolve import merge_same_type
+
+    ranked = sorted(merge_same_type(spans), key=lambda s: (-s.score, -prio.get(s.type, 50), -s.length, s.start, s.type))
+    owner: dict[int, int] = {}
+    out: list[Span] = []
+    for s in ranked:
+        free = [i for i in range(s.start, s.end) if i not in owner]
+        runs: list[tuple[int, int]] = []
+        for i in free:
+            if runs and runs[-1][1] == i:
+                runs[-1] = (runs[-1][0], i + 1)
+            else:
+                runs.append((i, i + 1))
+        for a, b in runs:
+            if text is not None and (a, b) != (s.start, s.end) and not any(c.isalnum() for c in text[a:b]):
+                continue
+            owner.update((i, 1) for i in range(a, b))
+            out.append(Span(start=a, end=b, type=s.type, score=s.score, detector=s.detector))
+    return sorted(out, key=lambda s: s.start)
+
+
+@given(spans_st, st.text(alphabet="ab1 +-.", min_size=240, max_size=240), st.booleans())
+def test_resolve_matches_the_reference_rule(spans: list[Span], text: str, with_text: bool) -> None:
+    prio = {"A": 10, "B": 20, "C": 30}
+    got = resolve(spans, prio, text if with_text else None)
+    want = _reference_resolve(spans, prio, text if with_text else None)
+    assert [(s.start, s.end, s.type, s.score) for s in got] == [(s.start, s.end, s.type, s.score) for s in want]
+
+
+ECHO = [
+    # (text, detected spans, expected echoes (start, end, type))
+    ("pass=Hunter22 then Hunter22 and Hunter223", [S(5, 13, "PASSWORD")], [(19, 27, "PASSWORD")]),
+    # glued to a letter or digit on either side: not an echo; followed by "." or ")" it is
+    ("ip 10.0.0.1 then 10.0.0.1x and x10.0.0.1 and 10.0.0.1.", [S(3, 11, "IP")], [(45, 53, "IP")]),
+    ("a@b.co a@b.co.uk (a@b.co)", [S(0, 6, "EMAIL")], [(7, 13, "EMAIL"), (18, 24, "EMAIL")]),
+    ("john.smith john.smithy john", [S(0, 10, "EMAIL"), S(23, 27, "PERSON")], [(0, 4, "PERSON"), (11, 15, "PERSON")]),
+    ("+1 555 +1 555", [S(0, 6, "PHONE")], [(7, 13, "PHONE")]),
+    ("same value two types: abcd abcd", [S(22, 26, "A"), S(22, 26, "B")], [(27, 31, "A"), (27, 31, "B")]),
+]
+
+
+@pytest.mark.parametrize("few", [8, 0])  # both search strategies
+@pytest.mark.parametrize(("text", "spans", "expected"), ECHO)
+def test_echo_table(text: str, spans: list[Span], expected: list[tuple[int, int, str]], few: int) -> None:
+    got = echo_spans(text, spans, few=few)
+    assert sorted((e.start, e.end, e.type) for e in got) == sorted(expected)
+
+
+@given(st.text(alphabet="ab1 .-_@é", max_size=120), st.lists(st.tuples(st.integers(0, 119), st.integers(1, 12)), max_size=20))
+def test_echo_strategies_agree_with_a_brute_force_scan(text: str, cuts: list[tuple[int, int]]) -> None:
+    spans = [S(a, min(a + n, len(text)), "A") for a, n in cuts if a < len(text)]
+    values = {text[s.start : s.end] for s in spans if s.end - s.start >= 4}
+    covered = {(s.start, s.end) for s in spans}
+    from workers.resolve import _bounded
+
+    brute = {
+        (i, i + len(v))
+        for v in values
+        for i in range(len(text) - len(v) + 1)
+        if text.startswith(v, i) and (i, i + len(v)) not in covered and _bounded(text, i, i + len(v))
+    }
+    for few in (8, 0):
+        assert {(e.start, e.end) for e in echo_spans(text, spans, few=few)} == brute
