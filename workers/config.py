@@ -32,7 +32,7 @@ class PipelineSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PII_WORKER_", extra="forbid", env_nested_delimiter="__")
 
     taxonomy: Path | None = Field(default=None, description="taxonomy YAML; None = bundled default")
-    detectors: list[DetectorName] = Field(default_factory=lambda: ["rules"])
+    detectors: list[DetectorName] = Field(default_factory=lambda: list[DetectorName](["rules"]))
     hmac_key: SecretStr | None = Field(default=None, description="key for pseudonyms and value hashes")
     operators: dict[str, Operator] = Field(default_factory=dict, description="per-type operator overrides")
     default_operator: Operator = Field(default_factory=Operator)
