@@ -58,6 +58,9 @@ class NerDetector:
     def _setup(self) -> None:
         ents = self.taxonomy.ner_entities()
         self.shape = ShapeCheck(ents)
+        # The types this tier covers, read by the LLM router (LLMDetector.follow): all of the
+        # taxonomy's ner types, since check_model refused a model lacking any of their labels.
+        self.entity_types = tuple(e.name for e in ents)
         # Spans below min(hint floor, min_score) are noise; at or above min_score they redact.
         self.keep_from = {e.name: min(self.settings.hint_floor, e.min_score) for e in ents}
         size = min(self.settings.window, self.encoder.max_positions) - self.encoder.specials
