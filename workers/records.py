@@ -1,8 +1,10 @@
 """The record contract shared by `pii-worker redact`, `POST /redact` and the stream worker.
 
 A record is a JSON object or a line of plain text. Every string value in a JSON record, nested
-objects and arrays included, is scanned and redacted; keys and non-string values are kept as they
-are (integers of any size exactly). Naming fields (`RecordSpec.fields`) says where the text of a
+objects and arrays included, is scanned and redacted, and so is the text of every number (a card
+number sent as a JSON integer is still a card: a number with a detection in it comes out as the
+redacted string); keys, booleans and numbers without detections are kept as they are (integers of
+any size exactly). Naming fields (`RecordSpec.fields`) says where the text of a
 structured log is - no `text` field is then required and a missing id is not an error - but never
 lets another string through unscanned: unnamed strings are scanned too.
 
@@ -268,6 +270,11 @@ def _layout(obj: dict[str, Any], skip: tuple[Any, str], text_field: str) -> tupl
         items = container.items() if isinstance(container, dict) else enumerate(container)
         nested: list[tuple[Any, _Node, str]] = []
         for key, value in items:
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            if numeric:
+                # Careless producers send card numbers, phones and SSNs as JSON numbers: scan
+                # their text too; a number with a detection in it comes out as a redacted string.
+                value = str(value) if isinstance(value, int) else orjson.dumps(value).decode()
             if isinstance(value, str):
                 if (container is skip[0] and key == skip[1]) or not value:
                     continue  # the id is kept as given; an empty string has nothing to scan
