@@ -141,6 +141,12 @@ class NerMapping(BaseModel):
     join: str = ""
     # Longest separator (characters) that still joins.
     max_gap: int = Field(default=3, ge=0, le=16)
+    # Words that may stand between two label spans of one mention, though the encoder leaves them
+    # unlabelled (address keywords: "Views Suite 381"); compared case-insensitively.
+    join_words: list[str] = Field(default_factory=list)
+    # Words that never make a mention of this type on their own (compared case-insensitively):
+    # protocol and log vocabulary the encoder reads as names ("Bearer" before a token).
+    exclude: list[str] = Field(default_factory=list)
 
     @field_validator("labels")
     @classmethod
@@ -148,6 +154,24 @@ class NerMapping(BaseModel):
         if len(set(v)) != len(v):
             raise ValueError("label listed twice")
         return v
+
+    @field_validator("exclude")
+    @classmethod
+    def _words(cls, v: list[str]) -> list[str]:
+        out = [w.casefold() for w in v]
+        bad = [w for w in out if not w or any(c.isspace() for c in w)]
+        if bad:
+            raise ValueError(f"exclude lists single words, not {bad}")
+        return out
+
+    @field_validator("join_words")
+    @classmethod
+    def _alnum_words(cls, v: list[str]) -> list[str]:
+        out = [w.casefold() for w in v]
+        bad = [w for w in out if not w.isalnum()]
+        if bad:
+            raise ValueError(f"join_words lists words of letters and digits, not {bad}")
+        return out
 
     @field_validator("join")
     @classmethod

@@ -110,6 +110,16 @@ JOIN_CASES = [
     ([("Maria", "B-GIVEN_NAME", 0.9), ("Lyon", "B-CITY", 0.9)], [("Maria", "PERSON"), ("Lyon", "LOCATION")]),
     # labels no ner type lists are ignored (TAX_ID)
     ([("id", None, 0.9), ("9f8a7b", "B-TAX_ID", 0.9)], []),
+    # address keywords the model leaves unlabelled still join the parts (join_words)
+    ([("8", "B-BUILDING_NUMBER", 0.6), ("Wolfe", "B-STREET_NAME", 0.9), ("Views", "I-STREET_NAME", 0.9),
+      ("Suite", None, 0.9), ("381", "B-BUILDING_NUMBER", 0.9), (",", None, 0.9), ("Roseton", "B-CITY", 0.9)],
+     [("8 Wolfe Views Suite 381, Roseton", "STREET_ADDRESS")]),
+    # ... but other words do not
+    ([("Wolfe", "B-STREET_NAME", 0.9), ("near", None, 0.9), ("Roseton", "B-CITY", 0.9)],
+     [("Wolfe", "STREET_ADDRESS"), ("Roseton", "LOCATION")]),
+    # a lone apartment is an address part (requires: STREET_NAME or SECONDARY_ADDRESS)
+    ([("moved", None, 0.9), ("Apt", "B-SECONDARY_ADDRESS", 0.9), ("4", "I-SECONDARY_ADDRESS", 0.9)],
+     [("Apt 4", "STREET_ADDRESS")]),
 ]
 
 
@@ -169,3 +179,11 @@ def test_taxonomy_without_ner_types_is_refused_when_ner_starts():
     tax = _tax("  - {name: EMAIL_ADDRESS, guideline: an e-mail address, detectors: [rules]}\n")
     with pytest.raises(NerModelError, match="no entity type with detector ner"):
         LabelMap(tax).check_model(SCHEME, "rampart")
+
+
+@pytest.mark.parametrize(
+    ("mention", "excluded"),
+    [("Bearer", True), ("bearer", True), ("ROOT", True), ("Bearer Smith", False), ("Maria", False), ("(Basic)", True)],
+)
+def test_excluded_words_never_make_a_person_alone(mention, excluded):
+    assert LMAP.rules["PERSON"].excluded(mention) is excluded

@@ -37,6 +37,8 @@ def test_default_taxonomy_maps_names_addresses_places_to_rampart_labels():
         ("    detectors: [ner]\n    ner: {labels: [GIVEN_NAME], max_gap: 99}\n", "ner.max_gap"),
         ("    detectors: [ner]\n    ner: {labels: [GIVEN_NAME], weights: 2}\n", "ner.weights"),
         ("    detectors: [encoder]\n", "detectors.0"),
+        ("    detectors: [ner]\n    ner: {labels: [GIVEN_NAME], exclude: ['two words']}\n", "ner.exclude"),
+        ("    detectors: [ner]\n    ner: {labels: [GIVEN_NAME], join_words: ['apt.']}\n", "ner.join_words"),
     ],
 )
 def test_bad_ner_blocks_fail_naming_file_entry_and_field(body, field):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,7 @@ class NerDetector:
         self.labels = LabelMap(taxonomy)
         files = find_files(Path(model_dir))
         self.model_name = files.name
+        _check_distilled(files.manifest, taxonomy, f"{self.model_name} ({files.root})")
         self.encoder = Encoder(files, threads=self.settings.threads, device=self.settings.device)
         # Checked when the detector starts (not when the taxonomy loads): the taxonomy names labels
         # of whatever model a deployment uses.
@@ -101,10 +103,26 @@ class NerDetector:
         out: list[Span] = []
         for m in mentions:
             score = round(min(1.0, max(0.0, m.score)), 4)
-            if score < self.keep_from[m.type] or not self.shape.ok(m.type, text[m.start : m.end], cased_text=cased):
+            value = text[m.start : m.end]
+            if (
+                score < self.keep_from[m.type]
+                or not self.shape.ok(m.type, value, cased_text=cased)
+                or self.labels.rules[m.type].excluded(value)
+            ):
                 continue
             out.append(Span(start=m.start, end=m.end, type=m.type, score=score, detector="ner"))
         return out
+
+
+def _check_distilled(manifest: dict[str, Any] | None, taxonomy: Taxonomy, model: str) -> None:
+    """A student from `pii-worker distill` names its taxonomy: refuse another (workers/distill/manifest.py)."""
+    from workers.distill.manifest import ModelMismatchError, check_student
+
+    try:
+        for w in check_student(manifest, taxonomy, model):
+            log.warning("%s", w)
+    except ModelMismatchError as e:
+        raise NerModelError(str(e)) from None
 
 
 def build_ner_detector(taxonomy: Taxonomy, settings: NerSettings | None = None) -> NerDetector:

@@ -20,6 +20,7 @@ Cost: linear in tokens, times the (small, fixed) number of entity types.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -30,6 +31,8 @@ from workers.taxonomy import Taxonomy
 
 ScoreMode = Literal["mean", "min"]
 
+_WORD = re.compile(r"[^\W_]+")
+_STRIP = "\"'“”‘’()[]{}<>.,;:!?"
 _BEGIN = {"B", "S", "U"}
 _INSIDE = {"I", "E", "L"}
 
@@ -106,6 +109,14 @@ class TypeRule:
     requires: frozenset[str]
     join: frozenset[str]
     max_gap: int
+    exclude: frozenset[str] = frozenset()
+    join_words: frozenset[str] = frozenset()
+
+    def excluded(self, mention: str) -> bool:
+        """Every word of the mention is one the taxonomy says never makes this type."""
+        words = [w.strip(_STRIP).casefold() for w in mention.split()]
+        words = [w for w in words if w]
+        return bool(self.exclude) and bool(words) and all(w in self.exclude for w in words)
 
 
 class LabelMap:
@@ -124,6 +135,8 @@ class LabelMap:
                 requires=frozenset(m.requires if m else ()),
                 join=frozenset(m.join if m else ""),
                 max_gap=m.max_gap if m else 3,
+                exclude=frozenset(m.exclude if m else ()),
+                join_words=frozenset(m.join_words if m else ()),
             )
             for lab in labels:
                 self.by_label.setdefault(lab, []).append(e.name)
@@ -231,7 +244,17 @@ def label_spans(
 
 
 def _gap_ok(gap: str, rule: TypeRule) -> bool:
-    return len(gap) <= rule.max_gap and all(c.isspace() or c in rule.join for c in gap)
+    """Whitespace and the type's join punctuation (at most max_gap characters of them), and words
+    only from the type's join_words."""
+    if len(gap) <= rule.max_gap and all(c.isspace() or c in rule.join for c in gap):
+        return True
+    if not rule.join_words:
+        return False
+    words = _WORD.findall(gap)
+    if not words or any(w.casefold() not in rule.join_words for w in words):
+        return False
+    rest = _WORD.sub("", gap)
+    return len(rest) <= rule.max_gap * (len(words) + 1) and all(c.isspace() or c in rule.join for c in rest)
 
 
 def join_mentions(
