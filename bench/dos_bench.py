@@ -1,8 +1,9 @@
 """Denial-of-service benchmark: time per KB of hostile document shapes through the rules path.
 
-Each shape is built at 10 KB, 100 KB and 1 MB and run once through `Pipeline` with
+Each shape is built at 10 KB, 100 KB and 1 MB (characters) and run (best of up to 5 runs
+while they take under 2 s in all) through `Pipeline` with
 `RulesDetector` (what `pii-worker redact` runs: detect -> resolve -> echoes -> redact). A linear
-(or n log n) implementation shows a flat ms/KB column; a quadratic one grows ~10x per row.
+(or n log n) implementation shows a flat ms/KB row; a quadratic one grows ~10x per column.
 Prints a table and writes bench/results/dos.json.
 
     .venv/bin/python bench/dos_bench.py [--sizes 10,100,1000] [--shapes a,b] [--budget 120]
@@ -80,6 +81,10 @@ def _zw_email(rng: random.Random, i: int) -> str:
     return f"mail: a\u200bn{i}@ex\u00adample.org and 4111\u200b1111\u200b1111\u200b1111 "
 
 
+def _cjk_phone(rng: random.Random, i: int) -> str:
+    return f"電話 +1 415-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}。"
+
+
 SHAPES: dict[str, Callable[[int], str]] = {
     "distinct_ips": lambda n: _fill(_ip, n),
     "repeated_phone": lambda n: ("call +1 415-555-2671 " * (n // 21 + 1))[:n],
@@ -93,18 +98,27 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "key_values": lambda n: _fill(_kv, n),
     "spelled_at_dot": lambda n: _fill(_spelled, n),
     "zero_width_evasion": lambda n: _fill(_zw_email, n),
+    "non_ascii_phones": lambda n: _fill(_cjk_phone, n),
 }
 
 
-def run_one(pipe, text: str) -> tuple[float, int]:  # noqa: ANN001
+def run_one(pipe, text: str) -> tuple[float, float, int]:  # noqa: ANN001
+    """(CPU seconds, wall seconds, entities): best of a few runs while they are short, else one.
+    CPU time of this process is the headline: the machines are shared (load average 7-10 on 2
+    cores while this was written), and wall time there measures the neighbours."""
     from workers.models import Document, Result
 
-    t0 = time.perf_counter()
-    out = pipe.run([Document(id="d", text=text)])[0]
-    dt = time.perf_counter() - t0
-    if not isinstance(out, Result):
-        raise SystemExit(f"pipeline failed on a benchmark shape: {out}")
-    return dt, len(out.entities)
+    best_cpu = best_wall = float("inf")
+    spent, runs = 0.0, 0
+    while runs < 5 and (runs == 0 or spent < 2.0):
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = pipe.run([Document(id="d", text=text)])[0]
+        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+        if not isinstance(out, Result):
+            raise SystemExit(f"pipeline failed on a benchmark shape: {out}")
+        best_cpu, best_wall = min(best_cpu, cpu), min(best_wall, wall)
+        spent, runs = spent + wall, runs + 1
+    return best_cpu, best_wall, len(out.entities)
 
 
 def main() -> None:
@@ -121,26 +135,26 @@ def main() -> None:
     pipe = build_pipeline(PipelineSettings(detectors=["rules"]))
     run_one(pipe, SHAPES["key_values"](2000))  # warm-up (first-call imports, caches)
     sizes = [int(s) for s in a.sizes.split(",")]
-    rows = []
-    print(f"{'shape':<20}" + "".join(f"{f'{k} KB ms/KB':>16}" for k in sizes) + f"{'spans @max':>12}")
+    rows: list[dict[str, object]] = []
+    print(f"{'shape':<20}" + "".join(f"{f'{k} KB':>12}" for k in sizes) + f"{'spans @max':>12}   (CPU ms per KB)")
     for name in a.shapes.split(","):
         make = SHAPES[name]
-        row: dict[str, object] = {"shape": name, "ms_per_kb": {}, "spans": {}, "seconds": {}}
+        row: dict[str, dict[str, float]] = {"cpu_ms_per_kb": {}, "wall_ms_per_kb": {}, "spans": {}}
         cells = []
         over = False
+        nspans = 0
         for kb in sizes:
             if over:
-                cells.append(f"{'skipped':>16}")
+                cells.append(f"{'skipped':>12}")
                 continue
-            text = make(kb * 1000)
-            dt, nspans = run_one(pipe, text)
-            row["ms_per_kb"][str(kb)] = round(dt * 1000 / kb, 3)  # type: ignore[index]
-            row["spans"][str(kb)] = nspans  # type: ignore[index]
-            row["seconds"][str(kb)] = round(dt, 3)  # type: ignore[index]
-            cells.append(f"{dt * 1000 / kb:>16.3f}")
-            over = dt > a.budget
+            cpu, wall, nspans = run_one(pipe, make(kb * 1000))
+            row["cpu_ms_per_kb"][str(kb)] = round(cpu * 1000 / kb, 3)
+            row["wall_ms_per_kb"][str(kb)] = round(wall * 1000 / kb, 3)
+            row["spans"][str(kb)] = nspans
+            cells.append(f"{cpu * 1000 / kb:>12.3f}")
+            over = wall > a.budget
         print(f"{name:<20}" + "".join(cells) + f"{nspans:>12}", flush=True)
-        rows.append(row)
+        rows.append({"shape": name, **row})
     result = {
         "command": "python bench/dos_bench.py " + " ".join(sys.argv[1:]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

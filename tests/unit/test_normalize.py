@@ -234,3 +234,18 @@ def test_invisible_characters_inside_a_value_still_detected(
     doc = text[:start] + hidden + text[start + len(value):]
     spans = rules.detect_one(doc)
     assert any(s.start <= start and s.end >= start + len(hidden) for s in spans), (doc, spans)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(base=st.sampled_from(BASES), prefix=st.text(alphabet="жé中😀ß", min_size=1, max_size=12))
+def test_non_ascii_text_gives_the_same_spans_at_shifted_offsets(
+    rules: RulesDetector, base: tuple[str, str], prefix: str
+) -> None:
+    """Non-ASCII documents are matched as UTF-8 bytes and mapped back to characters."""
+    text, value = base
+    shift = len(prefix) + 1
+    plain = {(s.start, s.end, s.type) for s in rules.detect_one(text)}
+    moved = {(s.start - shift, s.end - shift, s.type) for s in rules.detect_one(prefix + " " + text)}
+    assert plain <= moved
+    start = text.index(value)
+    assert any(a <= start and b >= start + len(value) for a, b, _ in moved)

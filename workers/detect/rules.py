@@ -98,7 +98,7 @@ class RulesDetector:
             claimed = _Claims(out) if rec.defer and out else None
             if not rec.trim_chunks:
                 for bm in rx.finditer(subject):
-                    m = bm if offsets is None else _CharMatch(bm, offsets)
+                    m = bm if offsets is None else _CharMatch(bm, offsets, text)
                     if claimed is not None and claimed.covers(*m.span()):
                         continue
                     span = self._evaluate(rec, m, text, ctx)
@@ -113,7 +113,7 @@ class RulesDetector:
                 bm = rx.search(subject, pos if offsets is None else offsets.byte(pos))
                 if bm is None:
                     break
-                m = bm if offsets is None else _CharMatch(bm, offsets)
+                m = bm if offsets is None else _CharMatch(bm, offsets, text)
                 covered = claimed is not None and claimed.covers(*m.span())
                 span = None if covered else self._evaluate(rec, m, text, ctx)
                 if span is not None:
@@ -226,12 +226,16 @@ class _Claims:
 
 
 class _CharMatch:
-    """An RE2 match on UTF-8 bytes, answering in character offsets."""
+    """An RE2 match on UTF-8 bytes, answering in character offsets of `text`."""
 
-    __slots__ = ("_m", "_o")
+    __slots__ = ("_m", "_o", "_text")
 
-    def __init__(self, m: re2._Match, offsets: Utf8Offsets) -> None:
-        self._m, self._o = m, offsets
+    def __init__(self, m: re2._Match, offsets: Utf8Offsets, text: str) -> None:
+        self._m, self._o, self._text = m, offsets, text
+
+    def group(self, group: int = 0) -> str | None:
+        a, b = self.span(group)
+        return None if a < 0 else self._text[a:b]
 
     def span(self, group: int = 0) -> tuple[int, int]:
         a, b = self._m.span(group)
