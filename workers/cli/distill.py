@@ -1,7 +1,7 @@
 """`pii-worker distill`: teach a compact encoder (the `ner` tier) a taxonomy from a teacher's labels.
 
     pii-worker distill --taxonomy my.yaml --input docs.jsonl --out my-student
-    pii-worker redact --taxonomy my.yaml --detectors rules,ner --ner-model my-student ...
+    PII_WORKER_NER_MODEL=my-student pii-worker redact --taxonomy my.yaml --detectors rules,ner ...
 
 Phases teach -> train -> export -> evaluate run in a work folder (default ./distill-NAME); a rerun
 skips the phases whose inputs did not change, so editing the silver labels (silver.jsonl) and
@@ -31,9 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", default="minilm-l6-base", help="base encoder: a cache name or a directory (default minilm-l6-base)")
     p.add_argument("--limit", type=int, help="use only the first N documents")
     p.add_argument("--heldout", type=float, default=0.1, help="share of documents held out for evaluation (default 0.1)")
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=2, help="passes over the training split (default 2; raise for a few hundred documents)")
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="torch/onnxruntime threads (0: library default)")
     p.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
