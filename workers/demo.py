@@ -124,6 +124,9 @@ def app_config(opts: DemoOptions, bootstrap: str) -> dict[str, Any]:
             "num_cpus": 1,
             "max_batch_size": 16,
             "batch_wait_timeout_s": 0.1,
+            # One batch of 16 on 2 shared CPU cores can take minutes; this bounds a hung engine,
+            # not a slow one (queueing never counts: callers wait, back-pressure).
+            "request_timeout_s": 1800,
         },
         "consumer": {
             "stream": {
