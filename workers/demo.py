@@ -299,29 +299,37 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
 
         # Produce only now, so the drain time is the pipeline's, not the deployment's.
         redacted_reader = _reader(info.bootstrap, ss.output_topic)
+        dlq_reader = _reader(info.bootstrap, ss.dlq_topic)
         t_ready = time.monotonic()
         _produce(info.bootstrap, stream_docs)
         _say(out, f"  streaming   {len(stream_docs)} documents -> '{INPUT_TOPIC}' ({opts.partitions} partitions) "
                   f"-> '{ss.output_topic}', '{ss.annotations_topic}', '{ss.dlq_topic}'")
         outputs: dict[str, dict[str, Any]] = {}
+        dead: set[tuple[int, int]] = set()  # dead letters by source (partition, offset): they carry no id
         deadline = t_ready + opts.timeout_s
         last_note = t_ready
         t_last = t_ready
-        while len(outputs) < len(stream_docs) and time.monotonic() < deadline:
+        while len(outputs) + len(dead) < len(stream_docs) and time.monotonic() < deadline:
             for recs in redacted_reader.poll(timeout_ms=500).values():
                 for r in recs:
                     v = orjson.loads(r.value)
                     outputs[str(v.get("id"))] = v
                     t_last = time.monotonic()
+            for recs in dlq_reader.poll(timeout_ms=50).values():
+                for r in recs:
+                    h = dict(r.headers or ())
+                    dead.add((int(h.get("pii.dlq.source_partition", b"-1")), int(h.get("pii.dlq.source_offset", b"-1"))))
+                    t_last = time.monotonic()
             if time.monotonic() - last_note > 15:
                 last_note = time.monotonic()
-                _say(out, f"  ... {len(outputs)}/{len(stream_docs)} redacted after {last_note - t_ready:.0f}s")
+                _say(out, f"  ... {len(outputs)}/{len(stream_docs)} redacted, {len(dead)} dead-lettered "
+                          f"after {last_note - t_ready:.0f}s")
         redacted_reader.close()
+        dlq_reader.close()
         rep.published = len(outputs)
-        rep.drain_s = (t_last - t_ready) if outputs else 0.0
+        rep.drain_s = (t_last - t_ready) if outputs or dead else 0.0
+        rep.dead_lettered = len(dead)
 
-        dlq = _drain(_reader(info.bootstrap, ss.dlq_topic), idle_s=2.0)
-        rep.dead_lettered = len(dlq)
         ann_reader = _reader(info.bootstrap, ss.annotations_topic)
         annotations = [orjson.loads(r.value) for r in _drain(ann_reader, idle_s=2.0)]
         ann_reader.close()
