@@ -90,7 +90,8 @@ class FakeEncoder:
 
 def _det(window=16, stride=6, **kw) -> tuple[NerDetector, FakeEncoder]:
     enc = FakeEncoder(**{k: kw.pop(k) for k in ("blind", "fail") if k in kw})
-    s = NerSettings(window=window, stride=stride, threads=1, **kw)
+    kw.setdefault("threads", 1)
+    s = NerSettings(window=window, stride=stride, **kw)
     return NerDetector.from_encoder(TAX, enc, s), enc  # type: ignore[arg-type]
 
 
@@ -122,6 +123,17 @@ def test_batches_are_length_bucketed():
     texts = ["a b", "a b c d e f g h", "a", "a b c d e f g"]
     det.detect(texts, [[]] * 4)
     assert enc.calls == [[1, 2], [7, 8]]
+    det, enc = _det(window=16, stride=6, batch_size=8, batch_tokens=16)
+    det.detect(texts, [[]] * 4)
+    assert enc.calls == [[1, 2], [7, 8]]  # 3 x 7 tokens would pass the budget
+
+
+def test_parallel_calls_give_the_same_answers():
+    texts = [" ".join(["x"] * k + ["Maria", "Gonzalez", "in", "Lyon"] + ["y"] * (40 - k)) for k in range(0, 40, 3)]
+    one, _ = _det(threads=1, batch_size=2)
+    two, enc = _det(threads=2, batch_size=2)
+    assert two.detect(texts, [[]] * len(texts)) == one.detect(texts, [[]] * len(texts))
+    assert len(enc.calls) > 2
 
 
 def test_unsure_spans_are_hints_and_shapes_are_checked():

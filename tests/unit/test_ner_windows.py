@@ -57,3 +57,14 @@ def test_buckets_sort_by_length_and_keep_every_window(lengths, batch):
     assert all(1 <= len(b) <= batch for b in bs)
     flat = [w.length for b in bs for w in b]
     assert flat == sorted(flat)
+
+
+@given(st.lists(st.integers(1, 60), max_size=200), st.integers(1, 40), st.integers(16, 400))
+def test_token_budget_caps_padded_batch_size(lengths, batch, budget):
+    ws = [Window(i, 0, n, 0, n) for i, n in enumerate(lengths)]
+    bs = buckets(ws, batch, budget)
+    assert sorted(w.doc for b in bs for w in b) == list(range(len(lengths)))
+    for b in bs:
+        longest = max(w.length for w in b)
+        assert len(b) == 1 or len(b) * longest <= budget
+        assert len(b) <= batch

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ class NerDetector:
         files = find_files(Path(model_dir))
         self.model_name = files.name
         _check_distilled(files.manifest, taxonomy, f"{self.model_name} ({files.root})")
-        self.encoder = Encoder(files, threads=self.settings.threads, device=self.settings.device)
+        self.encoder = Encoder(files, threads=self._intra_op(), device=self.settings.device)
         # Checked when the detector starts (not when the taxonomy loads): the taxonomy names labels
         # of whatever model a deployment uses.
         self.labels.check_model(self.encoder.scheme, f"{self.model_name} ({files.root})")
@@ -57,7 +58,15 @@ class NerDetector:
         self._setup()
         return self
 
+    def _intra_op(self) -> int:
+        return max(1, self.settings.threads // self._parallel())
+
+    def _parallel(self) -> int:
+        return max(1, min(self.settings.parallel or self.settings.threads, self.settings.threads))
+
     def _setup(self) -> None:
+        # onnxruntime releases the GIL in run(); one session serves concurrent calls.
+        self._pool = ThreadPoolExecutor(self._parallel(), thread_name_prefix="ner") if self._parallel() > 1 else None
         ents = self.taxonomy.ner_entities()
         self.shape = ShapeCheck(ents)
         # The types this tier covers, read by the LLM router (LLMDetector.follow): all of the
@@ -87,8 +96,13 @@ class NerDetector:
             windows.extend(plan_windows(d, len(enc.ids), self.window, self.overlap))
         n_classes = len(self.encoder.scheme.classes)
         probs = [np.empty((len(enc.ids), n_classes), dtype=np.float32) for enc in encs]
-        for batch in buckets(windows, self.settings.batch_size):
-            outs = self.encoder.run([encs[w.doc].ids[w.start : w.end] for w in batch])
+        batches = buckets(windows, self.settings.batch_size, self.settings.batch_tokens)
+
+        def run(batch: list[Window]) -> list[np.ndarray]:
+            return self.encoder.run([encs[w.doc].ids[w.start : w.end] for w in batch])
+
+        results = self._pool.map(run, batches) if self._pool is not None and len(batches) > 1 else map(run, batches)
+        for batch, outs in zip(batches, results, strict=True):
             for w, p in zip(batch, outs, strict=True):
                 probs[w.doc][w.own_start : w.own_end] = p[w.own_start - w.start : w.own_end - w.start]
         return [self._decode(t, enc, p) for t, enc, p in zip(texts, encs, probs, strict=True)]

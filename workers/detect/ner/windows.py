@@ -58,10 +58,22 @@ def plan_windows(doc: int, n_tokens: int, size: int, overlap: int) -> list[Windo
     return out
 
 
-def buckets(windows: Sequence[Window], batch_size: int) -> list[list[Window]]:
-    """Batches of similar length: sorted by length, then cut every `batch_size`, so each batch pads
-    to the longest of windows of nearly the same length (little work is spent on padding)."""
+def buckets(windows: Sequence[Window], batch_size: int, batch_tokens: int | None = None) -> list[list[Window]]:
+    """Batches of similar length: sorted by length, then cut every `batch_size` windows or before
+    the padded batch (windows x longest) would pass `batch_tokens`, so each batch pads to the
+    longest of windows of nearly the same length (little work is spent on padding). A window
+    longer than `batch_tokens` runs alone."""
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
     ordered = sorted(windows, key=lambda w: (w.length, w.doc, w.start))
-    return [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+    out: list[list[Window]] = []
+    cur: list[Window] = []
+    for w in ordered:
+        # sorted ascending: w is the longest of cur + [w]
+        if cur and (len(cur) >= batch_size or (batch_tokens is not None and (len(cur) + 1) * w.length > batch_tokens)):
+            out.append(cur)
+            cur = []
+        cur.append(w)
+    if cur:
+        out.append(cur)
+    return out
