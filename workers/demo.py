@@ -413,7 +413,7 @@ def _print_summary(out: TextIO, rep: DemoReport, cfg: Any, rt: Any, opts: DemoOp
         share = rep.tier_documents.get("llm", 0) / rep.published
         _say(out, f"  llm routing {share:.0%} of the redacted documents went to the LLM "
                   f"({rep.tier_documents.get('llm', 0)} of {rep.published}); the rest were settled by cheaper tiers")
-    _say(out, f"  throughput  {rep.docs_per_s:.1f} docs/s end to end ({rep.published} docs from first produce to "
+    _say(out, f"  throughput  {rep.docs_per_s:.2f} docs/s end to end ({rep.published} docs from first produce to "
               f"last redacted record in {rep.drain_s:.1f}s)")
     _say(out, f"  start-up    {rep.startup_s:.1f}s to a deployed app (of which Serve deploy {rep.deploy_s:.1f}s); "
               f"total {rep.total_s:.1f}s")

@@ -4,6 +4,7 @@ and the Extractor's handles. `MeteredPipeline` adds the per-tier Ray metrics."""
 from __future__ import annotations
 
 import inspect
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -14,6 +15,8 @@ from workers.pipeline import Pipeline
 from workers.serve.batched import HandleDetector
 from workers.serve.config import ServeAppConfig
 from workers.serve.telemetry import ServeMetrics, Source
+
+log = logging.getLogger(__name__)
 
 
 def pipeline_settings(cfg: ServeAppConfig) -> Any:
@@ -77,7 +80,10 @@ class MeteredDetector:
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
         t0 = time.monotonic()
         out = self._inner.detect(texts, prior)
-        self._m.observe_detector(self._source, self.name, sum(len(s) for s in out), time.monotonic() - t0)
+        try:
+            self._m.observe_detector(self._source, self.name, sum(len(s) for s in out), time.monotonic() - t0)
+        except Exception:  # noqa: BLE001 - a metrics fault must never fail (dead-letter) documents
+            log.exception("recording %s detector metrics failed", self.name)
         return out
 
     def __getattr__(self, attr: str) -> Any:
@@ -114,6 +120,9 @@ class MeteredPipeline:
     def run(self, docs: Sequence[Document]) -> list[Result | Failure]:
         t0 = time.monotonic()
         results = self._p.run(docs)
-        self._m.observe_batch("pipeline", len(docs), time.monotonic() - t0)
-        self._m.observe_results(self._source, results, llm_configured="llm" in self._p.detector_names)
+        try:
+            self._m.observe_batch("pipeline", len(docs), time.monotonic() - t0)
+            self._m.observe_results(self._source, results, llm_configured="llm" in self._p.detector_names)
+        except Exception:  # noqa: BLE001 - metrics never decide a document's fate
+            log.exception("recording pipeline metrics failed")
         return results

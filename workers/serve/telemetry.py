@@ -97,7 +97,8 @@ class ServeMetrics:
 
     def observe_detector(self, source: Source, detector: str, spans: int, seconds: float) -> None:
         tags = {"source": source, "detector": detector_kind(detector)}
-        self.detector_spans.inc(spans, tags=tags)
+        if spans > 0:  # Ray's Counter.inc rejects 0 (ValueError)
+            self.detector_spans.inc(spans, tags=tags)
         self.detector_latency.observe(seconds, tags=tags)
 
     def observe_batch(self, stage: Stage, size: int, seconds: float) -> None:
