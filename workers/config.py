@@ -32,7 +32,8 @@ class PipelineSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PII_WORKER_", extra="forbid", env_nested_delimiter="__")
 
     taxonomy: Path | None = Field(default=None, description="taxonomy YAML; None = bundled default")
-    detectors: list[DetectorName] = Field(default_factory=lambda: list[DetectorName](["rules"]))
+    # NoDecode: PII_WORKER_DETECTORS=rules,ner is split below, not parsed as JSON.
+    detectors: Annotated[list[DetectorName], NoDecode] = Field(default_factory=lambda: list[DetectorName](["rules"]))
     hmac_key: SecretStr | None = Field(default=None, description="key for pseudonyms and value hashes")
     operators: dict[str, Operator] = Field(default_factory=dict, description="per-type operator overrides")
     default_operator: Operator = Field(default_factory=Operator)
@@ -64,7 +65,9 @@ class PipelineSettings(BaseSettings):
     @classmethod
     def _split(cls, v: Any) -> Any:
         if isinstance(v, str):
-            v = [p.strip() for p in v.split(",") if p.strip()]
+            # "rules,ner" or a JSON list '["rules","ner"]' (the form pydantic-settings used to need)
+            v = v.strip().strip("[]")
+            v = [p.strip().strip("\"'") for p in v.split(",") if p.strip().strip("\"'")]
         return v
 
     @field_validator("detectors")

@@ -61,3 +61,9 @@ def test_valid_block_and_implicit_label():
 )
 def test_pipeline_runs_detectors_in_cascade_order(given, order):
     assert PipelineSettings(detectors=given).detectors == order
+
+
+@pytest.mark.parametrize("env", ["ner,rules", '["ner", "rules"]', " rules , ner "])
+def test_detectors_from_the_environment(monkeypatch, env):
+    monkeypatch.setenv("PII_WORKER_DETECTORS", env)
+    assert PipelineSettings().detectors == ["rules", "ner"]
