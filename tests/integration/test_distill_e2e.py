@@ -20,10 +20,10 @@ TAXONOMY = Path(__file__).resolve().parents[2] / "samples" / "taxonomy-custom.ya
 
 
 def _argv(tmp: Path, base: Path) -> list[str]:
-    # A high learning rate and many passes: 64 documents must teach something in ~70 steps.
+    # A high learning rate and many passes: 64 documents must teach four types in ~70 steps.
     return ["distill", "--taxonomy", str(TAXONOMY), "--input", str(tmp / "docs.jsonl"), "--out", "tiny-student",
             "--teacher", "gold", "--base", str(base), "--cache-dir", str(tmp / "cache"),
-            "--work-dir", str(tmp / "work"), "--epochs", "10", "--batch-size", "8", "--lr", "5e-4",
+            "--work-dir", str(tmp / "work"), "--epochs", "10", "--batch-size", "8", "--lr", "3e-4",
             "--heldout", "0.15", "--threads", "2"]
 
 
@@ -37,7 +37,9 @@ def base() -> Path:
 @pytest.fixture(scope="module")
 def student(base: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict]]:
     tmp = tmp_path_factory.mktemp("distill")
-    docs = [d.to_json() for d in iter_custom_docs(64, seed=5)]
+    # Entity-rich records only (no plain log lines): 64 documents must teach four types.
+    docs = [d.to_json() for d in iter_custom_docs(120, seed=5) if not (d.format or "").startswith("log:")][:64]
+    assert len(docs) == 64
     inp = tmp / "docs.jsonl"
     inp.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in docs))
     assert main(_argv(tmp, base)) == 0
@@ -74,9 +76,10 @@ def test_student_finds_what_it_was_taught_through_the_ner_detector(student: tupl
             hit = any(s.type == g["type"] and s.start < g["end"] and g["start"] < s.end for s in got)
             per_type.setdefault(g["type"], [0, 0])[hit] += 1
     recall = {t: h / (h + m) for t, (m, h) in per_type.items()}
-    # The two most frequent types in 64 documents; a student that learnt nothing scores 0.
+    # Measured 1.0 on every type of the held-out records; a student that learnt nothing scores 0.
     assert recall["EMPLOYEE_ID"] >= 0.8, recall
-    assert recall["PERSON"] >= 0.7, recall
+    assert recall["PERSON"] >= 0.8, recall
+    assert recall["STREET_ADDRESS"] >= 0.7, recall
     assert all(s.detector == "ner" for spans in found for s in spans)
 
 

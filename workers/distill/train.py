@@ -194,9 +194,18 @@ def train_local(config: dict[str, Any]) -> None:
 
 def train_ray(config: dict[str, Any], num_workers: int, use_gpu: bool, storage: Path) -> None:
     """The same loop under Ray Train (connects to the cluster RAY_ADDRESS names, or starts one)."""
+    import os
+
+    import ray
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
+    if not ray.is_initialized():
+        # RAY_ADDRESS (e.g. "auto" on a cluster node) joins a cluster; without it a private local
+        # Ray starts, never someone else's instance found on this machine.
+        addr = os.environ.get("RAY_ADDRESS")
+        ray.init(address=addr or "local", include_dashboard=False,
+                 **({} if addr else {"_node_ip_address": "127.0.0.1"}))
     cfg = {k: v for k, v in config.items() if k != "log"}
     trainer = TorchTrainer(
         train_loop_per_worker,
