@@ -46,7 +46,9 @@ class RulesDetector:
         ]
         self.min_score = {n: e.min_score for n, e in wanted.items()}
         self.engine = MatchEngine([r.regex for r in self.recognizers], [r.ignore_case for r in self.recognizers])
-        self.entity_types = sorted(wanted)
+        # The types this tier covers, for the LLM router: a type whose only recognizers are partial
+        # (titled names, country names) still needs a tier that reads every mention of it.
+        self.entity_types = sorted({r.entity for r in self.recognizers if not r.partial})
         self._deferred = {i for i, r in enumerate(self.recognizers) if r.defer}
         # Hyperscan (byte mode) reads \p{L} as ASCII letters only, so it cannot prefilter
         # Unicode-class patterns on non-ASCII text: those always run there. Patterns tagged

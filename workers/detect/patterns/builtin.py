@@ -8,8 +8,11 @@ below 0.5 fire only with supporting context (e.g. bare 9-digit numbers as SSNs).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import pycountry
 
 from workers.detect import validators as v
 
@@ -51,6 +54,9 @@ class Recognizer:
     # not spent on SSNs, cards and dates that a specific recognizer has claimed.
     defer: bool = False
     tags: frozenset[str] = field(default_factory=frozenset)
+    # Finds only some mentions of its type (names after a title, country names): the type is not
+    # covered by the rules tier on its account (the LLM router still asks about it).
+    partial: bool = False
 
     def __post_init__(self) -> None:
         if self.checksum and self.negative_context:
@@ -87,6 +93,26 @@ _EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?"
 _PEM_LABEL = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 _PEM_BODY = r"[A-Za-z0-9+/=\s\\:,.-]"
 _PEM_TAIL = r"(?:[A-Za-z0-9+/=\r\n\\,.-]|: ?)*"
+
+# Given names first: "Chad" and "Jordan" are far more often people than countries in text.
+_COUNTRY_EXTRA = ("Russia", "Turkey", "England", "Scotland", "Wales", "Northern Ireland", "Great Britain",
+                  "Britain", "Holland", "Ivory Coast", "Burma", "Macedonia", "South Korea", "North Korea")
+_NOT_COUNTRIES = frozenset({"Chad", "Jordan"})
+
+
+def _country_regex() -> str:
+    names: set[str] = set(_COUNTRY_EXTRA)
+    for c in pycountry.countries:
+        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            if n and "," not in n and "(" not in n:
+                names.add(n.removeprefix("the "))
+    names = {n for n in names if len(n) >= 4 and n not in _NOT_COUNTRIES}
+    forms = sorted(names | {n.upper() for n in names}, key=len, reverse=True)
+    return r"\b(?:" + "|".join(re.escape(n) for n in forms) + r")\b"
+
+
+_COUNTRIES = _country_regex()
+
 
 BUILTIN: tuple[Recognizer, ...] = (
     # --- contact -----------------------------------------------------------------------------
@@ -361,6 +387,20 @@ BUILTIN: tuple[Recognizer, ...] = (
         r"\b(?:mrn|medical[ _-]?record(?:[ _-]?(?:number|no|num|#))?|patient[ _-]?(?:id|number|no|#)|"
         r"chart[ _-]?(?:number|no|#))" + r"""(?:["']?\s*[:=#]\s*["']?|\s+)([A-Za-z]{0,4}[-]?\d[0-9A-Za-z-]{3,19})""",
         0.85, group=1, ignore_case=True,
+    ),
+    # --- names and places with their own marks -----------------------------------------------
+    Recognizer(
+        # A courtesy title names a person: "Mr. Leiva", "Dr. Wells", "Ms. Ann Jones" - the encoder
+        # often misses a lone surname. Up to three capitalised words (or initials) after it.
+        "titled_person", "PERSON",
+        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Mister|Madam|Mme|Mlle|Herr|Frau)\.?[ \t]+"
+        r"((?:\p{Lu}[\p{Ll}'-]+|\p{Lu}\.)(?:[ \t]+(?:\p{Lu}[\p{Ll}'-]+|\p{Lu}\.)){0,2})",
+        0.8, v.titled_name, group=1, partial=True,
+    ),
+    Recognizer(
+        # Country names (ISO 3166 short, common and official names; title case or upper case):
+        # places the encoder has no label for.
+        "country", "LOCATION", _COUNTRIES, 0.7, standalone=True, partial=True,
     ),
     # --- hosts --------------------------------------------------------------------------------
     Recognizer(
