@@ -100,3 +100,16 @@ def test_rerun_skips_every_phase(student: tuple[Path, Path, list[dict]], base: P
     err = capsys.readouterr().err
     assert err.count("up to date, skipped") == 4, err
     assert (model / "model.onnx").stat().st_mtime_ns == before
+
+
+@pytest.mark.ray
+def test_the_same_loop_trains_under_ray_train_with_two_workers(base: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray.train", reason="Ray Train needs the ray[train] extra")
+    docs = [d.to_json() for d in iter_custom_docs(40, seed=9)]
+    (tmp_path / "docs.jsonl").write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in docs))
+    argv = [*_argv(tmp_path, base), "--ray", "--num-workers", "2", "--epochs", "1"]
+    assert main(argv) == 0
+    man = json.loads((tmp_path / "cache" / "tiny-student" / "manifest.json").read_text())
+    assert man["training"]["ray"] is True and man["training"]["epochs"] == 1
+    # The driver copied rank 0's checkpoint (the DDP-trained weights); one loss per epoch.
+    assert len(man["training"]["loss"]) == 1

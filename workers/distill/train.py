@@ -101,22 +101,26 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         config["base_dir"], num_labels=len(id2label), id2label=id2label,
         label2id={v: k for k, v in id2label.items()},
     )
+    if config.get("freeze_embeddings", True):
+        # The vocabulary's embeddings are a third of the weights: frozen, the optimizer step is 6x
+        # cheaper and a few thousand documents cannot skew them towards their own tokens. Before
+        # DDP wraps the model: it registers the parameters that will have gradients.
+        model.get_input_embeddings().weight.requires_grad_(False)
     device = torch.device("cpu")
     if use_ray:
         model = ray.train.torch.prepare_model(model)
         device = ray.train.torch.get_device()
-    if config.get("freeze_embeddings", True):
-        # The vocabulary's embeddings are a third of the weights: frozen, the optimizer step is 6x
-        # cheaper and a few thousand documents cannot skew them towards their own tokens.
-        plain_m = model.module if hasattr(model, "module") else model
-        plain_m.get_input_embeddings().weight.requires_grad_(False)
     bf16 = bool(config.get("bf16")) and device.type == "cpu"
     feats: list[tuple[list[int], list[int]]] = config["features"]
     lengths = [len(f[0]) for f in feats]
     bs = int(config["batch_size"])
     epochs = int(config["epochs"])
-    steps_per_epoch = math.ceil(math.ceil(len(feats) / bs) / world)
-    total = max(1, steps_per_epoch * epochs)
+    n_batches = math.ceil(len(feats) / bs)
+    # Every rank takes the same number of batches: DDP's all-reduce waits for all of them.
+    steps_per_epoch = n_batches // world if world > 1 else n_batches
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(feats)} training windows make {n_batches} batches of {bs}: fewer than the {world} workers")
+    total = steps_per_epoch * epochs
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     decay = [p for n, p in params if not any(k in n for k in ("bias", "LayerNorm"))]
     no_decay = [p for n, p in params if any(k in n for k in ("bias", "LayerNorm"))]
@@ -132,7 +136,8 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     step = 0
     history: list[dict[str, float]] = []
     for epoch in range(epochs):
-        batches = length_batches(lengths, bs, rng)[rank::world]
+        # Same seed on every rank: the same shuffle, so the ranks' slices are disjoint.
+        batches = length_batches(lengths, bs, rng)[rank::world][:steps_per_epoch]
         loss_sum, n = 0.0, 0
         for b in batches:
             width = max(lengths[i] for i in b)
