@@ -209,8 +209,10 @@ def train_ray(config: dict[str, Any], num_workers: int, use_gpu: bool, storage: 
         # RAY_ADDRESS (e.g. "auto" on a cluster node) joins a cluster; without it a private local
         # Ray starts, never someone else's instance found on this machine.
         addr = os.environ.get("RAY_ADDRESS")
-        ray.init(address=addr or "local", include_dashboard=False,
-                 **({} if addr else {"_node_ip_address": "127.0.0.1"}))
+        if addr:
+            ray.init(address=addr)
+        else:
+            ray.init(address="local", include_dashboard=False, _node_ip_address="127.0.0.1")
     cfg = {k: v for k, v in config.items() if k != "log"}
     trainer = TorchTrainer(
         train_loop_per_worker,
