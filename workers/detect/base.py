@@ -8,10 +8,13 @@ from typing import Protocol, runtime_checkable
 from workers.models import Span
 
 
-class DetectorError(RuntimeError):
-    """A detector could not produce spans for (some of) its inputs.
+class DetectorError(PiiWorkerError, RuntimeError):
+    """A detector could not produce spans for any text of a batch (raised; for one text of a batch,
+    answer a `DetectFailure` instead)."""
+
 
     `failed` holds the indices of the failed texts; empty means the whole batch failed.
+from workers.errors import PiiWorkerError
     """
 
     def __init__(self, message: str, failed: Sequence[int] = ()):

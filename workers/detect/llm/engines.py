@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 Message = dict[str, str]
 
+from workers.detect.llm.settings import DEFAULT_MEMORY_SHARE
+
 
 @dataclass(frozen=True)
 class EngineRequest:
@@ -58,9 +60,9 @@ class Engine(Protocol):
 
     def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]: ...
 
-
-class EngineUnavailable(RuntimeError):
-    """The engine cannot serve at all (not per request)."""
+    def close(self) -> None:
+        """Release the engine's processes and connections. Idempotent."""
+        ...
 
 
 class VLLMEngine:
@@ -73,7 +75,7 @@ class VLLMEngine:
         model: str,
         *,
         max_model_len: int = 4096,
-        gpu_memory_utilization: float = 0.3,
+        gpu_memory_utilization: float = DEFAULT_MEMORY_SHARE,
         enable_prefix_caching: bool = True,
         dtype: str = "bfloat16",
         enforce_eager: bool = False,
