@@ -3,13 +3,23 @@
 Names: `pii_worker_` prefix and a unit suffix (`_total`, `_seconds`, `_records`, `_bytes`).
 Labels carry configuration-level values only (topic names, partition numbers, entity type
 names from the taxonomy, stage names, exception class names) - never record content.
+
+Detectors count their own work (`workers.detect.base.Counted`: the LLM's requests, mentions,
+tokens, routing); `watch_detectors` exposes those counters here, read at scrape time. A Serve
+replica publishes the same families through ray.serve.metrics (workers/serve/telemetry.py).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from workers.detect.base import Counted
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
@@ -65,23 +75,38 @@ INFLIGHT_BYTES = Gauge(
     "pii_worker_inflight_bytes", "Bytes of input held in the current batch (bounded by config)"
 )
 
-# LLM extractor (workers/detect/llm).
-LLM_REQUESTS = Counter(
-    "pii_worker_llm_requests_total",
-    "Engine requests by outcome (ok, retried, failed: still failing after the retries)",
-    ["outcome"],
-)
-LLM_MENTIONS = Counter(
-    "pii_worker_llm_mentions_total",
-    "Mentions the model returned, by outcome (aligned; hallucination: not in the text, dropped; "
-    "masked_echo: an occurrence that only covered a rule placeholder, dropped; rejected: not of its "
-    "type's shape (taxonomy mention_pattern), dropped)",
-    ["outcome"],
-)
-LLM_TOKENS = Counter("pii_worker_llm_tokens_total", "Engine tokens by kind (prompt, completion, cached)", ["kind"])
-LLM_GATED_DOCS = Counter("pii_worker_llm_gated_docs_total", "Documents the cheap gate kept from the model")
-LLM_ROUTED_DOCS = Counter("pii_worker_llm_routed_docs_total",
-                          "Documents the cascade router sent to the model (llm) or kept from it (away)", ["route"])
+
+class DetectorCounters(Collector):
+    """The counters of a pipeline's detectors, read when Prometheus scrapes (they are cumulative,
+    as Prometheus counters are; nothing to push after each batch)."""
+
+    def __init__(self, detectors: Iterable[Any]):
+        self._detectors: list[Counted] = [d for d in detectors if isinstance(d, Counted)]
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        values: dict[tuple[str, tuple[str, str] | None], int] = {}
+        helps: dict[str, tuple[str, str | None]] = {}
+        for det in self._detectors:
+            for c, v in det.counters():
+                key = (c.name, c.label)
+                values[key] = values.get(key, 0) + v  # two detectors of one kind add up
+                helps.setdefault(c.name, (c.help, c.label[0] if c.label else None))
+        families: dict[str, CounterMetricFamily] = {}
+        for (name, label), v in values.items():
+            fam = families.get(name)
+            if fam is None:
+                help_, label_key = helps[name]
+                fam = families[name] = CounterMetricFamily(name, help_, labels=[label_key] if label_key else [])
+            fam.add_metric([label[1]] if label else [], v)
+        yield from families.values()
+
+
+def watch_detectors(detectors: Sequence[Any], registry: Any = REGISTRY) -> DetectorCounters:
+    """Expose the counters of these detectors (those that count) on /metrics."""
+    collector = DetectorCounters(detectors)
+    registry.register(collector)
+    return collector
+
 
 _server_lock = threading.Lock()
 _server_port: int | None = None

@@ -23,15 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workers.errors import PiiWorkerError
-
 MARKER = ".pii-workers-model.json"
 _CHUNK = 1 << 20
 
 Log = Callable[[str], None]
 
 
-class ProvisionError(PiiWorkerError, RuntimeError):
+class ProvisionError(RuntimeError):
     pass
 
 

@@ -6,16 +6,19 @@ policy allows and the rules still ran) or returned as a Failure - never as clean
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Literal
 
-from workers.detect.base import Detector, DetectorError, Skipped
+from workers.detect.base import Closeable, DetectFailure, Detection, Detector, Skipped, failed_batch
 from workers.models import Document, Failure, Result, Span
 from workers.redact import Redactor
 from workers.resolve import echo_spans, resolve
 from workers.taxonomy import Taxonomy
 
 DetectorErrorPolicy = Literal["dead_letter", "degraded"]
+
+log = logging.getLogger(__name__)
 
 
 class Pipeline:
@@ -64,54 +67,24 @@ class Pipeline:
             live = [i for i in range(len(docs)) if failed[i] is None]
             if not live:
                 break
-            try:
-                out = det.detect([texts[i] for i in live], [found[i] for i in live])
-                bad: set[int] = set()
-                err: Exception | None = None
-            except DetectorError as e:  # partial failure: only these indices
-                out, err = None, e
-                bad = {live[j] for j in e.failed} if e.failed else set(live)
-            except Exception as e:  # noqa: BLE001 - any detector crash is contained here
-                out, err, bad = None, e, set(live)
-
-            if out is not None:
-                if len(out) != len(live):
-                    err = DetectorError(f"{det.name} returned {len(out)} results for {len(live)} texts")
-                    bad = set(live)
-                else:
-                    for j, i in enumerate(live):
-                        if _in_bounds(out[j], len(texts[i])):
-                            found[i].extend(out[j])
-                            (skipped if isinstance(out[j], Skipped) else ran)[i].append(det.name)
-                        else:
-                            bad.add(i)
-                            err = DetectorError(f"{det.name} returned a span past the end of the text")
-            elif isinstance(err, DetectorError) and err.failed:
-                # Partial failure: the detector cannot tell us the good ones' spans, so rerun them.
-                good = [i for i in live if i not in bad]
-                if good:
-                    try:
-                        again = det.detect([texts[i] for i in good], [found[i] for i in good])
-                        for j, i in enumerate(good):
-                            if not _in_bounds(again[j], len(texts[i])):
-                                raise DetectorError(f"{det.name} returned a span past the end of the text")
-                            found[i].extend(again[j])
-                            (skipped if isinstance(again[j], Skipped) else ran)[i].append(det.name)
-                    except Exception:  # noqa: BLE001
-                        bad |= set(good)
-
-            for i in bad:
-                if det.name in self.required or self.on_detector_error == "dead_letter":
-                    failed[i] = f"{det.name}: {type(err).__name__}: {err}"
-                else:
-                    degraded[i] = True
+            outcomes = _detect(det, [texts[i] for i in live], [found[i] for i in live])
+            for i, o in zip(live, outcomes, strict=True):
+                if not isinstance(o, DetectFailure) and not _in_bounds(o, len(texts[i])):
+                    o = DetectFailure(f"{det.name} returned a span past the end of the text")
+                if isinstance(o, DetectFailure):
+                    if det.name in self.required or self.on_detector_error == "dead_letter":
+                        failed[i] = f"{det.name}: {o.error_class}: {o.reason}"
+                    else:
+                        degraded[i] = True
+                    continue
+                found[i].extend(o)
+                (skipped if isinstance(o, Skipped) else ran)[i].append(det.name)
 
         results: list[Result | Failure] = []
         for i, doc in enumerate(docs):
-            if failed[i] is not None:
-                results.append(
-                    Failure(id=doc.id, stage="detect", error_class="DetectorError", message=failed[i])
-                )
+            reason = failed[i]
+            if reason is not None:
+                results.append(Failure(id=doc.id, stage="detect", error_class="DetectorError", message=reason))
                 continue
             try:
                 spans = resolve(self.detections(found[i]), self.taxonomy.priority, doc.text)
@@ -138,10 +111,35 @@ class Pipeline:
     def run_one(self, doc: Document) -> Result | Failure:
         return self.run([doc])[0]
 
+    def close(self) -> None:
+        """Release what the detectors hold (an in-process engine's processes); the host calls it
+        once, when it stops."""
+        for det in self.detectors:
+            if isinstance(det, Closeable):
+                try:
+                    det.close()
+                except Exception:  # noqa: BLE001 - one detector's fault must not keep the others open
+                    log.exception("closing the %s detector failed", det.name)
+
     def detections(self, spans: Sequence[Span]) -> list[Span]:
         """The spans that redact: those scoring at least their type's min_score (a type the
         taxonomy does not know keeps every span: fail closed)."""
         return [s for s in spans if s.score >= self.min_score.get(s.type, 0.0)]
+
+
+def _detect(det: Detector, texts: list[str], prior: list[list[Span]]) -> Sequence[Detection]:
+    """One outcome per text. A crash, a wrong answer count or an answer that is neither spans nor
+    a failure fails the whole batch (fail closed); a per-text failure fails only its text."""
+    try:
+        out = det.detect(texts, prior)
+        n = len(out)
+    except Exception as e:  # noqa: BLE001 - any detector crash is contained here
+        return failed_batch(len(texts), str(e), type(e).__name__)
+    if n != len(texts):
+        return failed_batch(len(texts), f"{det.name} returned {n} results for {len(texts)} texts")
+    if not all(isinstance(o, list | DetectFailure) for o in out):
+        return failed_batch(len(texts), f"{det.name} returned something other than spans or a failure")
+    return out
 
 
 def _in_bounds(spans: Sequence[Span], n: int) -> bool:

@@ -28,7 +28,6 @@ from typing import Any, Literal
 
 import orjson
 
-from workers.errors import PiiWorkerError
 from workers.messages import EntityRef, RecordId, RedactError, RedactOutput
 from workers.models import Document, Result, Span
 from workers.redact import Redactor
@@ -42,7 +41,7 @@ _LONG_DIGITS = re.compile(rb"\d{19,}")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$@-]+$")
 
 
-class RecordError(PiiWorkerError, ValueError):
+class RecordError(ValueError):
     """A record that cannot be processed; the message names the problem, never the text."""
 
     def __init__(self, message: str, error_class: str, doc_id: str | None = None):

@@ -22,8 +22,7 @@ import pytest
 from workers import broker as embedded
 
 BROKERS = ["noida-db", "tansu"]
-# Group membership settings for every test client: fast failure detection (docs/operations.md,
-# broker behaviours).
+# Group membership settings for every test client (NOTES.md: fast failure detection).
 GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
 HMAC_KEY = "integration-test-key"
 
@@ -116,7 +115,7 @@ class Kafka:
 
     def skip_exactly_once_on_tansu(self) -> None:
         """Exactly-once needs transactions the broker honours. Tansu's are not isolated
-        (docs/operations.md), so read_committed readers cannot tell exactly-once from at-least-once there:
+        (NOTES.md), so read_committed readers cannot tell exactly-once from at-least-once there:
         the mode is not supported on Tansu, so not tested there."""
         if self.is_tansu:
             pytest.skip("exactly-once is not supported on Tansu (transactions not honoured; see conftest)")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from workers.detect.base import DetectorError
+from workers.detect.base import DetectFailure
 from workers.detect.llm import LLMDetector, LLMSettings
 from workers.detect.llm.engines import EngineRequest, EngineResult
 from workers.detect.rules import RulesDetector
@@ -179,9 +179,9 @@ def test_malformed_output_is_retried_then_succeeds():
 def test_persistently_malformed_output_fails_only_those_documents():
     bad = "Bad Doc"
     det, _ = detector(lambda t, r, a: '{"entities": [{"text": "x"' if bad in t else names_in(t), retries=2)
-    with pytest.raises(DetectorError) as ei:
-        det.detect(["Ann Lee ok", "Bad Doc here", "Bo Diddley ok"], [[], [], []])
-    assert ei.value.failed == [1]
+    ok1, bad1, ok2 = det.detect(["Ann Lee ok", "Bad Doc here", "Bo Diddley ok"], [[], [], []])
+    assert isinstance(bad1, DetectFailure) and "malformed output" in bad1.reason and "Bad Doc" not in bad1.reason
+    assert [(s.start, s.end) for s in ok1] == [(0, 7)] and [(s.start, s.end) for s in ok2] == [(0, 10)]
     assert det.stats.failed_docs == 1 and det.stats.retried == 2
 
 
@@ -196,11 +196,11 @@ def test_failure_policy_through_the_pipeline(policy):
         assert "c@d.io" not in bad.text
     else:
         assert isinstance(bad, Failure) and "llm" in bad.message
-    # The pipeline re-asks for the good document; the detector answers from memory.
+    # One detect call answers both documents: the good one is never asked again.
     assert sum(len(c) for c in eng.calls) == 2 + 1  # 2 docs, then 1 retry of the bad one
 
 
-def test_engine_exception_is_a_detector_error_for_the_whole_batch():
+def test_engine_exception_fails_every_document_of_the_batch():
     class Dead:
         name = "dead"
 
@@ -208,9 +208,9 @@ def test_engine_exception_is_a_detector_error_for_the_whole_batch():
             raise ConnectionError("engine gone")
 
     det = LLMDetector(TAX, LLMSettings(retries=1), engine=Dead())
-    with pytest.raises(DetectorError) as ei:
-        det.detect(["Ann Lee", "Bo Diddley"], [[], []])
-    assert ei.value.failed == [0, 1] and "engine gone" in str(ei.value)
+    out = det.detect(["Ann Lee", "Bo Diddley"], [[], []])
+    assert all(isinstance(o, DetectFailure) and "engine gone" in o.reason for o in out)
+    assert det.stats.failed_docs == 2
 
 
 def test_per_request_transport_errors_are_retried():
@@ -271,3 +271,55 @@ def test_types_setting_restricts_the_schema():
     assert req.schema["properties"]["entities"]["items"]["properties"]["type"]["enum"] == ["PERSON"]
     with pytest.raises(ValueError):
         detector(names_in, types=["EMAIL_ADDRESS"])  # rules-only type
+
+
+# --- counters and lifecycle (published by the host: workers/metrics.py, workers/serve/telemetry.py) ---
+
+
+def test_counters_are_the_stats_as_published_series():
+    det, _ = detector(lambda t, r, a: "{not json" if a == 0 else entities(("PERSON", "Ann Lee"), ("PERSON", "Nobody Here")),
+                      retries=1)
+    det.detect(["Ann Lee called"], [[]])
+    got = {(c.name, c.label): v for c, v in det.counters()}
+    assert got == {
+        ("pii_worker_llm_requests", ("outcome", "ok")): 1,
+        ("pii_worker_llm_requests", ("outcome", "retried")): 1,
+        ("pii_worker_llm_requests", ("outcome", "failed")): 0,
+        ("pii_worker_llm_mentions", ("outcome", "aligned")): 1,
+        ("pii_worker_llm_mentions", ("outcome", "hallucination")): 1,
+        ("pii_worker_llm_mentions", ("outcome", "masked_echo")): 0,
+        ("pii_worker_llm_mentions", ("outcome", "rejected")): 0,
+        ("pii_worker_llm_tokens", ("kind", "prompt")): 0,
+        ("pii_worker_llm_tokens", ("kind", "completion")): 0,
+        ("pii_worker_llm_tokens", ("kind", "cached")): 0,
+        ("pii_worker_llm_gated_docs", None): 0,
+        ("pii_worker_llm_routed_docs", ("route", "llm")): 1,
+        ("pii_worker_llm_routed_docs", ("route", "away")): 0,
+        ("pii_worker_llm_failed_docs", None): 0,
+    }
+
+
+def test_counters_never_decrease_and_failures_count():
+    det, _ = detector(lambda t, r, a: "garbage" if "Bad" in t else names_in(t), retries=1)
+    before = {(c.name, c.label): v for c, v in det.counters()}
+    for batch in (["Ann Lee"], ["Bad Doc", "Bo Ray"], ["Bad Doc"]):
+        det.detect(batch, [[] for _ in batch])
+        now = {(c.name, c.label): v for c, v in det.counters()}
+        assert all(now[k] >= before[k] for k in now)
+        before = now
+    assert before[("pii_worker_llm_failed_docs", None)] == 2
+    assert before[("pii_worker_llm_requests", ("outcome", "failed"))] == 2
+
+
+def test_close_closes_the_engine_once_asked():
+    class Closing(ScriptedEngine):
+        closed = 0
+
+        def close(self) -> None:
+            self.closed += 1
+
+    eng = Closing(names_in)
+    det = LLMDetector(TAX, LLMSettings(), engine=eng)
+    p = pipeline(det)
+    p.close()
+    assert eng.closed == 1

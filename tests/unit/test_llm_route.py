@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.detect.base import DetectorError, Skipped
+from workers.detect.base import DetectFailure, Skipped
 from workers.detect.llm import LLMDetector, LLMSettings
 from workers.detect.llm.engines import EngineRequest, EngineResult
 from workers.detect.llm.route import CueMatcher, LLMRouter
@@ -240,9 +240,8 @@ def test_a_routed_document_whose_call_fails_follows_the_policy_routed_away_ones_
 def test_detector_reports_partial_failure_only_for_routed_documents():
     llm = LLMDetector(TAX, LLMSettings(retries=0), engine=FakeEngine(fail_on="employee"))
     llm.follow([RULES, FakeNer({})])
-    with pytest.raises(DetectorError) as e:
-        llm.detect([PLAIN, "employee E-10442"], [[], []])
-    assert e.value.failed == [1]
+    away, bad = llm.detect([PLAIN, "employee E-10442"], [[], []])
+    assert isinstance(away, Skipped) and isinstance(bad, DetectFailure)
 
 
 def test_stats_count_routed_and_routed_away():

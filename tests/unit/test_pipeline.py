@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from workers.detect.base import DetectorError
+from workers.detect.base import DetectFailure
 from workers.detect.rules import RulesDetector
 from workers.models import Document, Failure, Result, Span
 from workers.pipeline import Pipeline
@@ -81,9 +81,8 @@ def test_rules_failure_never_degrades() -> None:
 def test_partial_detector_failure_isolated_per_record() -> None:
     class HalfBroken(Names):
         def detect(self, texts, prior):
-            if any("boom" in t for t in texts):
-                raise DetectorError("bad record", failed=[i for i, t in enumerate(texts) if "boom" in t])
-            return super().detect(texts, prior)
+            found = super().detect(texts, prior)
+            return [DetectFailure("bad record") if "boom" in t else f for t, f in zip(texts, found, strict=True)]
 
     docs = [Document(id="1", text="Alice"), Document(id="2", text="boom"), Document(id="3", text="Alice x")]
     out = make(HalfBroken()).run(docs)

@@ -15,10 +15,11 @@ import workers.serve  # noqa: F401 - loopback switch before Ray is imported
 
 pytest.importorskip("ray.serve")
 
-from workers.detect.base import DetectorError, Skipped  # noqa: E402
+from workers.detect.base import Counter, DetectFailure, Skipped  # noqa: E402
 from workers.models import Span  # noqa: E402
 from workers.serve import batched as bt  # noqa: E402
 from workers.serve import extractor as ex  # noqa: E402
+from workers.serve import telemetry  # noqa: E402
 
 
 class Flaky:
@@ -34,10 +35,9 @@ class Flaky:
         self.calls.append(list(texts))
         if any("crash" in t for t in texts):
             raise RuntimeError("engine died")
-        bad = [i for i, t in enumerate(texts) if "bad" in t]
-        if bad:
-            raise DetectorError("malformed output", failed=bad)
-        return [Skipped() if "skip" in t else [Span(start=0, end=len(t), type="PERSON", score=0.9, detector="llm")]
+        return [DetectFailure("malformed output", "MalformedOutput") if "bad" in t
+                else Skipped() if "skip" in t
+                else [Span(start=0, end=len(t), type="PERSON", score=0.9, detector="llm")]
                 for t in texts]
 
     def follow(self, earlier):
@@ -70,17 +70,26 @@ def make_replica(det, timeout_s=300.0):
     return inst
 
 
-def test_partial_failure_isolates_the_bad_text_and_reruns_the_rest_once():
+def test_partial_failure_isolates_the_bad_text_in_one_call():
     det = Flaky()
-    out = make_replica(det)._detect_isolated(["ann", "bad one", "bob"], [[], [], []])
-    assert "error" in out[1] and "malformed output" in out[1]["error"]
+    out = make_replica(det)._answers(["ann", "bad one", "bob"], [[], [], []])
+    assert out[1] == {"error": "malformed output", "error_class": "MalformedOutput"}
     assert [s["end"] for s in out[0]["spans"]] == [3] and [s["end"] for s in out[2]["spans"]] == [3]
-    assert det.calls == [["ann", "bad one", "bob"], ["ann", "bob"]]
+    assert det.calls == [["ann", "bad one", "bob"]]  # the good texts are never asked again
 
 
 def test_engine_crash_fails_only_its_batch_with_a_reason():
-    out = make_replica(Flaky())._detect_isolated(["x", "crash"], [[], []])
-    assert all("RuntimeError: engine died" in r["error"] for r in out)
+    out = make_replica(Flaky())._answers(["x", "crash"], [[], []])
+    assert out == [{"error": "engine died", "error_class": "RuntimeError"}] * 2
+
+
+def test_a_wrong_answer_count_fails_the_batch():
+    class Short(Flaky):
+        def detect(self, texts, prior):
+            return super().detect(texts, prior)[:-1]
+
+    out = make_replica(Short())._answers(["a", "b"], [[], []])
+    assert all(r["error_class"] == "DetectorError" and "1 results for 2" in r["error"] for r in out)
 
 
 def test_router_skip_and_covered_types_cross_the_replica():
@@ -112,7 +121,7 @@ def test_timeout_counts_from_the_engine_start_not_from_the_queue():
         return ra, rb
 
     ra, rb = asyncio.run(scenario())
-    assert "ExtractorTimeout" in ra[0]["error"]
+    assert ra[0]["error_class"] == "ExtractorTimeout" and "ran over" in ra[0]["error"]
     assert rb == [{"spans": []}]
     assert not rep.engine_stuck()
 
@@ -160,22 +169,38 @@ def answer(req):
     if "dead" in t:
         return Response(exc=RuntimeError("replica died"))
     if "bad" in t:
-        return Response({"error": "DetectorError: malformed"})
+        return Response({"error": "malformed", "error_class": "MalformedOutput"})
     if "skip" in t:
         return Response({"spans": [], "skipped": True})
     return Response({"spans": [{"start": 0, "end": 1, "type": "PERSON", "score": 0.9, "detector": "llm"}]})
 
 
-def test_handle_detector_reports_failed_indices_and_answers_the_retry_from_cache():
+def test_handle_detector_answers_per_text_outcomes_in_one_pass():
     h = FakeHandle(answer)
     det = ex.HandleDetector(h, lag_hint=lambda: ("c1", 42.0))
     prior = [[Span(start=0, end=1, type="EMAIL_ADDRESS", score=1.0, detector="rules:email")], [], []]
-    with pytest.raises(DetectorError) as e:
-        det.detect(["a@b", "bad", "dead"], prior)
-    assert e.value.failed == [1, 2]
+    ok, bad, dead = det.detect(["a@b", "bad", "dead"], prior)
+    assert isinstance(ok, list) and ok[0].type == "PERSON"
+    assert bad == DetectFailure("malformed", "MalformedOutput")
+    assert isinstance(dead, DetectFailure) and dead.error_class == "RuntimeError" and "replica died" in dead.reason
     assert h.sent[0]["lag_hint"] == ("c1", 42.0) and h.sent[0]["prior"][0]["type"] == "EMAIL_ADDRESS"
-    # The pipeline re-runs the good text: no second call.
-    assert det.detect(["a@b"], [prior[0]])[0][0].type == "PERSON"
+    assert len(h.sent) == 3  # one request per text, none repeated
+
+
+def test_handle_detector_through_the_pipeline_fails_closed_per_text():
+    from workers.detect.rules import RulesDetector
+    from workers.models import Document, Failure, Result
+    from workers.pipeline import Pipeline
+    from workers.redact import Redactor
+    from workers.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    h = FakeHandle(answer)
+    p = Pipeline(tax, [RulesDetector(tax), ex.HandleDetector(h)], Redactor(tax))
+    good, bad, dead = p.run([Document(id=str(i), text=t) for i, t in enumerate(["ann", "bad x", "dead y"])])
+    assert isinstance(good, Result) and good.detectors == ["rules", "llm"]
+    assert isinstance(bad, Failure) and bad.message == "llm: MalformedOutput: malformed"
+    assert isinstance(dead, Failure) and dead.message.startswith("llm: RuntimeError: ")
     assert len(h.sent) == 3
 
 
@@ -189,8 +214,8 @@ def test_slow_answers_are_waited_for_not_timed_out():
 def test_queue_timeout_is_opt_in():
     h = FakeHandle(lambda req: Response({"spans": []}, ready_after=10**9))
     det = ex.HandleDetector(h, queue_timeout_s=0.05, poll_s=0.01)
-    with pytest.raises(DetectorError, match="queue_timeout_s"):
-        det.detect(["x"], [[]])
+    [out] = det.detect(["x"], [[]])
+    assert isinstance(out, DetectFailure) and out.error_class == "TimeoutError" and "queue_timeout_s" in out.reason
 
 
 @pytest.mark.parametrize(("n", "cap"), [(1, 1), (10, 3), (64, 64), (100, 7)])
@@ -259,3 +284,81 @@ def test_lag_hints_expire(monkeypatch):
     inst._hints = {"c1": (100.0, 0.0), "c2": (50.0, 1000.0)}
     monkeypatch.setattr(bt.time, "monotonic", lambda: 1000.0 + 1.0)
     assert inst.record_autoscaling_stats() == {"consumer_lag": 50.0}
+
+
+# --- lifecycle and counters on the replica ---------------------------------------------------
+
+
+class RecordingCounter:
+    """Stands in for ray.serve.metrics.Counter: records increments (Ray rejects inc(0) too)."""
+
+    made: list[RecordingCounter] = []
+
+    def __init__(self, name, description="", tag_keys=None):
+        self.name, self.tag_keys, self.incs = name, tag_keys, []
+        RecordingCounter.made.append(self)
+
+    def inc(self, value=1.0, tags=None):
+        if value <= 0:
+            raise ValueError("value must be >0")
+        self.incs.append((value, dict(tags or {})))
+
+
+class CountingLLM(Flaky):
+    """Counts requests like the LLM detector does: cumulative values, published by the host."""
+
+    REQ = Counter("pii_worker_llm_requests", "requests", ("outcome", "ok"))
+    GATED = Counter("pii_worker_llm_gated_docs", "gated")
+
+    def __init__(self):
+        super().__init__()
+        self.requests = 0
+        self.closed = 0
+
+    def detect(self, texts, prior):
+        self.requests += len(texts)
+        return super().detect(texts, prior)
+
+    def counters(self):
+        return [(self.REQ, self.requests), (self.GATED, 0)]
+
+    def close(self):
+        self.closed += 1
+
+
+def test_replica_publishes_counter_growth_and_outcomes(monkeypatch):
+    monkeypatch.setattr(telemetry.metrics, "Counter", RecordingCounter)
+    RecordingCounter.made = []
+    det = CountingLLM()
+    rep = make_replica(det)
+    rep._answers(["ann", "bad", "skip"], [[], [], []])
+    rep._answers(["bob"], [[]])
+    by_name = {c.name: c for c in RecordingCounter.made}
+    # Cumulative 3 then 4: published as +3, +1; a series that never grew is never incremented.
+    assert by_name["pii_worker_llm_requests"].incs == [(3, {"outcome": "ok"}), (1, {"outcome": "ok"})]
+    assert by_name["pii_worker_llm_requests"].tag_keys == ("outcome",)
+    assert "pii_worker_llm_gated_docs" not in by_name
+    docs = by_name["pii_worker_deployment_documents"].incs
+    assert sorted((t["outcome"], n) for n, t in docs) == [("failed", 1), ("ran", 1), ("ran", 1), ("skipped", 1)]
+    assert by_name["pii_worker_deployment_spans"].incs == [(1, {"detector": "llm"}), (1, {"detector": "llm"})]
+
+
+def test_a_metrics_fault_never_fails_the_answers(monkeypatch):
+    rep = make_replica(CountingLLM())
+    monkeypatch.setattr(rep.metrics, "publish_counters", lambda samples: 1 / 0)
+    out = rep._answers(["ann"], [[]])
+    assert "spans" in out[0]
+
+
+def test_replica_shutdown_closes_the_detector_and_survives_a_failing_close():
+    det = CountingLLM()
+    rep = make_replica(det)
+    rep.__del__()
+    assert det.closed == 1
+
+    class Stubborn(CountingLLM):
+        def close(self):
+            raise RuntimeError("engine core already gone")
+
+    ex.close_detector(Stubborn())  # logged, not raised
+    ex.close_detector(Flaky())  # nothing to close

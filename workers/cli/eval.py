@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from workers.cli.progress import Progress
+
+if TYPE_CHECKING:
+    from workers.detect.llm import LLMDetector
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,7 +67,7 @@ def _scored_types(args: argparse.Namespace) -> frozenset[str]:
     return frozenset(names)
 
 
-def _llm_detector(args: argparse.Namespace) -> Any:
+def _llm_detector(args: argparse.Namespace) -> LLMDetector:
     """The LLM detector with the pass-through options (the rest from PII_WORKER_LLM_* env)."""
     from workers.detect.llm import LLMSettings, build_llm_detector
     from workers.taxonomy import load_taxonomy
@@ -77,7 +80,7 @@ def _llm_detector(args: argparse.Namespace) -> Any:
     return build_llm_detector(load_taxonomy(args.taxonomy), settings)
 
 
-def _build_pipeline(args: argparse.Namespace, detectors: list[str]) -> tuple[Any, Any]:
+def _build_pipeline(args: argparse.Namespace, detectors: list[str]) -> tuple[Any, LLMDetector | None]:
     from workers.config import PipelineSettings
     from workers.pipeline_factory import build_pipeline
 
@@ -105,11 +108,13 @@ def run(args: argparse.Namespace) -> int:
         pipeline, llm = _build_pipeline(args, detectors)
         t0 = time.monotonic()  # throughput excludes building the pipeline (pattern compile, model load)
         bar = Progress("pii-worker eval", len(gold), enabled=not args.quiet)
-        preds = ev.run_pipeline(pipeline, gold, batch_size=args.batch_size, progress=bar)
-        stats = getattr(llm, "stats", None)  # the LLM detector counts mentions not in the text
-        if stats is not None and getattr(stats, "hallucinations", None) is not None:
-            hallucinations = int(stats.hallucinations)
-            llm_stats = stats.as_dict()
+        try:
+            preds = ev.run_pipeline(pipeline, gold, batch_size=args.batch_size, progress=bar)
+        finally:
+            pipeline.close()
+        if llm is not None:  # the LLM detector counts mentions not in the text, tokens, routing
+            hallucinations = llm.stats.hallucinations
+            llm_stats = llm.stats.as_dict()
     elapsed = time.monotonic() - t0
     if args.save_predictions:
         with open(args.save_predictions, "wb") as f:

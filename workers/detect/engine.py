@@ -14,9 +14,7 @@ import hyperscan
 import re2
 
 
-from workers.errors import ConfigError
-
-class PatternError(ConfigError):
+class PatternError(ValueError):
     """A pattern that a linear-time engine cannot run."""
 
 

@@ -2,10 +2,13 @@
 Serve deployment, and `HandleDetector`, the `Detector` callers use to reach one through its handle.
 
 Replica side (`BatchedDetectorReplica`): one request = one text. `@serve.batch` (declared on each
-deployment class) gathers concurrent requests from all callers into one `detect()` call; errors
-are isolated per text. Engine calls run one at a time on the replica's own engine thread. A
-call's timeout (`request_timeout_s`) starts when that thread starts the call, so time spent queued
-(at the caller's router, in the batch queue, behind the previous batch) never counts against it.
+deployment class) gathers concurrent requests from all callers into one `detect()` call, whose
+per-text outcomes (spans, skipped, failed) go back one per request; a crash fails that batch's
+texts only. The replica publishes the detector's counters (`Counted`) and its outcomes through
+ray.serve.metrics, and closes it (`Closeable`) when Serve stops the replica. Engine calls run one
+at a time on the replica's own engine thread. A call's timeout (`request_timeout_s`) starts when
+that thread starts the call, so time spent queued (at the caller's router, in the batch queue,
+behind the previous batch) never counts against it.
 
 Caller side (`HandleDetector`): back-pressure. A caller keeps at most `max_in_flight` requests
 outstanding and waits for its answers as long as the deployment is alive: a saturated tier makes
@@ -26,7 +29,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from workers.detect.base import Detector, DetectorError, Skipped
+from workers.detect.base import Closeable, Counted, DetectFailure, Detection, Detector, DetectorError, Skipped
 from workers.models import Span
 from workers.serve.autoscaling import LAG_METRIC
 from workers.serve.telemetry import ServeMetrics, Stage
@@ -56,23 +59,13 @@ def build_engine_detector(factory: str, options: dict[str, Any]) -> Detector:
     return det
 
 
-def shutdown_engine(detector: Any) -> None:
-    """Best effort: close whatever engine the detector holds (vLLM's LLM runs child processes)."""
-    for obj in (detector, getattr(detector, "engine", None)):
-        close = getattr(obj, "close", None) or getattr(obj, "shutdown", None)
-        if callable(close):
-            try:
-                close()
-                return
-            except Exception:  # noqa: BLE001
-                log.exception("engine close failed")
-    llm = getattr(getattr(detector, "engine", None), "llm", None)
-    core = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
-    if core is not None and callable(getattr(core, "shutdown", None)):
+def close_detector(detector: Any) -> None:
+    """Best effort at shutdown: close what the detector holds (vLLM's engine runs child processes)."""
+    if isinstance(detector, Closeable):
         try:
-            core.shutdown()
-        except Exception:  # noqa: BLE001
-            log.exception("vLLM engine-core shutdown failed")
+            detector.close()
+        except Exception:  # noqa: BLE001 - the replica is going away either way
+            log.exception("closing the %s detector failed", getattr(detector, "name", "?"))
 
 
 class _Covers:
@@ -153,7 +146,7 @@ class BatchedDetectorReplica:
             loop.call_soon_threadsafe(started.set)
             try:
                 self._follow(covered)
-                return self._detect_isolated(texts, prior)
+                return self._answers(texts, prior)
             finally:
                 self._running_since = None
 
@@ -169,42 +162,36 @@ class BatchedDetectorReplica:
             err = ExtractorTimeout(f"{self.detector.name} engine call ran over {self.request_timeout_s:g}s")
             self.metrics.extractor_errors.inc(len(texts), tags={"error_class": type(err).__name__})
             log.error("%s", err)
-            return [{"error": f"{type(err).__name__}: {err}"} for _ in texts]
+            return [{"error": str(err), "error_class": type(err).__name__} for _ in texts]
 
-    def _detect_isolated(self, texts: list[str], prior: list[list[Span]]) -> list[dict[str, Any]]:
-        """Per-text results; a failing text never fails its batch-mates."""
-        results: list[dict[str, Any]] = [{} for _ in texts]
-        todo = list(range(len(texts)))
-        for attempt in range(2):  # second pass: the good ones of a partially failed batch
-            try:
-                spans = self.detector.detect([texts[i] for i in todo], [prior[i] for i in todo])
-                if len(spans) != len(todo):
-                    raise DetectorError(f"engine returned {len(spans)} results for {len(todo)} texts")
-            except DetectorError as e:
-                bad = {todo[j] for j in e.failed} if e.failed else set(todo)
-                for i in bad:
-                    results[i] = {"error": f"{type(e).__name__}: {e}"}
-                    self.metrics.extractor_errors.inc(tags={"error_class": type(e).__name__})
-                todo = [i for i in todo if i not in bad]
-                if not todo or attempt == 1:
-                    break
-                continue
-            except Exception as e:  # noqa: BLE001 - an engine crash fails this batch only
-                log.exception("%s batch failed", self.stage)
-                for i in todo:
-                    results[i] = {"error": f"{type(e).__name__}: {e}"}
-                    self.metrics.extractor_errors.inc(tags={"error_class": type(e).__name__})
-                break
-            for j, i in enumerate(todo):
-                results[i] = {"spans": [s.model_dump() for s in spans[j]]}
-                if isinstance(spans[j], Skipped):
-                    # The router kept this text from the engine: a decision, not a failure.
-                    results[i]["skipped"] = True
-            break
-        for i, r in enumerate(results):
-            if not r:
-                results[i] = {"error": "not processed"}
-        return results
+    def _answers(self, texts: list[str], prior: list[list[Span]]) -> list[dict[str, Any]]:
+        """One detect() call; one answer per text: {"spans": [...]} (+ "skipped": true when the
+        router kept it from the engine) or {"error", "error_class"}. A failing text never fails
+        its batch-mates; a crash fails this batch only."""
+        try:
+            outcomes: Sequence[Detection] = self.detector.detect(texts, prior)
+            if len(outcomes) != len(texts):
+                raise DetectorError(f"{self.detector.name} returned {len(outcomes)} results for {len(texts)} texts")
+        except Exception as e:  # noqa: BLE001 - an engine crash fails this batch only
+            log.exception("%s batch failed", self.stage)
+            outcomes = [DetectFailure(str(e), type(e).__name__)] * len(texts)
+        answers: list[dict[str, Any]] = []
+        for o in outcomes:
+            if isinstance(o, DetectFailure):
+                answers.append({"error": o.reason, "error_class": o.error_class})
+                self.metrics.extractor_errors.inc(tags={"error_class": o.error_class})
+            else:
+                a: dict[str, Any] = {"spans": [s.model_dump() for s in o]}
+                if isinstance(o, Skipped):
+                    a["skipped"] = True  # a decision, not a failure
+                answers.append(a)
+        try:
+            self.metrics.observe_answers(self.detector.name, answers)
+            if isinstance(self.detector, Counted):
+                self.metrics.publish_counters(self.detector.counters())
+        except Exception:  # noqa: BLE001 - metrics never decide a document's fate
+            log.exception("recording %s replica metrics failed", self.stage)
+        return answers
 
     def engine_stuck(self, now: float | None = None) -> bool:
         """True when the running engine call has gone on for twice its timeout: it already
@@ -238,7 +225,7 @@ class BatchedDetectorReplica:
     def __del__(self) -> None:
         # Serve calls this when it stops the replica: stop the engine's processes too (vLLM's
         # engine core and workers would outlive the actor).
-        shutdown_engine(getattr(self, "detector", None))
+        close_detector(getattr(self, "detector", None))
         engine = getattr(self, "_engine", None)
         if engine is not None:
             engine.shutdown(wait=False, cancel_futures=True)
@@ -268,9 +255,6 @@ class HandleDetector:
         self._lag_hint = lag_hint
         self._poll_s = poll_s
         self._note_every_s = note_every_s
-        # The pipeline re-runs the good texts of a partially failed batch; answer those from the
-        # last call instead of paying the engine twice.
-        self._last: dict[tuple[str, tuple[Span, ...]], list[Span]] = {}
         # Most requests this caller had outstanding at once (tests, /healthz).
         self.peak_in_flight = 0
         self._earlier: list[Any] | None = None
@@ -315,21 +299,21 @@ class HandleDetector:
             self._entity_types = tuple(types)
         return self._entity_types
 
-    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
-        keys = [(t, tuple(p)) for t, p in zip(texts, prior, strict=True)]
+    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[Detection]:
+        """One outcome per text: the deployment's spans (or skip), or a `DetectFailure` for a text
+        whose request failed (replica error, replica death, `queue_timeout_s`)."""
+        if len(prior) != len(texts):
+            raise ValueError("prior must have one entry per text")
         hint = self._lag_hint() if self._lag_hint else None
         covered = self._covered_types()
-        queue = deque(i for i, k in enumerate(keys) if k not in self._last)
+        queue = deque(range(len(texts)))
         in_flight: deque[tuple[int, Any, float]] = deque()
-        done: dict[int, list[Span]] = {}
-        failed: list[int] = []
-        errors: list[str] = []
+        out: list[Detection] = [DetectFailure(f"{self.name} deployment gave no answer")] * len(texts)
 
         def send() -> None:
             while queue and len(in_flight) < self._max_in_flight:
                 i = queue.popleft()
-                t, p = keys[i]
-                req: dict[str, Any] = {"text": t, "prior": [s.model_dump() for s in p]}
+                req: dict[str, Any] = {"text": texts[i], "prior": [s.model_dump() for s in prior[i]]}
                 if hint is not None:
                     req["lag_hint"] = hint
                 if covered is not None:
@@ -343,23 +327,14 @@ class HandleDetector:
             try:
                 r = self._await(resp, sent, pending=len(in_flight) + 1 + len(queue))
             except Exception as e:  # noqa: BLE001 - replica death, cancellation, queue_timeout_s
-                failed.append(i)
-                errors.append(f"{type(e).__name__}: {e}")
+                out[i] = DetectFailure(f"{self.name} deployment: {e}", type(e).__name__)
             else:
                 if "error" in r:
-                    failed.append(i)
-                    errors.append(str(r["error"]))
+                    out[i] = DetectFailure(str(r["error"]), str(r.get("error_class") or "DetectorError"))
                 else:
                     spans = [Span(**s) for s in r["spans"]]
-                    done[i] = Skipped(spans) if r.get("skipped") else spans
+                    out[i] = Skipped(spans) if r.get("skipped") else spans
             send()
-        out = [done[i] if i in done else self._last.get(keys[i], []) for i in range(len(keys))]
-        self._last = {keys[i]: out[i] for i in range(len(keys)) if i not in failed}
-        if failed:
-            raise DetectorError(
-                f"{self.name} deployment failed for {len(failed)} of {len(keys)} texts: {errors[0]}",
-                failed=sorted(failed),
-            )
         return out
 
     def _await(self, resp: Any, sent: float, pending: int) -> dict[str, Any]:

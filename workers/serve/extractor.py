@@ -18,8 +18,8 @@ from workers.serve.batched import (
     ExtractorTimeout,
     HandleDetector,
     build_engine_detector,
+    close_detector,
     import_attr,
-    shutdown_engine,
 )
 from workers.serve.telemetry import ServeMetrics
 
@@ -30,9 +30,9 @@ __all__ = [
     "HandleDetector",
     "ServeMetrics",
     "build_engine_detector",
+    "close_detector",
     "import_attr",
     "llm_detector",
-    "shutdown_engine",
 ]
 
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from workers.detect.base import Detector
+from workers.detect.base import DetectFailure, Detection, Detector
 from workers.models import Document, Failure, Result, Span
 from workers.pipeline import Pipeline
 from workers.serve.batched import HandleDetector
@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 def pipeline_settings(cfg: ServeAppConfig) -> Any:
     """PipelineSettings from the app config's `pipeline` mapping (env fills what it leaves out,
     e.g. PII_WORKER_HMAC_KEY from a Kubernetes Secret)."""
-    return cfg.pipeline_settings()
+    from workers.config import PipelineSettings, load_settings
+
+    return load_settings(PipelineSettings, None, **cfg.pipeline)
 
 
 def build_serve_pipeline(
@@ -75,11 +77,12 @@ class MeteredDetector:
         self._source = source
         self.name = inner.name
 
-    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
+    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> Sequence[Detection]:
         t0 = time.monotonic()
         out = self._inner.detect(texts, prior)
         try:
-            self._m.observe_detector(self._source, self.name, sum(len(s) for s in out), time.monotonic() - t0)
+            spans = sum(len(o) for o in out if not isinstance(o, DetectFailure))
+            self._m.observe_detector(self._source, self.name, spans, time.monotonic() - t0)
         except Exception:  # noqa: BLE001 - a metrics fault must never fail (dead-letter) documents
             log.exception("recording %s detector metrics failed", self.name)
         return out

@@ -5,15 +5,20 @@ Ray prefixes every name with `ray_` and counters additionally get `_total`, so
 `pii_worker_documents` is scraped as `ray_pii_worker_documents_total`. Serve adds the
 `deployment`, `replica` and `application` labels itself. Labels never carry record content:
 entity types come from the taxonomy, outcomes and sources from fixed sets below.
+
+Detector counters (`workers.detect.base.Counted`: the LLM's requests, tokens, retries,
+hallucinations, routing) are published under the same family names as in a CLI process
+(workers/metrics.py), so `pii_worker_llm_tokens_total` there is `ray_pii_worker_llm_tokens_total` here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
 
 from ray.serve import metrics
 
+from workers.detect.base import Counter
 from workers.models import Failure, Result
 
 Source = Literal["http", "stream"]
@@ -94,6 +99,52 @@ class ServeMetrics:
             description="Share of the last batch's documents the LLM tier ran on (0..1).",
             tag_keys=("source",),
         )
+
+        # A detector deployment's own view (Extractor, Encoder replicas): what it answered.
+        self.deployment_documents = metrics.Counter(
+            "pii_worker_deployment_documents",
+            description="Documents a detector deployment answered, by detector tier and outcome "
+                        "(ran|skipped: the router kept it from the engine|failed).",
+            tag_keys=("detector", "outcome"),
+        )
+        self.deployment_spans = metrics.Counter(
+            "pii_worker_deployment_spans",
+            description="Spans a detector deployment returned (encoder hints included).",
+            tag_keys=("detector",),
+        )
+        # Detector counter families, created on first sight; the last published cumulative value
+        # of each series (Ray counters take increments).
+        self._families: dict[str, Any] = {}
+        self._published: dict[tuple[str, tuple[str, str] | None], int] = {}
+
+    def observe_answers(self, detector: str, answers: Iterable[Mapping[str, Any]]) -> None:
+        """Outcomes of one batch of a detector deployment (answers as sent to callers)."""
+        outcomes: dict[str, int] = {}
+        spans = 0
+        for a in answers:
+            outcome = "failed" if "error" in a else "skipped" if a.get("skipped") else "ran"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            spans += len(a.get("spans", ()))
+        kind = detector_kind(detector)
+        for outcome, n in outcomes.items():
+            self.deployment_documents.inc(n, tags={"detector": kind, "outcome": outcome})
+        if spans > 0:  # Ray's Counter.inc rejects 0 (ValueError)
+            self.deployment_spans.inc(spans, tags={"detector": kind})
+
+    def publish_counters(self, samples: Iterable[tuple[Counter, int]]) -> None:
+        """A detector's cumulative counters (`Counted.counters()`): publish what grew since the
+        last call. One detector per replica, so a series is identified by family and label."""
+        for c, value in samples:
+            key = (c.name, c.label)
+            delta = value - self._published.get(key, 0)
+            if delta <= 0:  # unchanged (Ray rejects inc(0)); counters never go down
+                continue
+            family = self._families.get(c.name)
+            if family is None:
+                family = metrics.Counter(c.name, description=c.help, tag_keys=(c.label[0],) if c.label else None)
+                self._families[c.name] = family
+            family.inc(delta, tags=dict([c.label]) if c.label else {})
+            self._published[key] = value
 
     def observe_detector(self, source: Source, detector: str, spans: int, seconds: float) -> None:
         tags = {"source": source, "detector": detector_kind(detector)}

@@ -20,16 +20,15 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from workers import metrics
-from workers.errors import PiiWorkerError
 
 log = logging.getLogger(__name__)
 
 
-class DeliveryError(PiiWorkerError, RuntimeError):
+class DeliveryError(RuntimeError):
     """An output was not acknowledged: the batch must not be committed."""
 
 
-class CommitError(PiiWorkerError, RuntimeError):
+class CommitError(RuntimeError):
     """Outputs were delivered but the offsets (or the transaction) could not be committed."""
 
 
@@ -42,6 +41,10 @@ class Checkpoint:
         self._futures: list[tuple[str, str, Any]] = []  # (topic, kind, future)
         self._offsets: dict[TopicPartition, int] = {}
         self._open = False
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._open
 
     def begin(self) -> None:
         self._futures.clear()

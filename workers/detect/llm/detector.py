@@ -4,19 +4,23 @@ Per batch: mask confident earlier spans -> route (which documents, which types: 
 (optional gate) -> blank control tokens -> chunk -> render prompts (document fenced as data) -> one
 engine call for every request of the batch -> parse (pydantic) -> align mentions to every
 occurrence -> map back through chunk and mask offsets -> Spans. A routed-away document gets
-`Skipped()` (no spans; the pipeline records the LLM as skipped, not failed). Failed or malformed requests are retried; documents still
-failing raise DetectorError(failed=[...]) and the pipeline degrades or dead-letters them.
+`Skipped()` (no spans; the pipeline records the LLM as skipped, not failed). Failed or malformed
+requests are retried; a document still failing is answered with a `DetectFailure` (its batch-mates
+keep their spans) and the pipeline degrades or dead-letters it.
+
+Counters (`LLMStats`) are plain numbers; the host publishes them (`counters()`): prometheus_client
+in a CLI process, ray.serve.metrics in an Extractor replica.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from workers.detect.base import DetectorError, Skipped
+from workers.detect.base import Counter, DetectFailure, Detection, Skipped
 from workers.detect.llm.address import join_address_parts
 from workers.detect.llm.align import align
 from workers.detect.llm.chunking import chunk
@@ -33,12 +37,10 @@ from workers.models import Span
 
 log = logging.getLogger(__name__)
 
-_MEMO_MAX = 4096
-
 
 @dataclass
 class LLMStats:
-    """Cumulative counters; eval and benchmarks read them, metrics mirror them."""
+    """Cumulative counters; eval and benchmarks read them, hosts publish them (`LLMDetector.counters`)."""
 
     docs: int = 0
     routed: int = 0  # documents the router sent to the model
@@ -131,7 +133,6 @@ class LLMDetector:
         self.engine = engine if engine is not None else build_engine(s)
         self.control = ControlTokens(getattr(self.engine, "control_tokens", ()) or ())
         self.stats = LLMStats()
-        self._memo: OrderedDict[tuple, list[Span]] = OrderedDict()
 
     @property
     def types(self) -> tuple[str, ...]:
@@ -142,7 +143,6 @@ class LLMDetector:
         produce are covered, so the router asks about them only where they were unsure."""
         if self.settings.covered_types is None:
             self.router.set_covered(covered_types(earlier))
-            self._memo.clear()
 
     def _prompts_for(self, types: tuple[str, ...]) -> PromptBuilder:
         if types == self.prompts.types:
@@ -158,23 +158,19 @@ class LLMDetector:
                 self._builders.popitem(last=False)
         return b
 
-    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
-        before = LLMStats(**self.stats.as_dict())
-        try:
-            return self._detect(texts, prior)
-        finally:
-            _publish_metrics(before, self.stats)
+    def counters(self) -> list[tuple[Counter, int]]:
+        """The cumulative counters as published series (see `LLM_COUNTERS`)."""
+        d = self.stats.as_dict()
+        return [(c, value(d)) for c, value in LLM_COUNTERS]
 
-    def _detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
+    def close(self) -> None:
+        self.engine.close()
+
+    def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[Detection]:
         if len(prior) != len(texts):
             raise ValueError("prior must have one entry per text")
-        out: list[list[Span] | None] = [None] * len(texts)
-        keys = [_key(t, p) for t, p in zip(texts, prior, strict=True)]
-        # A rerun after a partial failure (the pipeline retries the good documents) is free.
-        for i, k in enumerate(keys):
-            if k in self._memo:
-                out[i] = self._memo.pop(k)
-        todo = [i for i in range(len(texts)) if out[i] is None]
+        out: list[Detection | None] = [None] * len(texts)
+        todo = range(len(texts))  # every document is decided in this call (no reruns, no memo)
 
         masked: dict[int, MaskedText] = {}
         units: list[_Unit] = []
@@ -235,17 +231,11 @@ class LLMDetector:
 
         if failed:
             self.stats.failed_docs += len(failed)
-            for i in range(len(texts)):
-                done = out[i]
-                if i not in failed and done is not None:
-                    self._remember(keys[i], done)
-            first = next(iter(failed.values()))
-            raise DetectorError(
-                f"llm failed on {len(failed)} of {len(texts)} document(s) after "
-                f"{self.settings.retries} retr{'y' if self.settings.retries == 1 else 'ies'}: {first}",
-                failed=sorted(failed),
-            )
-        return [o if o is not None else [] for o in out]
+            n = self.settings.retries
+            for i, error in failed.items():
+                out[i] = DetectFailure(f"llm failed after {n} retr{'y' if n == 1 else 'ies'}: {error}")
+        # Every document has an outcome by now; a gap would be a bug, and a bug fails closed.
+        return [o if o is not None else DetectFailure("llm produced no outcome") for o in out]
 
     def _shaped(self, mentions: list[Mention], cased: bool) -> list[Mention]:
         keep = [m for m in mentions if self._shape.ok(m.type, m.text, cased_text=cased)]
@@ -307,29 +297,31 @@ class LLMDetector:
         self.stats.completion_tokens += r.completion_tokens
         self.stats.cached_tokens += r.cached_tokens
 
-    def _remember(self, key: tuple, spans: list[Span]) -> None:
-        self._memo[key] = spans
-        while len(self._memo) > _MEMO_MAX:
-            self._memo.popitem(last=False)
 
-
-def _publish_metrics(a: LLMStats, b: LLMStats) -> None:
-    from workers import metrics as m
-
-    d = {k: v - getattr(a, k) for k, v in b.as_dict().items()}
-    m.LLM_REQUESTS.labels("ok").inc(max(0, d["requests"] - d["retried"] - d["failed_requests"]))
-    m.LLM_REQUESTS.labels("retried").inc(d["retried"])
-    m.LLM_REQUESTS.labels("failed").inc(d["failed_requests"])
-    m.LLM_MENTIONS.labels("hallucination").inc(d["hallucinations"])
-    m.LLM_MENTIONS.labels("masked_echo").inc(d["masked_echoes"])
-    m.LLM_MENTIONS.labels("rejected").inc(d["rejected"])
-    m.LLM_MENTIONS.labels("aligned").inc(max(0, d["mentions"] - d["hallucinations"]))
-    for kind in ("prompt", "completion", "cached"):
-        m.LLM_TOKENS.labels(kind).inc(d[f"{kind}_tokens"])
-    m.LLM_GATED_DOCS.inc(d["gated"])
-    m.LLM_ROUTED_DOCS.labels("llm").inc(d["routed"])
-    m.LLM_ROUTED_DOCS.labels("away").inc(d["routed_away"])
-
-
-def _key(text: str, prior: Sequence[Span]) -> tuple:
-    return (text, tuple(sorted((s.start, s.end, s.type) for s in prior)))
+# How LLMStats is published: one series per (family, label), the value computed from the cumulative
+# counters. Requests: every attempt is ok, retried (failed, tried again) or failed (out of retries).
+_REQ = "Engine requests by outcome (ok, retried, failed: still failing after the retries)"
+_MEN = ("Mentions the model returned, by outcome (aligned; hallucination: not in the text, dropped; "
+        "masked_echo: an occurrence that only covered a rule placeholder, dropped; rejected: not of its "
+        "type's shape (taxonomy mention_pattern), dropped)")
+_TOK = "Engine tokens by kind (prompt, completion, cached)"
+_ROUTE = "Documents the cascade router sent to the model (llm) or kept from it (away)"
+LLM_COUNTERS: tuple[tuple[Counter, Callable[[dict[str, int]], int]], ...] = (
+    (Counter("pii_worker_llm_requests", _REQ, ("outcome", "ok")),
+     lambda d: max(0, d["requests"] - d["retried"] - d["failed_requests"])),
+    (Counter("pii_worker_llm_requests", _REQ, ("outcome", "retried")), lambda d: d["retried"]),
+    (Counter("pii_worker_llm_requests", _REQ, ("outcome", "failed")), lambda d: d["failed_requests"]),
+    (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "aligned")),
+     lambda d: max(0, d["mentions"] - d["hallucinations"])),
+    (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "hallucination")), lambda d: d["hallucinations"]),
+    (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "masked_echo")), lambda d: d["masked_echoes"]),
+    (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "rejected")), lambda d: d["rejected"]),
+    (Counter("pii_worker_llm_tokens", _TOK, ("kind", "prompt")), lambda d: d["prompt_tokens"]),
+    (Counter("pii_worker_llm_tokens", _TOK, ("kind", "completion")), lambda d: d["completion_tokens"]),
+    (Counter("pii_worker_llm_tokens", _TOK, ("kind", "cached")), lambda d: d["cached_tokens"]),
+    (Counter("pii_worker_llm_gated_docs", "Documents the cheap gate kept from the model"), lambda d: d["gated"]),
+    (Counter("pii_worker_llm_routed_docs", _ROUTE, ("route", "llm")), lambda d: d["routed"]),
+    (Counter("pii_worker_llm_routed_docs", _ROUTE, ("route", "away")), lambda d: d["routed_away"]),
+    (Counter("pii_worker_llm_failed_docs", "Documents the model could not answer after the retries"),
+     lambda d: d["failed_docs"]),
+)

@@ -7,6 +7,8 @@
   model), concurrent requests, `response_format: json_schema`, per-request timeout.
 
 Both report per-request failures instead of raising, so one bad request fails one document.
+`close()` releases what an engine holds (vLLM's engine-core process and workers); the detector's
+host calls it once when it stops, and requests after it fail.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 Message = dict[str, str]
-
-from workers.detect.llm.settings import DEFAULT_MEMORY_SHARE
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ class Engine(Protocol):
         ...
 
 
+class EngineUnavailable(RuntimeError):
+    """The engine cannot serve at all (not per request)."""
+
+
 class VLLMEngine:
     """In-process vLLM. Construct inside an `if __name__ == "__main__":` guard (vLLM spawns)."""
 
@@ -75,7 +79,7 @@ class VLLMEngine:
         model: str,
         *,
         max_model_len: int = 4096,
-        gpu_memory_utilization: float = DEFAULT_MEMORY_SHARE,
+        gpu_memory_utilization: float = 0.3,
         enable_prefix_caching: bool = True,
         dtype: str = "bfloat16",
         enforce_eager: bool = False,
@@ -107,6 +111,18 @@ class VLLMEngine:
         # The detector blanks these in documents: the tokenizer would read them as control tokens.
         self.control_tokens = tokenizer_control_tokens(self.tokenizer)
         self._grammars: dict[str, Any] = {}
+        self._closed = False
+
+    def close(self) -> None:
+        """Stop vLLM's engine-core process and its workers: they are separate processes and would
+        outlive a Serve replica's actor. `LLM` has no shutdown of its own in vLLM 0.32; its engine
+        core client's `shutdown()` is what vLLM itself calls on exit."""
+        if self._closed:
+            return
+        self._closed = True
+        core = getattr(getattr(self.llm, "llm_engine", None), "engine_core", None)
+        if core is not None:
+            core.shutdown()
 
     def _constraint(self, schema: dict[str, Any]) -> Any:
         """JSON-schema grammar with fixed `", "` / `": "` separators and no free whitespace.
@@ -136,6 +152,8 @@ class VLLMEngine:
 
         if not requests:
             return []
+        if self._closed:
+            return [EngineResult(error="engine closed") for _ in requests]
         prompts = [self.render(r.messages) for r in requests]
         params = [
             SamplingParams(
@@ -195,10 +213,17 @@ class OpenAIEngine:
         self.timeout_s = timeout_s
         self.concurrency = max(1, concurrency)
         self.stats = EngineStats()
+        self._closed = False
+
+    def close(self) -> None:
+        # Nothing to release (a connection and a thread pool per call); later requests fail.
+        self._closed = True
 
     def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]:
         if not requests:
             return []
+        if self._closed:
+            return [EngineResult(error="engine closed") for _ in requests]
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
             results = list(pool.map(self._one, requests))

@@ -8,10 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from workers.errors import PiiWorkerError
 
-
-class MalformedOutput(PiiWorkerError, ValueError):
+class MalformedOutput(ValueError):
     """The engine's text is not valid JSON of the expected shape."""
 
 

@@ -27,7 +27,6 @@ from typing import Literal
 
 import numpy as np
 
-from workers.errors import PiiWorkerError
 from workers.taxonomy import Taxonomy
 
 ScoreMode = Literal["mean", "min"]
@@ -38,7 +37,7 @@ _BEGIN = {"B", "S", "U"}
 _INSIDE = {"I", "E", "L"}
 
 
-class NerModelError(PiiWorkerError, RuntimeError):
+class NerModelError(RuntimeError):
     """An encoder model that cannot serve this taxonomy (unknown labels, malformed label set)."""
 
 
