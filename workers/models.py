@@ -56,7 +56,7 @@ class Failure(BaseModel):
     """A record the pipeline could not process; it goes to the dead-letter path, never out."""
 
     id: str | None
-    stage: str  # ingest | detect | resolve | redact | publish
+    stage: str  # ingest | detect | redact | publish (stream output) | pipeline (the whole batch failed)
     error_class: str
     message: str
 

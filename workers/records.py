@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import orjson
 
+from workers.errors import PiiWorkerError
 from workers.messages import EntityRef, RecordId, RedactError, RedactOutput
 from workers.models import Document, Result, Span
 from workers.redact import Redactor
@@ -41,7 +42,7 @@ _LONG_DIGITS = re.compile(rb"\d{19,}")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$@-]+$")
 
 
-class RecordError(ValueError):
+class RecordError(PiiWorkerError, ValueError):
     """A record that cannot be processed; the message names the problem, never the text."""
 
     def __init__(self, message: str, error_class: str, doc_id: str | None = None):

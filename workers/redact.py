@@ -6,11 +6,12 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 
+from workers.errors import ConfigError
 from workers.models import Span
 from workers.taxonomy import Operator, Taxonomy
 
 
-class RedactionConfigError(ValueError):
+class RedactionConfigError(ConfigError):
     """Operators that cannot run as configured (e.g. pseudonyms without a key)."""
 
 

@@ -15,13 +15,16 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from workers.errors import ConfigError
+from workers.settings import format_validation_error
+
 DetectorKind = Literal["rules", "ner", "llm"]
 OperatorKind = Literal["replace", "mask", "pseudonym", "drop", "keep"]
 
 NAME_PATTERN = r"^[A-Z][A-Z0-9_]{1,63}$"
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(ConfigError):
     """A taxonomy file that cannot be used; the message names file, entry and field."""
 
 
@@ -346,19 +349,13 @@ def parse_taxonomy(raw: object, source: str = "<taxonomy>") -> Taxonomy:
 
 
 def _explain(err: ValidationError, raw: dict, source: str) -> str:
-    """One problem: one line; more: a header line and one line per problem."""
-    lines = [f"{source}: invalid taxonomy ({err.error_count()} problem(s))"]
-    for item in err.errors():
-        loc = list(item["loc"])
-        where = ".".join(str(x) for x in loc) or "(top level)"
-        entry = ""
+    def key_path(loc: tuple[int | str, ...]) -> str:
+        # An entity's problems name the entry and its type name: "entry 3 (IBAN_CODE) field 'patterns.0.regex'".
         if len(loc) >= 2 and loc[0] == "entities" and isinstance(loc[1], int):
             ents = raw.get("entities") or []
             name = ents[loc[1]].get("name") if loc[1] < len(ents) and isinstance(ents[loc[1]], dict) else None
-            entry = f" entry {loc[1]}" + (f" ({name})" if name else "")
-            where = ".".join(str(x) for x in loc[2:]) or "(entry)"
-        msg = str(item["msg"]).removeprefix("Value error, ")
-        lines.append(f"  -{entry} field '{where}': {msg}")
-    if len(lines) == 2:
-        return f"{source}: invalid taxonomy:{lines[1][3:]}"
-    return "\n".join(lines)
+            field = ".".join(str(x) for x in loc[2:]) or "(entry)"
+            return f"entry {loc[1]}" + (f" ({name})" if name else "") + f" field '{field}'"
+        return f"field '{'.'.join(str(x) for x in loc) or '(top level)'}'"
+
+    return format_validation_error(err, "taxonomy", source=source, key_path=key_path)

@@ -22,7 +22,8 @@ import pytest
 from workers import broker as embedded
 
 BROKERS = ["noida-db", "tansu"]
-# Group membership settings for every test client (NOTES.md: fast failure detection).
+# Group membership settings for every test client: fast failure detection (docs/operations.md,
+# broker behaviours).
 GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
 HMAC_KEY = "integration-test-key"
 
@@ -115,7 +116,7 @@ class Kafka:
 
     def skip_exactly_once_on_tansu(self) -> None:
         """Exactly-once needs transactions the broker honours. Tansu's are not isolated
-        (NOTES.md), so read_committed readers cannot tell exactly-once from at-least-once there:
+        (docs/operations.md), so read_committed readers cannot tell exactly-once from at-least-once there:
         the mode is not supported on Tansu, so not tested there."""
         if self.is_tansu:
             pytest.skip("exactly-once is not supported on Tansu (transactions not honoured; see conftest)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workers.detect.rules import RulesDetector
+from workers.models import Document
 from workers.pipeline_factory import build_pipeline
 from workers.taxonomy import load_taxonomy
 
@@ -71,9 +72,6 @@ POSITIVE = [
 
 @pytest.mark.parametrize(("text", "etype", "value"), POSITIVE)
 def test_detects(pipeline, text: str, etype: str, value: str) -> None:
-    res = pipeline.run_one_text(text) if hasattr(pipeline, "run_one_text") else None
-    from workers.models import Document
-
     res = pipeline.run_one(Document(id="t", text=text))
     found = {(s.type, text[s.start : s.end]) for s in res.entities}
     assert (etype, value) in found, f"{etype} {value!r} not in {found}"

@@ -14,6 +14,7 @@ from workers.serve.config import (
     EXTRACTOR_POLICY,
     INGRESS,
     ConfigError,
+    apply_overrides,
     deployment_options,
     load_config,
 )
@@ -133,8 +134,6 @@ def test_compiled_options_are_valid_ray_deployment_options():
 
 
 def test_cli_set_overrides_and_serve_config_unwrapping(tmp_path, monkeypatch):
-    from workers.cli.serve import apply_overrides, load_with_overrides
-
     monkeypatch.delenv(DEVICE_ENV, raising=False)
     d = apply_overrides({"consumer": {"stream": {"input_topic": "a"}}}, [
         "consumer.stream.bootstrap_servers=kafka:29092",
@@ -143,11 +142,96 @@ def test_cli_set_overrides_and_serve_config_unwrapping(tmp_path, monkeypatch):
     ])
     assert d["consumer"]["stream"] == {"input_topic": "a", "bootstrap_servers": "kafka:29092"}
     assert d["consumer"]["replicas"] == {"min": 2, "max": 3} and d["extractor"]["enabled"] is True
-    with pytest.raises(ValueError):
-        apply_overrides({}, ["no-equals-sign"])
+    for bad in (["no-equals-sign"], ["consumer.replicas.min.x=1"]):
+        with pytest.raises(ConfigError):
+            apply_overrides({"consumer": {"replicas": {"min": 1}}}, bad)
     f = tmp_path / "serve.yaml"
     f.write_text("applications:\n  - name: pii\n    import_path: workers.serve.app:app_builder\n"
                  "    args: {device: gpu, extractor: {enabled: true}}\n")
-    c = load_with_overrides(str(f), ["extractor.max_batch_size=8"], device="cpu")
+    c = load_config(f, ["extractor.max_batch_size=8"], device="cpu")
     assert c.device == "cpu" and c.extractor.max_batch_size == 8
     assert deployment_options(c)[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0
+    src = {"consumer": {"stream": {"input_topic": "a"}}}
+    load_config(src, ["consumer.stream.group_id=g"])
+    assert src == {"consumer": {"stream": {"input_topic": "a"}}}  # the caller's mapping is not written
+
+
+# A misspelt key anywhere fails at load naming its full path (it would otherwise be dropped, or
+# fail inside a replica after deployment).
+MISSPELT = [
+    ({"devices": "cpu"}, "devices"),
+    ({"pipeline": {"detector": ["rules"]}}, "pipeline.detector"),
+    ({"pipeline": {"operators": {"EMAIL_ADDRESS": {"kind": "mask", "keep_lst": 2}}}},
+     "pipeline.operators.EMAIL_ADDRESS.keep_lst"),
+    ({"consumer": {"stream": {"input_topc": "x"}}}, "consumer.stream.input_topc"),
+    ({"consumer": {"strem": {}}}, "consumer.strem"),
+    ({"extractor": {"options": {"modle": "qwen"}}}, "extractor.options.modle"),
+    ({"extractor": {"cpu_options": {"max_num_seq": 4}}}, "extractor.cpu_options.max_num_seq"),
+    ({"encoder": {"options": {"thread": 2}}}, "encoder.options.thread"),
+    ({"encoder": {"cpu_options": {"devic": "cpu"}}}, "encoder.cpu_options.devic"),
+    ({"ingress": {"num_cpu": 1}}, "ingress.num_cpu"),
+    ({"autoscaling": {"target_lag_per_consumr": 10}}, "autoscaling.target_lag_per_consumr"),
+]
+
+
+@pytest.mark.parametrize(("over", "path"), MISSPELT, ids=[p for _, p in MISSPELT])
+def test_a_misspelt_key_anywhere_fails_naming_its_path(over, path, monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    with pytest.raises(ConfigError) as e:
+        cfg(**over)
+    assert f"{path}: unknown key" in str(e.value)
+
+
+# Values the typed sub-models check, at load rather than in a replica.
+INVALID_NESTED = [
+    ({"pipeline": {"detectors": ["rules", "magic"]}}, "pipeline.detectors.1"),
+    ({"pipeline": {"on_detector_error": "ignore"}}, "pipeline.on_detector_error"),
+    ({"consumer": {"stream": {"batch_max_records": 0}}}, "consumer.stream.batch_max_records"),
+    ({"consumer": {"stream": {"session_timeout_ms": 3000, "heartbeat_interval_ms": 2000}}}, "heartbeat_interval_ms"),
+    ({"extractor": {"options": {"prompt_style": "yaml"}}}, "extractor.options.prompt_style"),
+    ({"extractor": {"options": {"chunk_chars": 300}, "cpu_options": {"chunk_overlap": 300}}}, "chunk_overlap"),
+    ({"encoder": {"options": {"window": 64, "stride": 60}}}, "stride"),
+]
+
+
+@pytest.mark.parametrize(("over", "needle"), INVALID_NESTED, ids=[n for _, n in INVALID_NESTED])
+def test_invalid_nested_values_fail_at_load(over, needle, monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    with pytest.raises(ConfigError) as e:
+        cfg(**over)
+    assert needle in str(e.value)
+    assert "\n" not in str(e.value)  # one line
+
+
+def test_a_custom_factory_takes_any_options():
+    c = cfg(extractor={"factory": "workers.serve.fakes:fake_llm_detector", "options": {"delay_s": 0.5}})
+    assert c.extractor_options == {"delay_s": 0.5}
+
+
+def test_replica_settings_take_the_file_keys_then_the_environment(monkeypatch):
+    monkeypatch.setenv("PII_WORKER_HMAC_KEY", "a-key-from-a-kubernetes-secret")
+    monkeypatch.setenv("PII_WORKER_ON_DETECTOR_ERROR", "degraded")
+    monkeypatch.setenv("PII_WORKER_GROUP_ID", "env-group")
+    monkeypatch.setenv("PII_WORKER_BATCH_MAX_RECORDS", "7")
+    c = cfg(pipeline={"detectors": ["rules"], "on_detector_error": "dead_letter"},
+            consumer={"stream": {"input_topic": "logs", "group_id": "file-group"}})
+    ps = c.pipeline_settings()
+    assert ps.key_bytes() == b"a-key-from-a-kubernetes-secret"  # env fills what the file leaves out
+    assert ps.on_detector_error == "dead_letter"  # the file's own key wins
+    ss = c.consumer.stream_settings(batch_max_wait_ms=5)
+    assert (ss.group_id, ss.batch_max_records, ss.batch_max_wait_ms) == ("file-group", 7, 5)
+    assert ss.output_topic == "logs.redacted"
+
+
+def test_pii_worker_serve_rejects_a_misspelt_key_before_starting_ray(tmp_path):
+    import subprocess
+    import sys
+
+    f = tmp_path / "serve.yaml"
+    f.write_text("device: cpu\nconsumer:\n  stream: {input_topic: logs, bootstrap_server: kafka:9092}\n")
+    code = "import sys; from workers.cli import main; sys.exit(main(sys.argv[1:]))"
+    p = subprocess.run([sys.executable, "-c", code, "serve", "--config", str(f)], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 2
+    assert "consumer.stream.bootstrap_server: unknown key" in p.stderr and str(f) in p.stderr
+    assert "Traceback" not in p.stderr and "ray" not in p.stderr.lower()

@@ -52,7 +52,6 @@ def test_serve_config_cpu_override(monkeypatch):
 
 @pytest.mark.parametrize("source", ["serve_config", "rayservice"])
 def test_deploy_configs_run_the_cascade_and_never_degrade_by_default(source, monkeypatch):
-    from workers.config import PipelineSettings
     from workers.detect.ner import NerSettings
 
     monkeypatch.delenv(DEVICE_ENV, raising=False)
@@ -61,9 +60,9 @@ def test_deploy_configs_run_the_cascade_and_never_degrade_by_default(source, mon
     else:
         rs = {d["kind"]: d for d in yaml_docs(DEPLOY / "rayservice.yaml")}["RayService"]
         cfg = load_config(yaml.safe_load(rs["spec"]["serveConfigV2"]))
-    assert cfg.pipeline["detectors"] == ["rules", "ner", "llm"]
+    assert cfg.pipeline.detectors == ["rules", "ner", "llm"]
     # `degraded` publishes records a detector did not see: only when a user asks for it.
-    assert PipelineSettings(**cfg.pipeline).on_detector_error == "dead_letter"
+    assert cfg.pipeline.on_detector_error == "dead_letter"
     opts = deployment_options(cfg)
     assert 0 < opts[ENCODER]["ray_actor_options"]["num_gpus"] < 1  # encoders share a GPU
     assert opts[ENCODER]["max_ongoing_requests"] >= cfg.encoder.max_batch_size
@@ -202,7 +201,7 @@ def test_rayservice_serve_config_tracks_deploy_serve_config(manifest, monkeypatc
     assert la.pipeline == ca.pipeline
     assert la.extractor.max_batch_size == ca.extractor.max_batch_size
     assert la.extractor.factory == ca.extractor.factory
-    assert la.consumer.stream["input_topic"] == ca.consumer.stream["input_topic"]
+    assert la.consumer.stream.input_topic == ca.consumer.stream.input_topic
     ray_pin = re.search(r'"ray\[serve\]==([\d.]+)"', (ROOT / "pyproject.toml").read_text())
     assert ray_pin and manifest["RayService"]["spec"]["rayClusterConfig"]["rayVersion"] == ray_pin.group(1)
 

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from workers.config import ConfigError
+from workers.config import ConfigError, PipelineSettings
+from workers.settings import ConfigFile, load_settings
 from workers.stream.clients import consumer_config, producer_config
-from workers.stream.config import StreamSettings, check_unknown_keys
+from workers.stream.config import StreamSettings, default_transactional_id
 
 
 def test_precedence_file_env_flags(tmp_path, monkeypatch):
@@ -45,16 +46,33 @@ def test_invalid_settings_raise_readable_errors(overrides, needle, monkeypatch):
     assert "Traceback" not in str(e.value)
 
 
-def test_unknown_keys_in_the_file_are_rejected(tmp_path):
+@pytest.mark.parametrize("shared", [False, True])
+def test_unknown_keys_in_the_file_are_rejected(tmp_path, shared):
     cfg = tmp_path / "w.yaml"
-    cfg.write_text("input_topic: a\nbatch_max_recods: 5\n")
-    with pytest.raises(ConfigError, match="batch_max_recods"):
-        check_unknown_keys(cfg, StreamSettings.model_fields)
+    cfg.write_text("input_topic: a\ndetectors: rules\nbatch_max_recods: 5\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(StreamSettings, cfg, shared_with=[PipelineSettings] if shared else [])
+    assert str(cfg) in str(e.value) and "batch_max_recods" in str(e.value)
+    # `detectors` is a pipeline key: unknown to the stream settings alone, fine in a shared file
+    assert ("detectors" in str(e.value)) is not shared
+
+
+def test_one_file_read_once_feeds_both_settings(tmp_path, monkeypatch):
+    monkeypatch.delenv("PII_WORKER_DETECTORS", raising=False)
+    cfg = tmp_path / "w.yaml"
+    cfg.write_text("input_topic: t\ndetectors: [rules]\nmax_document_bytes: 2048\n")
+    f = ConfigFile.read(cfg)
+    cfg.unlink()  # nothing reads the file again
+    ss = load_settings(StreamSettings, f, shared_with=[PipelineSettings])
+    ps = load_settings(PipelineSettings, f, shared_with=[StreamSettings], max_document_bytes=4096)
+    assert (ss.input_topic, ss.max_document_bytes) == ("t", 2048)
+    assert (ps.detectors, ps.max_document_bytes) == (["rules"], 4096)
 
 
 def test_exactly_once_client_settings():
     s = StreamSettings.load(input_topic="in", exactly_once=True, group_instance_id="w1")
-    assert s.transactional_id == "pii-worker-pii-worker-w1"
+    assert s.transactional_id == "pii-worker-pii-worker-w1" == default_transactional_id("pii-worker", "w1")
+    assert StreamSettings.load(input_topic="in", exactly_once=True, transactional_id="mine").transactional_id == "mine"
     p = producer_config(s)
     assert p["transactional_id"] == s.transactional_id and p["acks"] == "all" and p["enable_idempotence"]
     c = consumer_config(s)

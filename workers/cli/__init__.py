@@ -61,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(args: argparse.Namespace, e: Exception) -> int:
-    from workers.config import ConfigError
-    from workers.taxonomy import TaxonomyError
+    from workers.errors import ConfigError
 
     if os.environ.get("PII_WORKER_DEBUG"):
         traceback.print_exc()
@@ -72,7 +71,7 @@ def _report(args: argparse.Namespace, e: Exception) -> int:
         msg = (f"{mod} is not installed: this needs the {_EXTRA_MODULES[mod]} extra "
                "(pip install 'pii-workers[cpu]', or make setup-cpu)")
         code = 2
-    elif isinstance(e, ConfigError | TaxonomyError):
+    elif isinstance(e, ConfigError):  # TaxonomyError is one: a bad taxonomy file is configuration
         msg, code = str(e), 2
     else:
         msg = f"{type(e).__name__}: {e} (set PII_WORKER_DEBUG=1 for the traceback)"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workers.config import ConfigError, PipelineSettings, load_settings
+from workers.config import PipelineSettings
+from workers.errors import ConfigError
+from workers.settings import load_settings
 
 
 def positive_int(value: str) -> int:

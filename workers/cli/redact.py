@@ -63,13 +63,11 @@ def _routed_llm(settings: Any, route: str | None) -> Any:
     if route is None or "llm" not in settings.detectors:
         return None
     from workers.detect.llm import LLMSettings, build_llm_detector
-    from workers.taxonomy import TaxonomyError, load_taxonomy
+    from workers.settings import load_settings
+    from workers.taxonomy import load_taxonomy
 
-    try:
-        taxonomy = load_taxonomy(settings.taxonomy)
-    except TaxonomyError as e:
-        raise ConfigError(str(e)) from None
-    return build_llm_detector(taxonomy, LLMSettings(llm_route=route))
+    # The flag over PII_WORKER_LLM_*; a bad value is a ConfigError naming it.
+    return build_llm_detector(load_taxonomy(settings.taxonomy), load_settings(LLMSettings, llm_route=route))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
 from workers.cli.common import positive_int
@@ -68,13 +67,16 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _early)
     signal.signal(signal.SIGINT, _early)
 
-    from workers.config import ConfigError, PipelineSettings, load_settings
+    from workers.config import ConfigError, PipelineSettings
+    from workers.settings import ConfigFile, load_settings
     from workers.stream.config import StreamSettings
 
     try:
-        # Each loader takes its own keys from the shared file; a key neither knows fails here.
-        ss = StreamSettings.load(args.config, **{k: getattr(args, k) for k in _STREAM_FLAGS})
-        ps = load_settings(PipelineSettings, args.config, shared_with=[StreamSettings], detectors=args.detectors,
+        # One file, read once, shared by both: each takes its own keys; a key neither knows fails.
+        file = ConfigFile.read(args.config) if args.config else None
+        ss = load_settings(StreamSettings, file, shared_with=[PipelineSettings],
+                           **{k: getattr(args, k) for k in _STREAM_FLAGS})
+        ps = load_settings(PipelineSettings, file, shared_with=[StreamSettings], detectors=args.detectors,
                            max_document_bytes=args.max_document_bytes)
     except ConfigError as e:
         print(f"pii-worker run: {e}", file=sys.stderr)
@@ -100,12 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pii-worker run: cannot build the pipeline: {e}", file=sys.stderr)
         return 2
 
-    key = ps.key_bytes()
-    if key is None:
-        # Hashes then only link values within this process; fine for a demo, wrong for a fleet.
-        log.warning("no hmac_key configured (PII_WORKER_HMAC_KEY): annotation value hashes use a random "
-                    "per-process key and are not comparable across workers or restarts")
-        key = os.urandom(32)
+    key = ps.hash_key()
 
     if ss.create_topics:
         ensure_topics(ss)

@@ -11,9 +11,6 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Any
-
-import yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,54 +29,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_serve)
 
 
-def apply_overrides(data: dict[str, Any], pairs: list[str]) -> dict[str, Any]:
-    """`a.b.c=VALUE` pairs applied to a nested mapping (VALUE parsed as YAML)."""
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
-        node = data
-        parts = key.split(".")
-        for part in parts[:-1]:
-            nxt = node.get(part)
-            if nxt is None:
-                nxt = node[part] = {}
-            if not isinstance(nxt, dict):
-                raise ValueError(f"--set {key}: {part} is not a mapping")
-            node = nxt
-        node[parts[-1]] = yaml.safe_load(raw)
-    return data
-
-
-def load_with_overrides(path: str, pairs: list[str], device: str | None = None) -> Any:
-    from workers.serve.config import ConfigError, load_config
-
-    try:
-        raw = yaml.safe_load(open(path, encoding="utf-8").read()) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{path}: cannot read: {e}") from None
-    if isinstance(raw, dict) and "applications" in raw:
-        raw = (raw["applications"] or [{}])[0].get("args", {}) or {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: top level must be a mapping")
-    apply_overrides(raw, pairs)
-    if device:
-        raw["device"] = device
-    return load_config(raw)
-
-
 def _serve(args: argparse.Namespace) -> int:
-    from workers.serve.config import ConfigError
+    from workers.serve.config import load_config
 
-    try:
-        cfg = load_with_overrides(args.config, args.set, args.device)
-    except (ConfigError, ValueError) as e:
-        print(f"pii-worker serve: {e}", file=sys.stderr)
-        return 2
+    # Every key is checked here, before Ray starts: a misspelt one fails naming its path
+    # (ConfigError: one line, exit code 2 from workers.cli).
+    cfg = load_config(args.config, args.set, args.device)
 
-    from workers.serve.runtime import start_local_ray, stop_local_ray  # before Ray: loopback switch
+    # Before Ray is imported: it switches Ray to loopback addresses.
+    from workers.serve.runtime import start_local_ray, stop_local_ray  # noqa: I001
 
-    from ray import serve  # noqa: I001
+    from ray import serve
 
     from workers.serve.app import build_app
 

@@ -14,7 +14,9 @@ import hyperscan
 import re2
 
 
-class PatternError(ValueError):
+from workers.errors import ConfigError
+
+class PatternError(ConfigError):
     """A pattern that a linear-time engine cannot run."""
 
 

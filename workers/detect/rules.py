@@ -273,12 +273,13 @@ def _chunk_ends(rec: Recognizer, text: str, start: int, end: int) -> list[int]:
 
 
 def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
-    if rec.validate is None or rec.validate(text[start:end]):
+    validate = rec.validate
+    if validate is None or validate(text[start:end]):
         return end
     if not rec.trim_chunks:
         return None
     for e in _chunk_ends(rec, text, start, end)[1:]:
-        if rec.validate is None or rec.validate(text[start:e]):
+        if validate(text[start:e]):
             return e
     return None
 

@@ -13,9 +13,9 @@ the tests.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from ray.serve import Application
+from ray.serve import Application, Deployment
 
 from workers.serve.config import (
     CONSUMER,
@@ -35,29 +35,32 @@ def build_app(cfg: ServeAppConfig) -> Application:
     from workers.serve.ingress import Ingress
 
     opts = deployment_options(cfg)
-    conf = cfg.model_dump(mode="json")
+    # The model itself, not a dump: a dump would mask secrets and mark every default as set, so
+    # replicas could no longer let their environment fill what the file leaves out.
+    conf = cfg
     extractor = None
     if cfg.extractor.enabled:
         ex = cfg.extractor
-        extractor = Extractor.options(**opts[EXTRACTOR]).bind(
+        extractor = cast(Deployment, Extractor).options(**opts[EXTRACTOR]).bind(
             ex.factory, cfg.extractor_options, ex.max_batch_size, ex.batch_wait_timeout_s, ex.request_timeout_s
         )
     encoder = None
     if cfg.encoder.enabled:
         en = cfg.encoder
-        encoder = Encoder.options(**opts[ENCODER]).bind(
+        encoder = cast(Deployment, Encoder).options(**opts[ENCODER]).bind(
             en.factory, cfg.encoder_options, en.max_batch_size, en.batch_wait_timeout_s, en.request_timeout_s
         )
     consumer = None
     if cfg.consumer.enabled:
-        consumer = Consumer.options(**opts[CONSUMER]).bind(conf, extractor, encoder)
+        consumer = cast(Deployment, Consumer).options(**opts[CONSUMER]).bind(conf, extractor, encoder)
     # Consumers hang off the ingress so they are part of the application graph (and /healthz
     # reports them); they do their work in their own thread, not through requests.
-    return Ingress.options(**opts[INGRESS]).bind(conf, extractor, consumer, encoder)
+    return cast(Deployment, Ingress).options(**opts[INGRESS]).bind(conf, extractor, consumer, encoder)
 
 
 def app_builder(args: dict[str, Any]) -> Application:
-    """Serve config entry point: `args` is a ServeAppConfig mapping (or {"config": path})."""
+    """Serve config entry point: `args` is a ServeAppConfig mapping (or {"config": path}); an
+    invalid one fails here, at deploy time, naming the key."""
     if set(args) == {"config"}:
         return build_app(load_config(args["config"]))
-    return build_app(load_config(dict(args)))
+    return build_app(load_config(args))

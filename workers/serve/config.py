@@ -9,16 +9,29 @@ Device: the extractor's and the encoder's `num_gpus` come from their settings wh
 0 when `device == "cpu"`. `PII_WORKER_SERVE_DEVICE=cpu` overrides the file, so the
 production config (GPU) runs unchanged on a laptop with `serve run` (a `num_gpus: 1` replica on a
 CPU-only node would stay pending forever).
+
+Every part is typed and rejects unknown keys, including the embedded pipeline (PipelineConfig),
+stream (StreamConfig) and the bundled detector factories' `options` (LLMConfig, NerConfig
+fields), so a misspelt key fails `pii-worker serve` (or `serve deploy`) at start naming its path
+rather than being dropped or failing inside a replica. A custom `factory` takes any `options`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from workers.config import PipelineConfig, PipelineSettings
+from workers.detect.llm.settings import LLMConfig
+from workers.detect.ner.settings import NerConfig
+from workers.errors import ConfigError
+from workers.settings import ConfigFile, format_validation_error, load_settings
+from workers.stream.config import StreamConfig, StreamSettings
 
 DEVICE_ENV = "PII_WORKER_SERVE_DEVICE"
 
@@ -32,9 +45,24 @@ CONSUMER_POLICY = "workers.serve.autoscaling:ConsumerLagPolicy"
 EXTRACTOR_POLICY = "workers.serve.autoscaling:ExtractorLagPolicy"
 ENCODER_POLICY = "workers.serve.autoscaling:QueueLengthPolicy"
 
+LLM_FACTORY = "workers.serve.extractor:llm_detector"
+NER_FACTORY = "workers.serve.encoder:ner_detector"
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class LLMOptions(LLMConfig):
+    """Keyword arguments of the bundled extractor factory: LLMSettings fields + the taxonomy."""
+
+    taxonomy: str | None = None  # taxonomy YAML; None = the bundled default
+
+
+class NerOptions(NerConfig):
+    """Keyword arguments of the bundled encoder factory: NerSettings fields + the taxonomy."""
+
+    taxonomy: str | None = None
 
 
 class Replicas(_Strict):
@@ -103,6 +131,19 @@ class BatchedDeploymentSettings(_Strict):
     # Requests one caller keeps outstanding at a time (the rest of its batch waits its turn).
     max_in_flight: int = Field(default=64, ge=1)
 
+    # The bundled factory and the model its `options` must fit (its keyword arguments).
+    bundled_factory: ClassVar[str] = ""
+    options_model: ClassVar[type[BaseModel]] = BaseModel
+
+    @field_validator("options", "cpu_options")
+    @classmethod
+    def _typed_options(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if info.data.get("factory") == cls.bundled_factory:
+            # cpu_options are merged over options on CPU: the merge must be valid as a whole.
+            merged = {**info.data.get("options", {}), **v} if info.field_name == "cpu_options" else v
+            cls.options_model.model_validate(merged)
+        return v
+
     @model_validator(mode="after")
     def _ongoing_covers_batch(self) -> BatchedDeploymentSettings:
         if self.max_ongoing_requests is not None and self.max_ongoing_requests < self.max_batch_size:
@@ -122,10 +163,13 @@ class ExtractorSettings(BatchedDeploymentSettings):
 
     Default factory: the vLLM LLM detector (options = `taxonomy` path + LLMSettings fields, e.g.
     model, prompt_style, max_num_seqs). Tests inject a fake here. On CPU vLLM's
-    gpu_memory_utilization is the share of RAM (~0.3, not a GPU's 0.9): set it in `cpu_options`.
+    gpu_memory_utilization is the share of RAM (default DEFAULT_MEMORY_SHARE, 0.4; not a GPU's
+    0.9): a file written for GPUs sets its CPU share in `cpu_options`.
     """
 
-    factory: str = "workers.serve.extractor:llm_detector"
+    factory: str = LLM_FACTORY
+    bundled_factory: ClassVar[str] = LLM_FACTORY
+    options_model: ClassVar[type[BaseModel]] = LLMOptions
 
 
 class EncoderSettings(BatchedDeploymentSettings):
@@ -136,7 +180,9 @@ class EncoderSettings(BatchedDeploymentSettings):
     several replicas pack onto one device; on CPU (`device: cpu`) it is 0.
     """
 
-    factory: str = "workers.serve.encoder:ner_detector"
+    factory: str = NER_FACTORY
+    bundled_factory: ClassVar[str] = NER_FACTORY
+    options_model: ClassVar[type[BaseModel]] = NerOptions
     num_gpus: float = Field(default=0.25, ge=0)
     max_batch_size: int = Field(default=64, ge=1)
     batch_wait_timeout_s: float = Field(default=0.01, ge=0)
@@ -149,12 +195,17 @@ class ConsumerSettings(_Strict):
 
     enabled: bool = True
     # Settings of the streaming loop (workers/stream), e.g. bootstrap_servers, input_topic,
-    # output_topic, annotations_topic, dlq_topic, group_id, exactly_once. Passed through.
-    stream: dict[str, Any] = Field(default_factory=dict)
+    # output_topic, annotations_topic, dlq_topic, group_id, exactly_once.
+    stream: StreamConfig = Field(default_factory=StreamConfig)
     num_cpus: float = Field(default=0.5, ge=0)
     replicas: Replicas = Field(default_factory=lambda: Replicas(min=1, max=4))
     # How often a replica refreshes its partitions' lag (committed vs end offsets).
     lag_refresh_s: float = Field(default=2.0, gt=0)
+
+    def stream_settings(self, **overrides: Any) -> StreamSettings:
+        """A replica's StreamSettings: `overrides`, then this config's `stream` keys, then the
+        replica's environment (PII_WORKER_*) for what both leave out."""
+        return load_settings(StreamSettings, None, **{**self.stream.model_dump(exclude_unset=True), **overrides})
 
 
 class IngressSettings(_Strict):
@@ -173,8 +224,9 @@ class ServeAppConfig(_Strict):
     name: str = "pii"
     route_prefix: str = "/"
     device: Literal["gpu", "cpu"] = "gpu"
-    # workers.config.PipelineSettings fields (taxonomy, detectors, hmac key env, operators...).
-    pipeline: dict[str, Any] = Field(default_factory=dict)
+    # workers.config.PipelineSettings fields (taxonomy, detectors, operators...). The HMAC key
+    # comes from the replicas' environment (PII_WORKER_HMAC_KEY), not from this file.
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     extractor: ExtractorSettings = Field(default_factory=ExtractorSettings)
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
@@ -188,6 +240,11 @@ class ServeAppConfig(_Strict):
         if dev and isinstance(data, dict):
             data = {**data, "device": dev}
         return data
+
+    def pipeline_settings(self) -> PipelineSettings:
+        """A replica's PipelineSettings: this config's `pipeline` keys, then the replica's
+        environment for what they leave out (e.g. PII_WORKER_HMAC_KEY from a Kubernetes Secret)."""
+        return load_settings(PipelineSettings, None, **self.pipeline.model_dump(exclude_unset=True))
 
     @property
     def extractor_num_gpus(self) -> float:
@@ -212,38 +269,65 @@ def _device_options(d: BatchedDeploymentSettings, device: str) -> dict[str, Any]
     return dict(d.options)
 
 
-class ConfigError(ValueError):
-    """A config that cannot be used; the message names the file and the field."""
+def apply_overrides(data: dict[str, Any], pairs: Sequence[str]) -> dict[str, Any]:
+    """`a.b.c=VALUE` pairs (`pii-worker serve --set`) applied to a nested mapping, VALUE parsed as
+    YAML. ConfigError on a malformed pair or a path through a non-mapping."""
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects KEY=VALUE, got {pair!r}")
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"--set {key}: {part} is not a mapping")
+            node = nxt
+        try:
+            node[parts[-1]] = yaml.safe_load(raw)
+        except yaml.YAMLError as e:
+            raise ConfigError(f"--set {key}: value is not valid YAML: {' '.join(str(e).split())}") from None
+    return data
 
 
-def load_config(source: str | Path | dict[str, Any] | None) -> ServeAppConfig:
-    """Load from a YAML file of this model, a Serve config file (first application's `args`),
-    or a dict. Errors name the file and field."""
-    where = "<dict>"
+def load_config(
+    source: str | Path | Mapping[str, Any] | None,
+    overrides: Sequence[str] = (),
+    device: Literal["gpu", "cpu"] | None = None,
+) -> ServeAppConfig:
+    """Load from a YAML file of this model, a Serve config file (its first application's `args`),
+    or a mapping; then apply `--set` style `overrides` and the `device` override. The file is read
+    once. ConfigError naming the source, the key path and the problem."""
+    where: str | Path = "<dict>"
     data: Any
     if source is None:
         data = {}
-    elif isinstance(source, dict):
+    elif isinstance(source, Mapping):
         data = source
     else:
-        where = str(source)
-        try:
-            data = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigError(f"{where}: cannot read: {e}") from e
-    if isinstance(data, dict) and "applications" in data:
+        f = ConfigFile.read(source)
+        where, data = f.path, f.data
+    if isinstance(data, Mapping) and "applications" in data:
         apps = data["applications"] or []
         if not apps:
             raise ConfigError(f"{where}: Serve config has no applications")
         data = apps[0].get("args", {}) or {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: top level must be a mapping")
+    data = apply_overrides(_copy(data), overrides)
+    if device:
+        data["device"] = device
     try:
         return ServeAppConfig.model_validate(data)
     except ValidationError as e:
-        lines = [f"{where}: invalid serve config:"]
-        for err in e.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-            lines.append(f"  {loc}: {err['msg']}")
-        raise ConfigError("\n".join(lines)) from e
+        raise ConfigError(format_validation_error(e, "serve config", source=where)) from None
+
+
+def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Nested mappings copied, so overrides never write into the caller's data."""
+    return {k: _copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
 
 
 def _autoscaling(cfg: ServeAppConfig, bounds: Replicas, policy: str, kwargs: dict[str, Any]) -> dict[str, Any]:

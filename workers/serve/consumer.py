@@ -46,30 +46,28 @@ def _replica_tag() -> str:
 
 @serve.deployment
 class Consumer:
-    def __init__(self, config: dict[str, Any], extractor: Any = None, encoder: Any = None):
+    def __init__(self, config: ServeAppConfig | dict[str, Any], extractor: Any = None, encoder: Any = None):
         from workers.cpu import configure_threads
 
         configure_threads()  # this replica's own cores (vLLM binding, onnxruntime threads)
         from workers.stream.clients import ensure_topics
-        from workers.stream.config import StreamSettings
+        from workers.stream.config import default_transactional_id
         from workers.stream.worker import StreamWorker
 
         self.cfg = ServeAppConfig.model_validate(config)
         self.tag = _replica_tag()
-        stream = dict(self.cfg.consumer.stream)
-        if (extractor is not None or encoder is not None) and "max_poll_interval_ms" not in stream:
-            stream["max_poll_interval_ms"] = SLOW_TIER_MAX_POLL_INTERVAL_MS
-        if stream.get("exactly_once") and not stream.get("transactional_id"):
+        stream = self.cfg.consumer.stream
+        over: dict[str, Any] = {}
+        if (extractor is not None or encoder is not None) and "max_poll_interval_ms" not in stream.model_fields_set:
+            over["max_poll_interval_ms"] = SLOW_TIER_MAX_POLL_INTERVAL_MS
+        if stream.exactly_once and not stream.transactional_id:
             # One transactional id per replica (two live producers with one id would fence each
             # other). A replacement replica gets a new id, so a dead replica's open transaction
             # is aborted by the broker after transaction_timeout_ms rather than fenced at once.
-            stream["transactional_id"] = f"pii-worker-{stream.get('group_id', 'pii-worker')}-{self.tag}"
-        self.settings = StreamSettings.load(None, **stream)
+            over["transactional_id"] = default_transactional_id(stream.group_id, self.tag)
+        self.settings = self.cfg.consumer.stream_settings(**over)
         ps = pipeline_settings(self.cfg)
-        key = ps.key_bytes()
-        if key is None:
-            log.warning("no hmac_key (PII_WORKER_HMAC_KEY): annotation hashes use a per-replica random key")
-            key = os.urandom(32)
+        key = ps.hash_key()
 
         self.metrics = ServeMetrics()
         self._lag: list[tuple[int, int]] = []

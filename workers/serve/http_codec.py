@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 from typing import Any, Literal
 
+from workers.errors import PiiWorkerError
 from workers.lines import RedactingPipeline, TooLong, read_lines
 from workers.lines import redact_lines as _redact_lines
 from workers.models import Failure
@@ -38,7 +39,7 @@ Framing = Literal["jsonl", "text", "json"]
 JSON_SPEC = RecordSpec(input_format="json")
 
 
-class BadRequest(ValueError):
+class BadRequest(PiiWorkerError, ValueError):
     """A request the caller must fix; `status` is the HTTP status to answer with."""
 
     def __init__(self, message: str, status: int = 400):

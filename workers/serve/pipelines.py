@@ -22,9 +22,7 @@ log = logging.getLogger(__name__)
 def pipeline_settings(cfg: ServeAppConfig) -> Any:
     """PipelineSettings from the app config's `pipeline` mapping (env fills what it leaves out,
     e.g. PII_WORKER_HMAC_KEY from a Kubernetes Secret)."""
-    from workers.config import PipelineSettings, load_settings
-
-    return load_settings(PipelineSettings, None, **cfg.pipeline)
+    return cfg.pipeline_settings()
 
 
 def build_serve_pipeline(

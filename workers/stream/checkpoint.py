@@ -20,15 +20,16 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from workers import metrics
+from workers.errors import PiiWorkerError
 
 log = logging.getLogger(__name__)
 
 
-class DeliveryError(RuntimeError):
+class DeliveryError(PiiWorkerError, RuntimeError):
     """An output was not acknowledged: the batch must not be committed."""
 
 
-class CommitError(RuntimeError):
+class CommitError(PiiWorkerError, RuntimeError):
     """Outputs were delivered but the offsets (or the transaction) could not be committed."""
 
 
@@ -41,10 +42,6 @@ class Checkpoint:
         self._futures: list[tuple[str, str, Any]] = []  # (topic, kind, future)
         self._offsets: dict[TopicPartition, int] = {}
         self._open = False
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._open
 
     def begin(self) -> None:
         self._futures.clear()

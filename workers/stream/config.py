@@ -1,49 +1,39 @@
 """Settings of the streaming worker: defaults < config file (YAML/JSON) < env PII_WORKER_* < CLI flags.
 
-The config file is shared with the pipeline settings (workers.config.PipelineSettings): both read
-the same flat mapping, each takes its own keys, and a key neither knows is an error (typos).
+`StreamConfig` is the file half (the Serve config's `consumer.stream` embeds it); `StreamSettings`
+adds the environment, requires the input topic and derives the output topics. A `run` config
+file is shared with the pipeline settings (workers.config.PipelineSettings): each takes its own
+keys, and a key neither knows is an error (typos).
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable, Mapping
-from contextvars import ContextVar
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
-from workers.config import (
-    ConfigError,  # one error type for every invalid setting
-    PipelineSettings,
-    check_keys,
-)
-from workers.config import format_validation_error as _format
-from workers.config import read_config_file as _read
 from workers.records import DEFAULT_MAX_DOCUMENT_BYTES
+from workers.settings import Settings
 
 ENV_PREFIX = "PII_WORKER_"
-_CONFIG_FILE: ContextVar[dict[str, Any] | None] = ContextVar("pii_worker_stream_config_file", default=None)
 
 
-__all__ = ["ConfigError", "StreamSettings", "check_unknown_keys", "format_validation_error"]
+def default_transactional_id(group_id: str, instance: str | None = None) -> str:
+    """Stable per worker instance, so a restarted worker fences its dead predecessor's open
+    transaction; `instance` defaults to this host's name."""
+    return f"pii-worker-{group_id}-{instance or socket.gethostname()}"
 
 
-class StreamSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+class StreamConfig(BaseModel):
+    """The streaming loop's settings as a config file gives them (all optional here)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     # Topics and group
     bootstrap_servers: str = "127.0.0.1:9092"
-    input_topic: str = Field(min_length=1)
+    input_topic: str | None = Field(default=None, min_length=1)
     output_topic: str | None = None  # default <input>.redacted
     annotations_topic: str | None = None  # default <input>.annotations
     dlq_topic: str | None = None  # default <input>.dlq
@@ -113,6 +103,27 @@ class StreamSettings(BaseSettings):
         return v
 
     @model_validator(mode="after")
+    def _heartbeat(self) -> StreamConfig:
+        if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
+            raise ValueError("heartbeat_interval_ms must be at most a third of session_timeout_ms")
+        return self
+
+
+_Derived = Annotated[str, BeforeValidator(lambda v: v or "")]
+
+
+class StreamSettings(Settings, StreamConfig):
+    """StreamConfig + environment; the input topic is required and the output topics derived."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
+
+    input_topic: str = Field(min_length=1)
+    # Always set here: derived from the input topic when not given (empty or null).
+    output_topic: _Derived = ""
+    annotations_topic: _Derived = ""
+    dlq_topic: _Derived = ""
+
+    @model_validator(mode="after")
     def _derive(self) -> StreamSettings:
         self.output_topic = self.output_topic or f"{self.input_topic}.redacted"
         self.annotations_topic = self.annotations_topic or f"{self.input_topic}.annotations"
@@ -120,58 +131,9 @@ class StreamSettings(BaseSettings):
         outs = [self.output_topic, self.annotations_topic, self.dlq_topic]
         if self.input_topic in outs or len(set(outs)) != 3:
             raise ValueError("input, output, annotations and dlq topics must all differ")
-        if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
-            raise ValueError("heartbeat_interval_ms must be at most a third of session_timeout_ms")
         if self.exactly_once and not self.transactional_id:
-            instance = self.group_instance_id or socket.gethostname()
-            self.transactional_id = f"pii-worker-{self.group_id}-{instance}"
+            self.transactional_id = default_transactional_id(self.group_id, self.group_instance_id)
         return self
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        data = _CONFIG_FILE.get()
-        if data is not None:  # lowest priority: the file's own keys (checked in load)
-            sources.append(InitSettingsSource(settings_cls, init_kwargs=data))
-        return tuple(sources)
 
-    @classmethod
-    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> StreamSettings:
-        """Build settings from file + env + explicit overrides (None values are ignored).
-
-        Raises ConfigError with a readable, one-line-per-problem message.
-        """
-        data: dict[str, Any] | None = None
-        if config_file:
-            raw = _read(config_file)
-            check_keys(config_file, raw, set(cls.model_fields) | set(PipelineSettings.model_fields))
-            data = {k: v for k, v in raw.items() if k in cls.model_fields}
-        token = _CONFIG_FILE.set(data)
-        try:
-            return cls(**{k: v for k, v in overrides.items() if v is not None})
-        except ValidationError as e:
-            raise ConfigError(format_validation_error(e, "stream settings")) from None
-        except SettingsError as e:  # an environment value that is not even parseable
-            raise ConfigError(f"invalid stream settings: {' '.join(str(e).split())}") from None
-        finally:
-            _CONFIG_FILE.reset(token)
-
-
-def format_validation_error(e: ValidationError, what: str) -> str:
-    return _format(e, what, ENV_PREFIX)
-
-
-def read_config_file(path: str | Path) -> Mapping[str, Any]:
-    return _read(path)
-
-
-def check_unknown_keys(path: str | Path, known: Iterable[str]) -> None:
-    """Fail on keys no settings class knows (typos would otherwise be silently ignored)."""
-    check_keys(path, dict(_read(path)), known)
+__all__ = ["ENV_PREFIX", "StreamConfig", "StreamSettings", "default_transactional_id"]

@@ -23,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from workers.detect.llm.settings import DEFAULT_MEMORY_SHARE
+
 Message = dict[str, str]
 
 
@@ -65,10 +67,6 @@ class Engine(Protocol):
         ...
 
 
-class EngineUnavailable(RuntimeError):
-    """The engine cannot serve at all (not per request)."""
-
-
 class VLLMEngine:
     """In-process vLLM. Construct inside an `if __name__ == "__main__":` guard (vLLM spawns)."""
 
@@ -79,7 +77,7 @@ class VLLMEngine:
         model: str,
         *,
         max_model_len: int = 4096,
-        gpu_memory_utilization: float = 0.3,
+        gpu_memory_utilization: float = DEFAULT_MEMORY_SHARE,
         enable_prefix_caching: bool = True,
         dtype: str = "bfloat16",
         enforce_eager: bool = False,

@@ -8,8 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from workers.errors import PiiWorkerError
 
-class MalformedOutput(ValueError):
+
+class MalformedOutput(PiiWorkerError, ValueError):
     """The engine's text is not valid JSON of the expected shape."""
 
 

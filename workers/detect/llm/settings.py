@@ -1,18 +1,27 @@
-"""LLM extractor settings (env prefix PII_WORKER_LLM_, e.g. PII_WORKER_LLM_PROMPT_STYLE=json)."""
+"""LLM extractor settings (env prefix PII_WORKER_LLM_, e.g. PII_WORKER_LLM_PROMPT_STYLE=json).
+
+`LLMConfig` is the file half (a Serve extractor's `options`); `LLMSettings` adds the environment.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from workers.detect.llm.prompts import OutputFormat, PromptStyle
 from workers.detect.llm.route import RouteMode
+from workers.settings import Settings
+
+# On CPU vLLM's gpu_memory_utilization is the share of RAM it takes (weights + KV cache): the 1.5B
+# model in bf16 needs ~3.3 GiB of weights, so 0.3 of a 16 GiB node leaves no KV cache; 0.4
+# leaves ~1.5 GiB. The one default for every in-process engine (detector, demo, bench).
+DEFAULT_MEMORY_SHARE = 0.4
 
 
-class LLMSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PII_WORKER_LLM_", extra="ignore")
+class LLMConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     # A packaged model name (`pii-worker model list`), a local HF-format directory, or a hub id.
     model: str = "qwen2.5-coder-1.5b"
@@ -63,9 +72,8 @@ class LLMSettings(BaseSettings):
 
     # In-process vLLM engine.
     max_model_len: int = Field(default=4096, ge=512)
-    # On CPU this is the share of RAM vLLM takes (weights + KV cache): the 1.5B model in bf16 needs
-    # ~3.3 GiB of weights, so 0.3 of a 16 GiB node leaves no KV cache; 0.4 leaves ~1.5 GiB.
-    gpu_memory_utilization: float = Field(default=0.4, gt=0.0, le=1.0)
+    # On CPU the share of RAM, not of a GPU (DEFAULT_MEMORY_SHARE).
+    gpu_memory_utilization: float = Field(default=DEFAULT_MEMORY_SHARE, gt=0.0, le=1.0)
     enable_prefix_caching: bool = True
     dtype: str = "bfloat16"
     # Eager by default: torch.compile adds minutes of start-up on 2 shared CPU cores, and its cache
@@ -76,7 +84,7 @@ class LLMSettings(BaseSettings):
     seed: int = 0
 
     @model_validator(mode="after")
-    def _check(self) -> LLMSettings:
+    def _check(self) -> LLMConfig:
         if self.route_band is not None and not (0.0 <= self.route_band[0] < self.route_band[1] <= 1.0):
             raise ValueError("route_band must be [low, high] with 0 <= low < high <= 1")
         if self.chunk_overlap >= self.chunk_chars:
@@ -84,3 +92,9 @@ class LLMSettings(BaseSettings):
         if self.backend == "openai" and not self.base_url:
             raise ValueError("backend=openai needs base_url (PII_WORKER_LLM_BASE_URL)")
         return self
+
+
+class LLMSettings(Settings, LLMConfig):
+    """LLMConfig + environment (PII_WORKER_LLM_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="PII_WORKER_LLM_")

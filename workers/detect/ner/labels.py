@@ -27,6 +27,7 @@ from typing import Literal
 
 import numpy as np
 
+from workers.errors import PiiWorkerError
 from workers.taxonomy import Taxonomy
 
 ScoreMode = Literal["mean", "min"]
@@ -37,7 +38,7 @@ _BEGIN = {"B", "S", "U"}
 _INSIDE = {"I", "E", "L"}
 
 
-class NerModelError(RuntimeError):
+class NerModelError(PiiWorkerError, RuntimeError):
     """An encoder model that cannot serve this taxonomy (unknown labels, malformed label set)."""
 
 

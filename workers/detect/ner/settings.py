@@ -1,11 +1,16 @@
-"""Encoder (ner) detector settings (env prefix PII_WORKER_NER_, e.g. PII_WORKER_NER_THREADS=2)."""
+"""Encoder (ner) detector settings (env prefix PII_WORKER_NER_, e.g. PII_WORKER_NER_THREADS=2).
+
+`NerConfig` is the file half (a Serve encoder's `options`); `NerSettings` adds the environment.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from workers.settings import Settings
 
 
 def machine_threads() -> int:
@@ -16,8 +21,8 @@ def machine_threads() -> int:
     return intra_op_threads()
 
 
-class NerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PII_WORKER_NER_", extra="ignore")
+class NerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     # A packaged encoder (`pii-worker model list`), a distilled student's name in the model cache,
     # or a directory holding config.json + tokenizer.json + an ONNX file.
@@ -47,7 +52,13 @@ class NerSettings(BaseSettings):
     score: Literal["mean", "min"] = "mean"
 
     @model_validator(mode="after")
-    def _check(self) -> NerSettings:
+    def _check(self) -> NerConfig:
         if self.stride * 2 > self.window - 2:
             raise ValueError("stride must be at most half the window (each token is read at most twice)")
         return self
+
+
+class NerSettings(Settings, NerConfig):
+    """NerConfig + environment (PII_WORKER_NER_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="PII_WORKER_NER_")
