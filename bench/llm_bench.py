@@ -180,7 +180,7 @@ def timed_detect(det: Any, texts: list[str], prior: list[list[Any]], batch: int)
     for i in range(0, len(texts), batch):
         try:
             out = det.detect(texts[i : i + batch], prior[i : i + batch])
-            n_spans += sum(len(o) for o in out)
+            n_spans += sum(len(o) for o in out if isinstance(o, list))  # failed docs: stats.failed_docs
         except Exception as e:  # noqa: BLE001 - count, keep measuring
             failed += 1
             log(f"batch failed: {e}")
