@@ -4,7 +4,7 @@ Two modes:
 - run our pipeline on the gold texts (`--detectors rules[,llm]`, `--taxonomy`);
 - `--predictions FILE`: score a JSONL written by any tool in the `pii-worker redact` output
   contract (`{"id","text"(redacted),"entities":[{"type","start","end",...}]}`), e.g. Presidio.
-Scoring rules and the dataset type mapping are documented in workers/evaluate.py.
+Scoring rules and the dataset type mapping are documented in workers/evaluate/__init__.py.
 """
 
 from __future__ import annotations

@@ -1,46 +1,12 @@
-"""Scoring of detected spans and redacted text against gold spans. Pure functions + loaders.
-
-Gold comes either from the presidio-research format (a JSON list of
-`{"full_text", "spans": [{"entity_type", "start_position", "end_position"}]}`; document ids are
-the 0-based list index as a string) or from JSONL `{"id", "text", "spans": [{"type", "start", "end"}]}`
-(what `pii-worker gen` writes). Predictions follow the `pii-worker redact` output contract:
-`{"id", "text" (redacted), "entities": [{"type", "start", "end", ...}]}`, offsets into the original.
-
-Type mapping (explicit, see DATASET_ALIASES): dataset labels are renamed to our taxonomy names
-first (GPE -> LOCATION, DOMAIN_NAME -> URL). A gold label that is then not a scored type (e.g.
-ORGANIZATION, TITLE, NRP, AGE, DATE_TIME, ZIP_CODE: things we do not target) is *untargeted*:
-- it is removed from the gold side (no recall penalty), and reported as a count per label;
-- a prediction overlapping an untargeted gold span and no targeted one is *neutral*: not a false
-  positive, not a true positive, reported as a count; its characters are left out of the
-  over-redaction denominator and numerator;
-- a prediction whose type is not a scored type is dropped and reported per type.
-
-Span metrics (typed: a prediction matches a gold span of the same type):
-- overlap: a gold span is found if some prediction of its type overlaps it by >= 1 character;
-  a prediction is correct if it overlaps some gold span of its type. Precision = correct
-  predictions / predictions, recall = found gold / gold (so one long prediction covering two gold
-  spans counts once on each side).
-- exact: same, but start, end and type must all be equal.
-- untyped overlap: like overlap, ignoring types (what matters for redaction).
-Leak metrics:
-- value leak rate: share of scored gold values with >= 4 characters (surrounding whitespace
-  stripped) that still occur verbatim anywhere in the redacted text;
-- character leak rate: share of gold characters not covered by any (untyped) prediction;
-- over-redaction rate: share of non-PII characters (outside every gold span, targeted or not)
-  covered by a prediction.
-"""
+"""Pure scoring of predicted spans and redacted text against gold (rules in workers.evaluate)."""
 
 from __future__ import annotations
 
-import sys
-import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-import orjson
 from pydantic import BaseModel, Field
 
 from workers.loggen import GoldDoc, GoldSpan
@@ -239,13 +205,13 @@ def score_doc(gold_doc: GoldDoc, pred: Prediction, types: TypeMap) -> DocScore:
     found, correct = match_spans(gold, scored)
     found_x, correct_x = match_spans(gold, scored, exact=True)
     found_u, correct_u = match_spans(gold, scored, typed=False)
-    for g, f, fx in zip(gold, found, found_x):
+    for g, f, fx in zip(gold, found, found_x, strict=True):
         sc.gold[g.type] += 1
         sc.found[g.type] += f
         sc.found_exact[g.type] += fx
         if not f:
             sc.missed[g.type].append(_ctx(text, g))
-    for p, c, cx in zip(scored, correct, correct_x):
+    for p, c, cx in zip(scored, correct, correct_x, strict=True):
         sc.pred[p.type] += 1
         sc.correct[p.type] += c
         sc.correct_exact[p.type] += cx
@@ -334,180 +300,3 @@ def score(gold: Sequence[GoldDoc], preds: Sequence[Prediction], types: TypeMap, 
             raise ValueError(f"gold id {gd.id!r} does not match prediction id {pr.id!r}")
         total.add(score_doc(gd, pr, types), keep_examples)
     return summarize(total)
-
-
-# ---------------------------------------------------------------- loading
-
-
-def _gold_from_presidio(items: list[dict[str, Any]]) -> Iterator[GoldDoc]:
-    for i, it in enumerate(items):
-        yield GoldDoc(
-            id=str(i),
-            text=it["full_text"],
-            spans=[
-                GoldSpan(type=s["entity_type"], start=s["start_position"], end=s["end_position"])
-                for s in it.get("spans") or []
-            ],
-        )
-
-
-def load_gold(path: str | Path, limit: int | None = None) -> list[GoldDoc]:
-    """Presidio-research JSON list or JSONL of {"id","text","spans"}; sniffed from content."""
-    raw = Path(path).read_bytes()
-    head = raw.lstrip()[:1]
-    if head == b"[":
-        docs = list(_gold_from_presidio(orjson.loads(raw)))
-    else:
-        docs = []
-        for ln, line in enumerate(raw.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = orjson.loads(line)
-                docs.append(GoldDoc.model_validate({**obj, "id": str(obj.get("id", ln))}))
-            except Exception as e:  # noqa: BLE001 - name the line
-                raise ValueError(f"{path}:{ln}: not a gold record: {e}") from e
-    for d in docs:
-        for s in d.spans:
-            if s.end > len(d.text):
-                raise ValueError(f"{path}: doc {d.id}: span {s.start}:{s.end} past text length {len(d.text)}")
-    return docs[:limit] if limit is not None else docs
-
-
-def load_predictions(path: str | Path) -> dict[str, Prediction]:
-    """JSONL in the `pii-worker redact` output contract; error records count as failures."""
-    out: dict[str, Prediction] = {}
-    for ln, line in enumerate(Path(path).read_bytes().splitlines(), 1):
-        if not line.strip():
-            continue
-        obj = orjson.loads(line)
-        pid = obj.get("id")
-        if pid is None:
-            raise ValueError(f"{path}:{ln}: prediction without an id")
-        pid = str(pid)
-        if "entities" not in obj:  # an error record from the tool: no output for this doc
-            out[pid] = Prediction(id=pid, spans=[], failed=True)
-            continue
-        out[pid] = Prediction(
-            id=pid,
-            spans=[PredSpan(type=e["type"], start=e["start"], end=e["end"]) for e in obj["entities"]],
-            redacted=obj.get("text"),
-            hallucinations=obj.get("hallucinations"),
-        )
-    return out
-
-
-def align(gold: Sequence[GoldDoc], preds: dict[str, Prediction]) -> list[Prediction]:
-    """Predictions in gold order; a gold doc without a prediction is an error (not silently 0)."""
-    missing = [g.id for g in gold if g.id not in preds]
-    if missing:
-        raise ValueError(f"{len(missing)} gold documents have no prediction (first: {missing[:5]})")
-    return [preds[g.id] for g in gold]
-
-
-# ---------------------------------------------------------------- running our pipeline
-
-
-def predictions_from_results(results: Sequence[Any]) -> list[Prediction]:
-    """workers.models Result/Failure -> Prediction."""
-    from workers.models import Failure
-
-    out = []
-    for r in results:
-        if isinstance(r, Failure):
-            out.append(Prediction(id=str(r.id), spans=[], failed=True))
-            continue
-        h = r.extra.get("hallucinations") if isinstance(r.extra, dict) else None
-        out.append(
-            Prediction(
-                id=r.id,
-                spans=[PredSpan(type=s.type, start=s.start, end=s.end) for s in r.entities],
-                redacted=r.text,
-                hallucinations=h if isinstance(h, int) else None,
-            )
-        )
-    return out
-
-
-def run_pipeline(pipeline: Any, gold: Sequence[GoldDoc], *, batch_size: int = 64, progress: Callable[[int], None] | None = None) -> list[Prediction]:
-    from workers.models import Document
-
-    preds: list[Prediction] = []
-    for i in range(0, len(gold), batch_size):
-        chunk = gold[i : i + batch_size]
-        results = pipeline.run([Document(id=g.id, text=g.text) for g in chunk])
-        preds.extend(predictions_from_results(results))
-        if progress:
-            progress(len(preds))
-    return preds
-
-
-class Progress:
-    """A minimal progress bar on stderr (no dependency); quiet when stderr is not a terminal,
-    except for a line every 10%."""
-
-    def __init__(self, total: int, label: str = "eval", stream: TextIO | None = None):
-        self.total, self.label = total, label
-        self.stream = stream or sys.stderr
-        self.t0 = time.monotonic()
-        self.last = 0.0
-        self.tty = self.stream.isatty()
-        self.next_pct = 10
-
-    def __call__(self, done: int) -> None:
-        now = time.monotonic()
-        rate = done / max(now - self.t0, 1e-9)
-        pct = 100 * done // max(self.total, 1)
-        if self.tty:
-            if now - self.last < 0.1 and done < self.total:
-                return
-            self.last = now
-            w = 30
-            fill = w * done // max(self.total, 1)
-            self.stream.write(f"\r{self.label} [{'#' * fill}{'.' * (w - fill)}] {done}/{self.total} {rate:.1f} docs/s")
-            if done >= self.total:
-                self.stream.write("\n")
-        elif pct >= self.next_pct or done >= self.total:
-            self.next_pct = pct + 10
-            self.stream.write(f"{self.label}: {done}/{self.total} ({pct}%) {rate:.1f} docs/s\n")
-        self.stream.flush()
-
-
-# ---------------------------------------------------------------- text report
-
-
-def _f(x: float | None, pct: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
-
-
-def format_report(r: dict[str, Any]) -> str:
-    lines = [f"documents: {r['docs']}  failures: {r['failures']}"]
-    if r.get("detectors"):
-        lines[0] += f"  detectors: {','.join(r['detectors'])}"
-    lines.append("")
-    lines.append(f"{'span match':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'pred':>8}{'gold':>8}")
-    for k, name in (("overlap", "overlap (typed)"), ("exact", "exact (typed)"), ("overlap_untyped", "overlap (any type)")):
-        m = r["span"][k]
-        lines.append(f"{name:<18}{_f(m['precision']):>10}{_f(m['recall']):>10}{_f(m['f1']):>10}{m['pred']:>8}{m['gold']:>8}")
-    lines.append("")
-    lines.append(f"{'type':<24}{'gold':>6}{'recall':>8}{'exact':>8}{'pred':>6}{'prec':>8}")
-    for t, m in r["per_type"].items():
-        lines.append(f"{t:<24}{m['gold']:>6}{_f(m['recall']):>8}{_f(m['exact_recall']):>8}{m['pred']:>6}{_f(m['precision']):>8}")
-    lines.append("")
-    lines.append(f"value leak rate:      {_f(r['value_leak_rate'], True)} ({r['values_leaked']}/{r['values_checked']} gold values of >= {MIN_LEAK_VALUE_LEN} chars still in the output)")
-    lines.append(f"character leak rate:  {_f(r['char_leak_rate'], True)}")
-    lines.append(f"over-redaction rate:  {_f(r['over_redaction_rate'], True)} of non-PII characters")
-    if r.get("hallucinations") is not None:
-        lines.append(f"hallucinations:       {r['hallucinations']} (LLM mentions not found in the text)")
-    if r["untargeted_gold"]:
-        lines.append("untargeted gold (excluded from scoring): " + ", ".join(f"{k} {v}" for k, v in r["untargeted_gold"].items()))
-        lines.append(f"predictions on untargeted gold only (neutral): {r['neutral_predictions']}")
-    if r["ignored_predictions"]:
-        lines.append("predictions of unscored types (ignored): " + ", ".join(f"{k} {v}" for k, v in r["ignored_predictions"].items()))
-    if r["decoys"]:
-        lines.append("look-alikes hit by a prediction: " + ", ".join(f"{k} {v['hit']}/{v['total']}" for k, v in r["decoys"].items()))
-    if r.get("docs_per_s"):
-        lines.append(f"throughput: {r['docs_per_s']:.1f} docs/s")
-    return "\n".join(lines)
