@@ -25,6 +25,9 @@ def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None, te
     lists with insert() were O(m^2) on hostile documents.)"""
     prio = priority or {}
     merged = merge_same_type(spans)
+    by_start = sorted(merged, key=lambda s: s.start)
+    if all(a.end <= b.start for a, b in zip(by_start, by_start[1:], strict=False)):
+        return by_start  # disjoint (the usual case): every span keeps all its characters
     ranked = sorted(merged, key=lambda s: (-s.score, -prio.get(s.type, 50), -s.length, s.start, s.type))
     bounds = sorted({p for s in merged for p in (s.start, s.end)})
     index = {p: i for i, p in enumerate(bounds)}

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 
-import re2
-
 from workers.detect import validators as v
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import Utf8Offsets, normalized_view
@@ -57,6 +55,8 @@ class RulesDetector:
         self._ascii_skip = {i for i, r in enumerate(self.recognizers) if "non_ascii" in r.tags}
         self._context = {id(r): (_terms_regex(r.context), _terms_regex(r.negative_context)) for r in self.recognizers}
         self._phone_columns = "PHONE_NUMBER" in wanted
+        self._matchers = [self.engine.byte_matcher(i) for i in range(len(self.recognizers))]
+        self._labels = [f"rules:{r.name}" for r in self.recognizers]
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]] = ()) -> list[list[Span]]:
         return [self.detect_one(t) for t in texts]
@@ -68,24 +68,32 @@ class RulesDetector:
         out = self._detect_text(text)
         view = normalized_view(text)
         if view is not None:
-            seen = {(s.start, s.end, s.type) for s in out}
-            for s in self._detect_text(view.text):
-                a, b = view.to_original(s.start, s.end)
-                if (a, b, s.type) in seen:
+            seen = {(h.start, h.end, h.type) for h in out}
+            for h in self._detect_text(view.text):
+                a, b = view.to_original(h.start, h.end)
+                if (a, b, h.type) in seen:
                     continue
-                seen.add((a, b, s.type))
-                out.append(s if (a, b) == (s.start, s.end) else
-                           Span(start=a, end=b, type=s.type, score=s.score, detector=s.detector))
-        return out
+                seen.add((a, b, h.type))
+                if (a, b) != (h.start, h.end):
+                    h = _Hit(a, b, h.type, h.score, h.detector)
+                out.append(h)
+        # Span (the validated contract) is built once per reported hit, here at the boundary.
+        return [_SPAN({"start": h.start, "end": h.end, "type": h.type, "score": h.score, "detector": h.detector})
+                for h in out]
 
-    def _detect_text(self, text: str) -> list[Span]:
+    def _detect_text(self, text: str) -> list[_Hit]:
         """Every step O(n log n) in len(text): one hyperscan pass, RE2 scans that resume forward
         (bytes subjects: RE2's str API re-encodes the whole text per search call), O(1) work per
-        candidate (validators and context windows see bounded slices), O(log n) claim lookups."""
-        out: list[Span] = []
+        candidate (validators and context windows see bounded slices), O(log n) claim lookups.
+
+        RE2 is called through its raw matcher (engine.byte_matcher): a list of group spans per
+        match, without the wrapper's generator and match objects, which cost more than the
+        matching itself on log-line sized texts."""
+        out: list[_Hit] = []
         ctx = _Lowered(text)
         ascii_only = text.isascii()
         subject = text.encode("utf-8", "surrogatepass")
+        nbytes = len(subject)
         offsets = None if ascii_only else Utf8Offsets(text)
         pids = self.engine.candidates(text)
         if not ascii_only and self._unicode:
@@ -95,49 +103,62 @@ class RulesDetector:
         if self._deferred:
             pids = [p for p in pids if p not in self._deferred] + [p for p in pids if p in self._deferred]
         for pid in pids:
-            rec, rx = self.recognizers[pid], self.engine.regex(pid, True)
+            rec, match, label = self.recognizers[pid], self._matchers[pid], self._labels[pid]
             # Deferred recognizers skip candidates inside what the others found (built once each).
             claimed = _Claims(out) if rec.defer and out else None
             if not rec.trim_chunks:
-                for bm in rx.finditer(subject):
-                    m = bm if offsets is None else _CharMatch(bm, offsets, text)
-                    if claimed is not None and claimed.covers(*m.span()):
-                        continue
-                    span = self._evaluate(rec, m, text, ctx)
-                    if span is not None:
-                        out.append(span)
+                pos = 0
+                while True:  # finditer: leftmost matches, resuming at each match's end
+                    spans = match(subject, pos, nbytes)
+                    whole = spans[0]
+                    if whole[0] < 0:
+                        break
+                    if offsets is not None:
+                        spans = _char_spans(spans, offsets)
+                    if claimed is None or not claimed.covers(*spans[0]):
+                        hit = self._evaluate(rec, spans, text, ctx)
+                        if hit is not None:
+                            out.append(_Hit(hit[0], hit[1], rec.entity, hit[2], label))
+                    if pos == nbytes:
+                        break
+                    pos = pos + 1 if whole[1] == pos else whole[1]  # an empty match moves on by one
                 continue
             # Bounded-length numeric patterns: a rejected candidate may have swallowed the start
             # of a real one ("6789 4111 1111 1111 1111"), so resume at its next chunk, not its end.
             # Each restart re-reads at most one match length: still linear in the text.
             pos = 0
             while pos < len(text):
-                bm = rx.search(subject, pos if offsets is None else offsets.byte(pos))
-                if bm is None:
+                spans = match(subject, pos if offsets is None else offsets.byte(pos), nbytes)
+                if spans[0][0] < 0:
                     break
-                m = bm if offsets is None else _CharMatch(bm, offsets, text)
-                covered = claimed is not None and claimed.covers(*m.span())
-                span = None if covered else self._evaluate(rec, m, text, ctx)
-                if span is not None:
-                    out.append(span)
-                    pos = max(span.end, m.start() + 1)
+                if offsets is not None:
+                    spans = _char_spans(spans, offsets)
+                m_start, m_end = spans[0]
+                covered = claimed is not None and claimed.covers(m_start, m_end)
+                hit = None if covered else self._evaluate(rec, spans, text, ctx)
+                if hit is not None:
+                    out.append(_Hit(hit[0], hit[1], rec.entity, hit[2], label))
+                    pos = max(hit[1], m_start + 1)
                 else:
-                    nxt = _next_chunk(text, m.start(), m.end())
-                    pos = nxt if nxt is not None else m.end()
+                    nxt = _next_chunk(text, m_start, m_end)
+                    pos = nxt if nxt is not None else m_end
         if self._phone_columns:
-            out.extend(s for s in _column_phones(text) if s.score >= self.min_score[s.type])
+            out.extend(h for h in _column_phones(text) if h.score >= self.min_score[h.type])
         return out
 
-    def _evaluate(self, rec: Recognizer, m, text: str, ctx: _Lowered) -> Span | None:  # noqa: ANN001
-        start, end = m.span(rec.group)
+    def _evaluate(self, rec: Recognizer, spans: Sequence[tuple[int, int]], text: str,
+                  ctx: _Lowered) -> tuple[int, int, float] | None:
+        """(start, end, score) of a candidate match given as its groups' character spans."""
+        start, end = spans[rec.group]
         if start < 0 or end <= start:
             return None
         if rec.strip_trailing:
             while end > start and text[end - 1] in rec.strip_trailing:
                 end -= 1
-        end = _validated_end(rec, text, start, end)
-        if end is None:
+        validated = _validated_end(rec, text, start, end)
+        if validated is None:
             return None
+        end = validated
         score = rec.score
         if rec.strong_check is not None:
             strong_end = _strong_end(rec, text, start, end)
@@ -145,13 +166,14 @@ class RulesDetector:
                 end, score = strong_end, score + rec.strong_bonus
         if rec.standalone and _glued(text, start, end) and not (rec.checksum and _after_word(text, start, end)):
             return None
-        if rec.reject_after and ctx.ends_with(m.start(), rec.reject_after):
+        m_start = spans[0][0]
+        if rec.reject_after and ctx.ends_with(m_start, rec.reject_after):
             return None
         if rec.reject_before and text.startswith(rec.reject_before, end):
             return None
         if rec.context or rec.negative_context:
             # Window around what we keep (a trimmed candidate's dropped tail is not context).
-            ms, me = min(m.start(), start), end
+            ms, me = min(m_start, start), end
             pos_terms, neg_terms = self._context[id(rec)]
             if ctx.has_any(ms, me, pos_terms):
                 score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
@@ -161,9 +183,26 @@ class RulesDetector:
         score = min(1.0, max(0.0, score))
         if score < self.min_score[rec.entity]:
             return None
-        # Validating construction: in pydantic 2 it is ~3x cheaper than model_construct.
-        return Span(start=start, end=end, type=rec.entity, score=round(score, 3),
-                                    detector=f"rules:{rec.name}")
+        return start, end, round(score, 3)
+
+
+# Validating construction from a dict through pydantic's core validator: the same checks as
+# Span(...) at about half its cost (no Python-level __init__ frame).
+_SPAN = Span.__pydantic_validator__.validate_python
+
+
+class _Hit:
+    """A detection inside the detector: plain slots, turned into a Span once at the boundary."""
+
+    __slots__ = ("start", "end", "type", "score", "detector")
+
+    def __init__(self, start: int, end: int, type: str, score: float, detector: str) -> None:  # noqa: A002
+        self.start, self.end, self.type, self.score, self.detector = start, end, type, score, detector
+
+
+def _char_spans(spans: Sequence[tuple[int, int]], offsets: Utf8Offsets) -> list[tuple[int, int]]:
+    """Group spans in UTF-8 byte offsets -> character offsets (unmatched groups stay (-1, -1))."""
+    return [(a, b) if a < 0 else (offsets.char(a), offsets.char(b)) for a, b in spans]
 
 
 class _Lowered:
@@ -213,7 +252,7 @@ class _Claims:
     """Containment queries over fixed spans in O(log n): sorted starts with the running maximum
     of ends (a span covers [a, b) iff some span starting at or before a ends at or after b)."""
 
-    def __init__(self, spans: Sequence[Span]) -> None:
+    def __init__(self, spans: Sequence[Span | _Hit]) -> None:
         ordered = sorted((s.start, s.end) for s in spans)
         self._starts = [a for a, _ in ordered]
         self._max_end: list[int] = []
@@ -225,29 +264,6 @@ class _Claims:
     def covers(self, a: int, b: int) -> bool:
         i = bisect_right(self._starts, a) - 1
         return i >= 0 and self._max_end[i] >= b
-
-
-class _CharMatch:
-    """An RE2 match on UTF-8 bytes, answering in character offsets of `text`."""
-
-    __slots__ = ("_m", "_o", "_text")
-
-    def __init__(self, m: re2._Match, offsets: Utf8Offsets, text: str) -> None:
-        self._m, self._o, self._text = m, offsets, text
-
-    def group(self, group: int = 0) -> str | None:
-        a, b = self.span(group)
-        return None if a < 0 else self._text[a:b]
-
-    def span(self, group: int = 0) -> tuple[int, int]:
-        a, b = self._m.span(group)
-        return (a, b) if a < 0 else (self._o.char(a), self._o.char(b))
-
-    def start(self, group: int = 0) -> int:
-        return self.span(group)[0]
-
-    def end(self, group: int = 0) -> int:
-        return self.span(group)[1]
 
 
 def _next_chunk(text: str, start: int, end: int) -> int | None:
@@ -326,6 +342,9 @@ _PHONE_HEADER = re.compile(
     r"(?:[a-z0-9]+[ _.-])*(?:[a-z]*phone|tel|telephone|mobile|mob|cell|msisdn|fax)(?:[ _.-]?(?:number|num|no|nr|#)\.?)?")
 _PHONE_CELL = re.compile(r"\+?\(?\d[\d ()./-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?", re.IGNORECASE)
 _DELIMITERS = (",", ";", "\t", "|")
+# Every header _PHONE_HEADER accepts contains one of these (a necessary condition, checked once
+# per document before any line is split).
+_PHONE_HINT = re.compile(r"phone|tel|mob|cell|msisdn|fax", re.IGNORECASE)
 _COLUMN_PHONE_SCORE = 0.85  # the header names the column, as a key names a value
 
 
@@ -342,11 +361,13 @@ def _phone_header(line: str) -> tuple[str, int, frozenset[int]] | None:
     return None
 
 
-def _column_phones(text: str) -> list[Span]:
+def _column_phones(text: str) -> list[_Hit]:
     """Bare numbers in a phone column of a delimited table (CSV, TSV, semicolon, Markdown pipes):
     far below their header no context word is near them. A row with another cell count ends the
     table. Each line is split once per delimiter: linear in the text."""
-    out: list[Span] = []
+    out: list[_Hit] = []
+    if _PHONE_HINT.search(text) is None:
+        return out  # no line can be a phone column header: skip the walk over lines
     header: tuple[str, int, frozenset[int]] | None = None
     pos, n = 0, len(text)
     while pos <= n:
@@ -365,8 +386,8 @@ def _column_phones(text: str) -> list[Span]:
                         value = cell.strip().strip("\"'").strip()
                         if value and _PHONE_CELL.fullmatch(value) and v.phone_shape(value):
                             start = off + cell.find(value)
-                            out.append(Span(start=start, end=start + len(value), type="PHONE_NUMBER",
-                                            score=_COLUMN_PHONE_SCORE, detector="rules:column_phone"))
+                            out.append(_Hit(start, start + len(value), "PHONE_NUMBER", _COLUMN_PHONE_SCORE,
+                                            "rules:column_phone"))
                     off += len(cell) + len(delim)
         if header is None:
             header = _phone_header(line)
