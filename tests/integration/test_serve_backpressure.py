@@ -84,7 +84,6 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
     from workers.serve.app import build_app
     from workers.serve.config import load_config
     from workers.stream.clients import ensure_topics
-    from workers.stream.config import StreamSettings
 
     topic = f"bp-in-{uuid.uuid4().hex[:6]}"
     timeout_s = 3.0
@@ -112,7 +111,7 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
             "num_cpus": 0.5, "replicas": {"min": 1, "max": 1}, "lag_refresh_s": 0.5,
         },
     })
-    ss = StreamSettings.load(None, **cfg.consumer.stream)
+    ss = cfg.consumer.stream_settings()
     ensure_topics(ss)
     n = 48
     docs = [{"id": f"bp-{i}", "text": f"ticket {i}: Agent Smith called Mr. Jones at jones{i}@example.com"}

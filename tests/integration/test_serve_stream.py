@@ -149,11 +149,10 @@ def test_two_consumers_gpu_extractor_2000_docs(kafka_bootstrap, ray_gpu):
     from workers.serve.app import build_app
     from workers.serve.config import load_config
     from workers.stream.clients import ensure_topics
-    from workers.stream.config import StreamSettings
 
     topic = f"serve-in-{uuid.uuid4().hex[:6]}"
     cfg = load_config(stream_config(kafka_bootstrap, topic, f"g-{topic}"))
-    ensure_topics(StreamSettings.load(None, **cfg.consumer.stream))
+    ensure_topics(cfg.consumer.stream_settings())
     n = 2000
     produce(kafka_bootstrap, topic, docs(n, "d"))
 
@@ -219,7 +218,6 @@ def test_lag_scales_consumers_up_and_back_down(kafka_bootstrap, ray_gpu):
     from workers.serve.app import build_app
     from workers.serve.config import load_config
     from workers.stream.clients import ensure_topics
-    from workers.stream.config import StreamSettings
 
     topic = f"scale-in-{uuid.uuid4().hex[:6]}"
     cfg = load_config(stream_config(
@@ -232,7 +230,7 @@ def test_lag_scales_consumers_up_and_back_down(kafka_bootstrap, ray_gpu):
                      "upscale_delay_s": 1, "downscale_delay_s": 3,
                      "metrics_interval_s": 0.5, "look_back_period_s": 2},
     ))
-    ensure_topics(StreamSettings.load(None, **cfg.consumer.stream))
+    ensure_topics(cfg.consumer.stream_settings())
     serve.run(build_app(cfg), name=cfg.name, route_prefix="/scale")
     try:
         assert running(cfg.name, "Consumer") == 1 and running(cfg.name, "Extractor") == 1

@@ -15,9 +15,9 @@ from workers.serve.config import (
     INGRESS,
     ConfigError,
     apply_overrides,
-    deployment_options,
     load_config,
 )
+from workers.serve.deployment import deployment_options
 
 
 def cfg(**over):

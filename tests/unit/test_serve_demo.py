@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from workers.demo import DemoOptions, DemoReport, app_config, count_outputs
-from workers.serve.config import CONSUMER, ENCODER, EXTRACTOR, deployment_options, load_config
+from workers.serve.config import CONSUMER, ENCODER, EXTRACTOR, load_config
+from workers.serve.deployment import deployment_options
 
 
 @pytest.mark.parametrize(
@@ -23,12 +24,12 @@ from workers.serve.config import CONSUMER, ENCODER, EXTRACTOR, deployment_option
 def test_demo_deploys_the_tiers_it_runs(kw, detectors, deployments, monkeypatch):
     monkeypatch.delenv("PII_WORKER_SERVE_DEVICE", raising=False)
     cfg = load_config(app_config(DemoOptions(input=Path("x"), **kw), "127.0.0.1:9092"))
-    assert cfg.pipeline["detectors"] == detectors
+    assert cfg.pipeline.detectors == detectors
     opts = deployment_options(cfg)
     assert set(opts) - {"Ingress"} == deployments
     assert all(o["ray_actor_options"]["num_gpus"] == 0 for o in opts.values())  # CPU demo
     # A degraded record is published without every detector: never unless asked for.
-    assert cfg.pipeline["on_detector_error"] == "dead_letter"
+    assert cfg.pipeline.on_detector_error == "dead_letter"
 
 
 def test_degraded_is_opt_in():

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workers.serve.config import DEVICE_ENV, ENCODER, EXTRACTOR, deployment_options, load_config
+from workers.serve.config import DEVICE_ENV, ENCODER, EXTRACTOR, load_config
+from workers.serve.deployment import deployment_options
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -23,9 +23,9 @@ from workers.serve.config import (
     EXTRACTOR,
     INGRESS,
     ServeAppConfig,
-    deployment_options,
     load_config,
 )
+from workers.serve.deployment import deployment_options
 
 
 def build_app(cfg: ServeAppConfig) -> Application:
