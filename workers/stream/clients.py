@@ -9,6 +9,8 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
+from kafka.partitioner import DefaultPartitioner
+from kafka.partitioner.default import murmur2
 
 from workers.stream.config import StreamSettings
 
@@ -47,11 +49,36 @@ def producer_config(s: StreamSettings) -> dict[str, Any]:
         "linger_ms": s.producer_linger_ms,
         "batch_size": s.producer_batch_bytes,
         "max_request_size": max(s.max_document_bytes * 2 + 64 * 1024, 1024 * 1024),
+        "partitioner": KeyHashCachePartitioner(),
     }
     if s.exactly_once:
         cfg["transactional_id"] = s.transactional_id
         cfg["transaction_timeout_ms"] = s.transaction_timeout_ms
     return cfg
+
+
+class KeyHashCachePartitioner(DefaultPartitioner):
+    """The default partitioner's choice (murmur2 of the key, as the Java client), with the hashes
+    of recent keys kept: every input's two outputs (redacted, annotations) carry its key, and
+    kafka-python's murmur2 is pure Python (a tenth of the worker's produce cost when profiled)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._hashes: dict[bytes, int] = {}
+        self._size = size
+
+    def partition(self, topic: str, key: Any, serialized_key: bytes | None, value: Any,  # noqa: ANN401
+                  serialized_value: bytes | None, cluster: Any) -> int:  # noqa: ANN401
+        if serialized_key is None:
+            return int(super().partition(topic, key, serialized_key, value, serialized_value, cluster))
+        if topic not in cluster.topics():
+            raise ValueError(f"Topic {topic} not found in ClusterMetadata")
+        h = self._hashes.get(serialized_key)
+        if h is None:
+            if len(self._hashes) >= self._size:
+                self._hashes.clear()
+            h = self._hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
+        all_partitions = sorted(cluster.partitions_for_topic(topic))
+        return int(all_partitions[h % len(all_partitions)])
 
 
 def make_consumer(s: StreamSettings) -> KafkaConsumer:
