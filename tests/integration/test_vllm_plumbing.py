@@ -50,7 +50,7 @@ def test_smollm2_in_process_vllm_pipeline(cpu_env):
     assert all(isinstance(r, Result) for r in results)
     assert llm.stats.requests >= len(DOCS) and llm.stats.completion_tokens > 0
     assert llm.stats.failed_requests == 0  # bounded grammar: every answer is valid JSON
-    for doc, r in zip(DOCS, results):
+    for doc, r in zip(DOCS, results, strict=True):
         assert not r.degraded and r.detectors == ["rules", "llm"]
         for s in r.entities:
             if s.detector == "llm":
@@ -63,6 +63,32 @@ def test_smollm2_in_process_vllm_pipeline(cpu_env):
     cached_before = llm.stats.cached_tokens
     llm.detect(["Order 77 shipped to Ann Lee"], [[]])
     assert llm.stats.cached_tokens > cached_before
+
+    # close(): vLLM's engine-core process (a child of this one) goes away; later requests fail
+    # per document instead of reaching a dead engine.
+    import psutil
+
+    from workers.detect.base import DetectFailure
+
+    def engine_procs() -> list[psutil.Process]:
+        # vLLM titles its engine-core process "VLLM::EngineCore..." (setproctitle).
+        out = []
+        for c in psutil.Process().children(recursive=True):
+            try:
+                if "EngineCore" in " ".join(c.cmdline()) or "EngineCore" in c.name():
+                    out.append(c)
+            except psutil.NoSuchProcess:
+                pass
+        return out
+
+    core = engine_procs()
+    assert core, "no vLLM engine-core child process found"
+    pipe.close()
+    pipe.close()  # idempotent
+    _, alive = psutil.wait_procs(core, timeout=60)  # a bound on waiting, not a timing assertion
+    assert not alive
+    [after] = llm.detect(["Order 78 shipped to Ann Lee"], [[]])
+    assert isinstance(after, DetectFailure) and "engine closed" in after.reason
 
 
 def test_redact_cli_with_llm_writes_only_jsonl_to_stdout(cpu_env):

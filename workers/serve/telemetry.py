@@ -14,7 +14,7 @@ hallucinations, routing) are published under the same family names as in a CLI p
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ray.serve import metrics
 
@@ -27,8 +27,13 @@ Stage = Literal["extractor", "encoder", "pipeline", "http"]
 # The tier a detector belongs to; label values stay bounded whatever a taxonomy names.
 TIERS = ("rules", "ner", "llm")
 
-_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-_LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+_SIZE_BUCKETS: list[float] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+_LATENCY_BUCKETS: list[float] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+
+
+def _keys(*names: str) -> tuple[str]:
+    """Tag keys for a Ray metric (Ray annotates `tag_keys` as a one-element tuple; any length works)."""
+    return cast("tuple[str]", names)
 
 
 class ServeMetrics:
@@ -38,12 +43,12 @@ class ServeMetrics:
         self.documents = metrics.Counter(
             "pii_worker_documents",
             description="Documents processed, by source (http|stream) and outcome (ok|degraded|failed).",
-            tag_keys=("source", "outcome"),
+            tag_keys=_keys("source", "outcome"),
         )
         self.entities = metrics.Counter(
             "pii_worker_entities",
             description="Entities redacted, by entity type and detector kind (rules|ner|llm).",
-            tag_keys=("source", "entity_type", "detector"),
+            tag_keys=_keys("source", "entity_type", "detector"),
         )
         self.batch_size = metrics.Histogram(
             "pii_worker_batch_size_documents",
@@ -60,7 +65,7 @@ class ServeMetrics:
         self.lag = metrics.Gauge(
             "pii_worker_consumer_lag_records",
             description="Records between the group's committed offset and the log end, per partition.",
-            tag_keys=("topic", "partition"),
+            tag_keys=_keys("topic", "partition"),
         )
         self.lag_total = metrics.Gauge(
             "pii_worker_consumer_lag_total_records",
@@ -79,20 +84,20 @@ class ServeMetrics:
             "pii_worker_detector_documents",
             description="Documents each detector tier ran on (a document the router kept from the "
                         "LLM does not count for llm).",
-            tag_keys=("source", "detector"),
+            tag_keys=_keys("source", "detector"),
         )
         self.detector_spans = metrics.Counter(
             "pii_worker_detector_spans",
             description="Spans each detector tier returned, before resolution (encoder hints below "
                         "a type's min_score included).",
-            tag_keys=("source", "detector"),
+            tag_keys=_keys("source", "detector"),
         )
         self.detector_latency = metrics.Histogram(
             "pii_worker_detector_latency_seconds",
             description="Wall time of one detect() call per tier, as the caller sees it (queueing "
                         "at a deployment included).",
             boundaries=_LATENCY_BUCKETS,
-            tag_keys=("source", "detector"),
+            tag_keys=_keys("source", "detector"),
         )
         self.llm_routed_share = metrics.Gauge(
             "pii_worker_llm_routed_share",
@@ -105,7 +110,7 @@ class ServeMetrics:
             "pii_worker_deployment_documents",
             description="Documents a detector deployment answered, by detector tier and outcome "
                         "(ran|skipped: the router kept it from the engine|failed).",
-            tag_keys=("detector", "outcome"),
+            tag_keys=_keys("detector", "outcome"),
         )
         self.deployment_spans = metrics.Counter(
             "pii_worker_deployment_spans",
@@ -153,7 +158,7 @@ class ServeMetrics:
         self.detector_latency.observe(seconds, tags=tags)
 
     def observe_batch(self, stage: Stage, size: int, seconds: float) -> None:
-        tags = {"stage": stage}
+        tags: dict[str, str] = {"stage": stage}
         self.batch_size.observe(size, tags=tags)
         self.latency.observe(seconds, tags=tags)
 

@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from workers.detect.llm.settings import DEFAULT_MEMORY_SHARE
 
@@ -96,7 +96,7 @@ class VLLMEngine:
             max_model_len=max_model_len,
             gpu_memory_utilization=gpu_memory_utilization,
             enable_prefix_caching=enable_prefix_caching,
-            dtype=dtype,
+            dtype=cast(Any, dtype),  # vLLM types it as a Literal of names; settings validate a str
             enforce_eager=enforce_eager,
             max_num_seqs=max_num_seqs,
             tensor_parallel_size=tensor_parallel_size,
@@ -143,7 +143,8 @@ class VLLMEngine:
         return self._grammars[key]
 
     def render(self, messages: list[Message]) -> str:
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        # tokenize=False: the template's text (vLLM types the result as text or token ids).
+        return str(self.tokenizer.apply_chat_template(cast(Any, messages), tokenize=False, add_generation_prompt=True))
 
     def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]:
         from vllm import SamplingParams
