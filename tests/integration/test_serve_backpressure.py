@@ -160,6 +160,18 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
             assert metric_sum(text, "ray_pii_worker_detector_documents_total", detector=tier) >= n, tier
             assert metric_sum(text, "ray_pii_worker_detector_latency_seconds_count", detector=tier) > 0, tier
         assert metric_sum(text, "ray_pii_worker_documents_total", outcome="degraded") == 0
+        # The deployments' own view: what each answered, and the LLM detector's counters.
+        deadline = time.monotonic() + 60
+        while metric_sum(text, "ray_pii_worker_llm_routed_docs_total", route="llm") < n \
+                and time.monotonic() < deadline:
+            time.sleep(2)
+            with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
+                text = r.read().decode()
+        assert metric_sum(text, "ray_pii_worker_llm_routed_docs_total", route="llm") >= n
+        assert metric_sum(text, "ray_pii_worker_deployment_documents_total", detector="ner", outcome="ran") >= n
+        assert metric_sum(text, "ray_pii_worker_deployment_documents_total", detector="llm", outcome="ran") >= n
+        assert metric_sum(text, "ray_pii_worker_deployment_documents_total", outcome="failed") == 0
+        assert metric_sum(text, "ray_pii_worker_deployment_spans_total", detector="ner") >= n
         assert metric_sum(text, "ray_pii_worker_batch_size_documents_count", stage="encoder") > 0
     finally:
         serve.delete(cfg.name)

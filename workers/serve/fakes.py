@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Sequence
 
+from workers.detect.base import Counter
 from workers.models import Span
 
 _AGENT = re.compile(r"\bAgent ([A-Z][a-z]+)\b")
@@ -42,6 +43,13 @@ class _FakeTier:
 
 class FakeLLMDetector(_FakeTier):
     name = "llm"
+    # Counts like the real LLM detector (one of its series), so the replica's publication of
+    # detector counters is exercised end to end.
+    ROUTED = Counter("pii_worker_llm_routed_docs", "Documents the cascade router sent to the model (llm) "
+                     "or kept from it (away)", ("route", "llm"))
+
+    def counters(self) -> list[tuple[Counter, int]]:
+        return [(self.ROUTED, sum(self.batches))]
 
 
 class FakeNerDetector(_FakeTier):
