@@ -130,7 +130,7 @@ def committed_total(bootstrap: str, group: str, topic: str) -> int:
 
 
 def start(cmd: list[str], logfile: Path) -> subprocess.Popen:
-    env = {**os.environ, "PII_WORKER_HMAC_KEY": "bench-key", "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "PII_WORKER_HMAC_KEY": "bench-hmac-key-not-secret", "HF_HUB_OFFLINE": "1"}
     with open(logfile, "wb") as f:
         return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
 
