@@ -69,9 +69,9 @@ class FakeCascade:
         self.seen: list[str] = []
         self.fail = set(fail)
 
-    def __call__(self, docs: Sequence[InputDoc]) -> list[list[dict[str, Any]] | None]:
+    def __call__(self, docs: Sequence[InputDoc]) -> list[list[dict[str, Any]] | str]:
         self.seen += [d.id for d in docs]
-        return [None if d.id in self.fail else
+        return ["detect: llm: DetectorError: timeout" if d.id in self.fail else
                 [{"type": "EMPLOYEE_ID", "start": 7, "end": 14}, {"type": "URL", "start": 0, "end": 6}] for d in docs]
 
 
@@ -111,3 +111,12 @@ def test_gold_teacher_never_builds_the_cascade_and_needs_spans_everywhere() -> N
 def test_documents_the_cascade_failed_on_are_left_out_not_taught_as_clean() -> None:
     recs, stats = _run("llm", FakeCascade(fail=["u1"]))
     assert [r["id"] for r in recs] == ["g1", "u2"] and stats.teacher_failed == 1
+    assert stats.summary()["failure_reasons"] == {"detect: llm: DetectorError: timeout": 1}
+
+
+def test_a_cascade_failing_on_every_document_stops_early() -> None:
+    docs = [InputDoc(f"u{i}", "holder E654321", None) for i in range(100)]
+    cascade = FakeCascade(fail=[d.id for d in docs])
+    with pytest.raises(TeachError, match="failed on all 32 documents so far, e.g. detect: llm: DetectorError: timeout"):
+        _run("llm", cascade, docs)
+    assert len(cascade.seen) == 32

@@ -141,6 +141,8 @@ def run(opt: Options) -> dict[str, Any]:
         wd.mark("teach", k_teach, {**stats.summary(), "seconds": round(time.perf_counter() - t0, 2)})
         opt.log(f"distill: teach: {stats.docs} documents labelled ({dict(stats.by_teacher)}), "
                 f"{stats.teacher_failed} left out (teacher failed) -> {silver}")
+        for reason, n in stats.failures.most_common(3):
+            opt.log(f"distill: teach: {n} failed with: {reason}")
     teach_rec = wd.record("teach") or {}
 
     # ---- train

@@ -23,6 +23,9 @@ from typing import IO, Any, Literal, cast
 import orjson
 
 Teacher = Literal["gold", "llm", "auto"]
+# A cascade that failed on every one of this many documents is broken, not unlucky: stop (at
+# ~0.3 docs/s on CPU, going on would cost hours to label nothing).
+FAIL_FAST_DOCS = 32
 
 
 class TeachError(ValueError):
@@ -86,8 +89,9 @@ def split_of(doc_id: str, heldout: float) -> str:
     return "heldout" if x < heldout else "train"
 
 
-# A cascade labeller: texts in, per text either a list of spans or None (the teacher failed).
-Labeller = Callable[[Sequence[InputDoc]], list[list[dict[str, Any]] | None]]
+# A cascade labeller: texts in, per text either a list of spans or why the teacher failed
+# (the pipeline's failure message: stage and error, never document text).
+Labeller = Callable[[Sequence[InputDoc]], list[list[dict[str, Any]] | str]]
 
 
 def pipeline_labeller(taxonomy_path: Path, detectors: Sequence[str]) -> Labeller:
@@ -99,11 +103,11 @@ def pipeline_labeller(taxonomy_path: Path, detectors: Sequence[str]) -> Labeller
     settings = PipelineSettings(taxonomy=taxonomy_path, detectors=list(detectors))  # type: ignore[arg-type]
     pipeline = build_pipeline(settings)
 
-    def label(docs: Sequence[InputDoc]) -> list[list[dict[str, Any]] | None]:
-        out: list[list[dict[str, Any]] | None] = []
+    def label(docs: Sequence[InputDoc]) -> list[list[dict[str, Any]] | str]:
+        out: list[list[dict[str, Any]] | str] = []
         for r in pipeline.run([Document(id=d.id, text=d.text) for d in docs]):
             if isinstance(r, Failure):
-                out.append(None)
+                out.append(f"{r.stage}: {r.message}")
             else:
                 out.append([{"type": s.type, "start": s.start, "end": s.end} for s in r.entities])
         return out
@@ -118,6 +122,7 @@ class TeachStats:
     spans: Counter[str] = field(default_factory=Counter)
     split: Counter[str] = field(default_factory=Counter)
     teacher_failed: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
     llm_seconds: float = 0.0
     llm_docs: int = 0
 
@@ -128,6 +133,7 @@ class TeachStats:
             "spans": dict(sorted(self.spans.items())),
             "split": dict(self.split),
             "teacher_failed": self.teacher_failed,
+            "failure_reasons": dict(self.failures.most_common(5)),
             "llm_docs": self.llm_docs,
             "llm_seconds": round(self.llm_seconds, 2),
             "llm_docs_per_s": round(self.llm_docs / self.llm_seconds, 4) if self.llm_seconds else None,
@@ -177,11 +183,15 @@ def teach(
         stats.llm_seconds += time.perf_counter() - t0
         stats.llm_docs += len(pending)
         for d, spans in zip(pending, labelled, strict=True):
-            if spans is None:
+            if isinstance(spans, str):
                 stats.teacher_failed += 1
+                stats.failures[spans[:160]] += 1
             else:
                 emit(d, spans, "llm")
         pending.clear()
+        if stats.llm_docs >= FAIL_FAST_DOCS and stats.teacher_failed == stats.llm_docs:
+            reason, _ = stats.failures.most_common(1)[0]
+            raise TeachError(f"the cascade failed on all {stats.llm_docs} documents so far, e.g. {reason}")
         if progress:
             progress(stats.docs + stats.teacher_failed)
 
