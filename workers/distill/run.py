@@ -255,6 +255,9 @@ def _teacher_speed(opt: Options, teach_rec: dict[str, Any], held: list[dict[str,
     labeller = pipeline_labeller(opt.taxonomy, opt.teacher_detectors)
     labeller(sample[:2])  # engine warm-up is start-up cost, not throughput
     t0 = time.perf_counter()
-    labeller(sample)
+    out = labeller(sample)
     dt = time.perf_counter() - t0
-    return (len(sample) / dt if dt > 0 else None), f"{label}; speed of the cascade ({dets}) on {len(sample)} held-out docs"
+    # A failed document may cost more (or less) than a labelled one: say how many failed.
+    failed = sum(isinstance(x, str) for x in out)
+    return (len(sample) / dt if dt > 0 else None), (
+        f"{label}; speed of the cascade ({dets}) on {len(sample)} held-out docs, {failed} of them failed")
