@@ -38,21 +38,34 @@ class MatchEngine:
 
     name = "hyperscan+re2"
 
-    def __init__(self, regexes: Sequence[str], ignore_case: Sequence[bool] | None = None):
+    def __init__(
+        self,
+        regexes: Sequence[str],
+        ignore_case: Sequence[bool] | None = None,
+        prefilters: Sequence[str | None] | None = None,
+    ):
+        """`prefilters[i]`, when given, is what hyperscan compiles instead of `regexes[i]`: a
+        pattern matching a superset (a big word list without its `\b` compiles ~10x faster)."""
         ic = list(ignore_case) if ignore_case is not None else [False] * len(regexes)
+        hs_src = [p or r for p, r in zip(prefilters or [None] * len(regexes), regexes, strict=True)]
         self._re2 = [compile_re2(r, c) for r, c in zip(regexes, ic, strict=True)]
         # ASCII documents (most logs) are matched as bytes: same offsets, and the RE2 wrapper
         # skips its UTF-8 <-> character offset conversions (about 3x faster per match).
         self._re2_bytes = [compile_re2(r, c, as_bytes=True) for r, c in zip(regexes, ic, strict=True)]
         self._always: list[int] = []  # patterns hyperscan cannot prefilter: always run RE2
+        try:  # usually every pattern compiles: one database, one compile
+            self._db: hyperscan.Database | None = self._hs_compile(hs_src, ic, range(len(hs_src))) if hs_src else None
+            return
+        except hyperscan.error:
+            pass
         ok: list[int] = []
-        for i, r in enumerate(regexes):
+        for i, r in enumerate(hs_src):
             try:
                 self._hs_compile([r], [ic[i]], [i])
                 ok.append(i)
             except hyperscan.error:
                 self._always.append(i)
-        self._db = self._hs_compile([regexes[i] for i in ok], [ic[i] for i in ok], ok) if ok else None
+        self._db = self._hs_compile([hs_src[i] for i in ok], [ic[i] for i in ok], ok) if ok else None
 
     @staticmethod
     def _hs_compile(regexes: Sequence[str], ic: Sequence[bool], ids: Sequence[int]) -> hyperscan.Database:

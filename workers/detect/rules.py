@@ -43,7 +43,8 @@ class RulesDetector:
             r if not extra_ctx.get(r.entity) else _with_context(r, extra_ctx[r.entity]) for r in recs
         ]
         self.min_score = {n: e.min_score for n, e in wanted.items()}
-        self.engine = MatchEngine([r.regex for r in self.recognizers], [r.ignore_case for r in self.recognizers])
+        self.engine = MatchEngine([r.regex for r in self.recognizers], [r.ignore_case for r in self.recognizers],
+                                  [r.prefilter for r in self.recognizers])
         # The types this tier covers, for the LLM router: a type whose only recognizers are partial
         # (titled names, country names) still needs a tier that reads every mention of it.
         self.entity_types = sorted({r.entity for r in self.recognizers if not r.partial})

@@ -57,6 +57,8 @@ class Recognizer:
     # Finds only some mentions of its type (names after a title, country names): the type is not
     # covered by the rules tier on its account (the LLM router still asks about it).
     partial: bool = False
+    # A cheaper pattern matching a superset of `regex`, for the hyperscan prefilter only.
+    prefilter: str | None = None
 
     def __post_init__(self) -> None:
         if self.checksum and self.negative_context:
@@ -401,6 +403,7 @@ BUILTIN: tuple[Recognizer, ...] = (
         # Country names (ISO 3166 short, common and official names; title case or upper case):
         # places the encoder has no label for.
         "country", "LOCATION", _COUNTRIES, 0.7, standalone=True, partial=True,
+        prefilter=_COUNTRIES.removeprefix(r"\b").removesuffix(r"\b"),
     ),
     # --- hosts --------------------------------------------------------------------------------
     Recognizer(
