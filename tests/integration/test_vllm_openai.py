@@ -84,7 +84,7 @@ def test_openai_backend_against_vllm_serve(vllm_server):
     assert len(out) == 2
     assert llm.stats.requests == 2 and llm.stats.failed_requests == 0
     assert llm.stats.prompt_tokens > 0 and llm.stats.completion_tokens > 0
-    for t, spans in zip(texts, out):
+    for t, spans in zip(texts, out, strict=False):
         for s in spans:
             assert s.detector == "llm" and t[s.start : s.end].strip()
             assert not (s.start < 29 and 21 < s.end and t is texts[1])  # never inside the masked IP

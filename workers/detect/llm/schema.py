@@ -123,5 +123,7 @@ def parse_type_extraction(raw: str, type_name: str) -> list[Mention]:
 
 def _short(e: ValidationError) -> str:
     errs = e.errors()
-    first = errs[0] if errs else {}
-    return f"{len(errs)} error(s); first: {first.get('type')} at {first.get('loc')}: {first.get('msg')}"
+    if not errs:
+        return "invalid"
+    first = errs[0]
+    return f"{len(errs)} error(s); first: {first['type']} at {first['loc']}: {first['msg']}"
