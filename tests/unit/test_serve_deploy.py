@@ -222,6 +222,11 @@ def _exported_metric_names() -> set[str]:
             names |= {f"{base}_bucket", f"{base}_sum", f"{base}_count"}
         else:
             names.add(base)
+    # Detector counters the replicas publish (telemetry.publish_counters): every family a
+    # detector reports, here the LLM detector's.
+    from workers.detect.llm.detector import LLM_COUNTERS
+
+    names |= {f"ray_{c.name}_total" for c, _ in LLM_COUNTERS}
     return names
 
 
