@@ -15,11 +15,17 @@ from workers.taxonomy import Taxonomy, load_taxonomy
 
 
 def build_pipeline(
-    settings: PipelineSettings | None = None, llm: Detector | None = None, ner: Detector | None = None
+    settings: PipelineSettings | None = None,
+    llm: Detector | None = None,
+    ner: Detector | None = None,
+    *,
+    ner_model: str | None = None,
 ) -> Pipeline:
     """`llm` is the LLM detector to use when settings ask for it (in-process engine, HTTP client,
     or a Ray Serve handle wrapper); when None and "llm" is configured, it is built from LLM settings.
-    `ner` likewise (a Serve Encoder handle wrapper); when None it is built from PII_WORKER_NER_*.
+    `ner` likewise (a Serve Encoder handle wrapper); when None it is built from PII_WORKER_NER_*,
+    with `ner_model` (a packaged name, a distilled student's name or a path; the CLI's
+    `--ner-model`) over the environment's model.
     Raises ConfigError (TaxonomyError and RedactionConfigError are ones) for bad settings."""
     settings = settings or load_settings(PipelineSettings)
     taxonomy = load_taxonomy(settings.taxonomy)
@@ -28,7 +34,7 @@ def build_pipeline(
     if "llm" in settings.detectors and llm is None:
         llm = _default_llm(taxonomy)
     if "ner" in settings.detectors and ner is None:
-        ner = _default_ner(taxonomy)
+        ner = _default_ner(taxonomy, ner_model)
     built = {"ner": ner, "llm": llm}
     detectors: list[Detector] = []
     for name in settings.detectors:
@@ -47,11 +53,11 @@ def build_pipeline(
     )
 
 
-def _default_ner(taxonomy: Taxonomy) -> Detector:
+def _default_ner(taxonomy: Taxonomy, model: str | None = None) -> Detector:
     from workers.detect.ner import NerModelError, NerSettings, build_ner_detector
 
     try:
-        return build_ner_detector(taxonomy, load_settings(NerSettings))
+        return build_ner_detector(taxonomy, load_settings(NerSettings, model=model))
     except NerModelError as e:
         raise ConfigError(f"detector 'ner': {e}") from None
 

@@ -39,6 +39,8 @@ CASES = [
     ("input missing", lambda t: ["redact", "-i", str(t / "absent.jsonl")], {}, ["cannot read"]),
     ("input is a folder", lambda t: ["redact", "-i", str(t)], {}, ["cannot read", ""]),
     ("taxonomy is a folder", lambda t: ["redact", "--taxonomy", str(t)], {}, ["is a directory"]),
+    ("ner model missing", lambda t: ["redact", "--detectors", "rules,ner", "--ner-model", str(t / "none")], {},
+     ["ner", "not found"]),
     ("config is a folder", lambda t: ["redact", "--config", str(t)], {}, ["is a directory"]),
     ("bad detectors env", lambda t: ["redact"], {"PII_WORKER_DETECTORS": "rules,magic"}, ["detectors"]),
     ("unparseable env", lambda t: ["redact"], {"PII_WORKER_OPERATORS": "not json"}, ["operators"]),

@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gold", required=True, help="gold file (presidio-research JSON or JSONL)")
     p.add_argument("--detectors", default="rules", help="comma-separated detectors to run (default: rules)")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML (default: the packaged one)")
+    p.add_argument("--ner-model", help="encoder for the ner detector: packaged name, distilled student or model directory (default rampart)")
     p.add_argument("--predictions", default=None, help="score this JSONL (redact output contract) instead of running detectors")
     p.add_argument("--limit", type=int, default=None, help="only the first N gold documents")
     p.add_argument("--types", default=None, help="comma-separated taxonomy types to score (default: every taxonomy type)")
@@ -89,7 +90,7 @@ def _build_pipeline(args: argparse.Namespace, detectors: list[str]) -> tuple[Any
         kw["taxonomy"] = args.taxonomy
     settings = PipelineSettings(**kw)
     llm = _llm_detector(args) if "llm" in detectors else None
-    return build_pipeline(settings, llm=llm), llm
+    return build_pipeline(settings, llm=llm, ner_model=args.ner_model), llm
 
 
 def run(args: argparse.Namespace) -> int:

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         return die(f"cannot read {args.input}: {e.strerror}")
     try:
-        pipeline = build_pipeline(settings, llm=_routed_llm(settings, args.llm_route))
+        pipeline = build_pipeline(settings, llm=_routed_llm(settings, args.llm_route), ner_model=args.ner_model)
         try:
             dst = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
         except OSError as e:

@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--group-id", help="consumer group (default pii-worker)")
     p.add_argument("--group-instance-id",
                    help="static group membership: a restarted worker with the same id resumes its partitions at once")
-    p.add_argument("--detectors", help="comma-separated detectors, e.g. rules or rules,llm")
+    p.add_argument("--detectors", help="comma-separated detectors, e.g. rules, rules,ner or rules,ner,llm")
+    p.add_argument("--ner-model", help="encoder for the ner detector: packaged name, distilled student or model directory (default rampart)")
     p.add_argument("--exactly-once", action="store_true", default=None,
                    help="transactional output + offsets (read_committed readers see each input once)")
     p.add_argument("--transactional-id", help="stable per worker instance (exactly-once); default from group+host")
@@ -97,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
     from workers.stream.worker import StreamWorker, install_stop_handlers
 
     try:
-        pipeline = build_pipeline(ps)
+        pipeline = build_pipeline(ps, ner_model=args.ner_model)
     except (ConfigError, ValueError) as e:
         print(f"pii-worker run: cannot build the pipeline: {e}", file=sys.stderr)
         return 2
