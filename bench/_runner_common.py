@@ -36,7 +36,9 @@ def chunks(xs: list[Any], n: int) -> Iterator[list[Any]]:
         yield xs[i : i + n]
 
 
-def timed_passes(run_pass: Callable[[], Any], n_docs: int, min_seconds: float, max_passes: int) -> tuple[Any, list[float], list[float]]:
+def timed_passes(
+    run_pass: Callable[[], Any], n_docs: int, min_seconds: float, max_passes: int
+) -> tuple[Any, list[float], list[float]]:
     """Run whole-corpus passes until min_seconds elapsed (at least one).
 
     Returns (last output, wall-clock docs/s per pass, docs per CPU-second of this process per pass).

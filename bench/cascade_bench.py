@@ -69,7 +69,13 @@ def child(a: argparse.Namespace) -> None:
     t0 = time.monotonic()
     pipe = build_pipeline(PipelineSettings(detectors=detectors), llm=llm)
     startup = time.monotonic() - t0
-    out: dict[str, Any] = {"config": a.config, "detectors": detectors, "llm_route": route, "startup_s": round(startup, 1), "runs": {}}
+    out: dict[str, Any] = {
+        "config": a.config,
+        "detectors": detectors,
+        "llm_route": route,
+        "startup_s": round(startup, 1),
+        "runs": {},
+    }
     for name, gold in datasets(a).items():
         stats0 = _llm_stats(pipe)
         w0, c0 = time.monotonic(), proc_tree_cpu()
@@ -81,8 +87,13 @@ def child(a: argparse.Namespace) -> None:
         with path.open("w", encoding="utf-8") as f:
             for p in preds:
                 f.write(p.model_dump_json() + "\n")
-        out["runs"][name] = {"docs": len(gold), "wall_s": wall, "cpu_s": cpu, "llm_stats": delta,
-                             "predictions": str(path)}
+        out["runs"][name] = {
+            "docs": len(gold),
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "llm_stats": delta,
+            "predictions": str(path),
+        }
         log(f"{a.config} on {name}: {len(gold)} docs in {wall:.1f} s ({len(gold) / max(wall, 1e-9):.1f} docs/s)")
     Path(a.out).write_text(json.dumps(out, indent=1) + "\n")
 
@@ -108,21 +119,36 @@ def score(a: argparse.Namespace, runs: dict[str, dict[str, Any]]) -> dict[str, A
     for cfg, res in runs.items():
         for name, r in res["runs"].items():
             gold = data[name]
-            preds = {p.id: p for p in (ev.Prediction.model_validate_json(x) for x in Path(r["predictions"]).read_text().splitlines())}
+            preds = {
+                p.id: p
+                for p in (ev.Prediction.model_validate_json(x) for x in Path(r["predictions"]).read_text().splitlines())
+            }
             rep = ev.score(gold, ev.align(gold, preds), types, keep_examples=0)
             held = [g for g in gold if getattr(g, "format", None) in HELD_OUT_FORMATS]
             rep_held = ev.score(held, ev.align(held, preds), types, keep_examples=0) if held else None
             st = r["llm_stats"]
             table.setdefault(cfg, {})[name] = {
-                "docs": r["docs"], "wall_s": r["wall_s"], "cpu_s": r["cpu_s"],
-                "docs_per_s": r["docs"] / max(r["wall_s"], 1e-9), "docs_per_cpu_s": r["docs"] / max(r["cpu_s"], 1e-9),
-                "precision": rep["span"]["overlap"]["precision"], "recall": rep["span"]["overlap"]["recall"],
-                "f1": rep["span"]["overlap"]["f1"], "value_leak": rep["value_leak_rate"],
-                "over_redaction": rep["over_redaction_rate"], "failed": rep.get("failures"),
-                "held_out": None if rep_held is None else {
-                    "docs": len(held), "f1": rep_held["span"]["overlap"]["f1"], "value_leak": rep_held["value_leak_rate"],
-                    "over_redaction": rep_held["over_redaction_rate"]},
-                "llm_docs": st.get("docs_routed", st.get("docs")), "completion_tokens": st.get("completion_tokens"),
+                "docs": r["docs"],
+                "wall_s": r["wall_s"],
+                "cpu_s": r["cpu_s"],
+                "docs_per_s": r["docs"] / max(r["wall_s"], 1e-9),
+                "docs_per_cpu_s": r["docs"] / max(r["cpu_s"], 1e-9),
+                "precision": rep["span"]["overlap"]["precision"],
+                "recall": rep["span"]["overlap"]["recall"],
+                "f1": rep["span"]["overlap"]["f1"],
+                "value_leak": rep["value_leak_rate"],
+                "over_redaction": rep["over_redaction_rate"],
+                "failed": rep.get("failures"),
+                "held_out": None
+                if rep_held is None
+                else {
+                    "docs": len(held),
+                    "f1": rep_held["span"]["overlap"]["f1"],
+                    "value_leak": rep_held["value_leak_rate"],
+                    "over_redaction": rep_held["over_redaction_rate"],
+                },
+                "llm_docs": st.get("docs_routed", st.get("docs")),
+                "completion_tokens": st.get("completion_tokens"),
                 "llm_stats": st,
             }
     return table
@@ -138,32 +164,45 @@ def _p(x: Any) -> str:
 
 def render(res: dict[str, Any]) -> str:
     m, a = res["machine"], res["args"]
-    L = [SECTION, "",
-         f"Command: `{res['command']}`  ",
-         f"Date: {m['date']}; machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB, Python {m['python']}; "
-         f"load average at start {m['loadavg_start']} (shared cores: wall-clock figures are noisy, docs per CPU-second "
-         "counts the whole process tree, vLLM's engine processes included).  ",
-         f"Documents: dev set first {a['dev_limit']} sentences; `pii-worker gen` seeds {a['seeds']}, {a['gen_n']} lines each; "
-         "the same documents for every configuration. LLM: the default model of `LLMSettings`; "
-         "rules+llm asks the LLM on every document (`llm_route: all`), the cascade only where the encoder is unsure "
-         "or a type no cheaper tier covers is cued (`llm_route: uncertain`).", ""]
+    L = [
+        SECTION,
+        "",
+        f"Command: `{res['command']}`  ",
+        f"Date: {m['date']}; machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB, Python {m['python']}; "
+        f"load average at start {m['loadavg_start']} (shared cores: wall-clock figures are noisy, docs per CPU-second "
+        "counts the whole process tree, vLLM's engine processes included).  ",
+        f"Documents: dev set first {a['dev_limit']} sentences; `pii-worker gen` seeds {a['seeds']}, {a['gen_n']} lines each; "
+        "the same documents for every configuration. LLM: the default model of `LLMSettings`; "
+        "rules+llm asks the LLM on every document (`llm_route: all`), the cascade only where the encoder is unsure "
+        "or a type no cheaper tier covers is cued (`llm_route: uncertain`).",
+        "",
+    ]
     for name in res["datasets"]:
-        L += [f"### {name}", "",
-              "| configuration | docs | precision | recall | F1 | value leak | over-redaction | docs/s | docs per CPU-s | "
-              "docs sent to the LLM | completion tokens / doc | held-out formats: F1 / leak / over-red. |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        L += [
+            f"### {name}",
+            "",
+            "| configuration | docs | precision | recall | F1 | value leak | over-redaction | docs/s | docs per CPU-s | "
+            "docs sent to the LLM | completion tokens / doc | held-out formats: F1 / leak / over-red. |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for cfg, per in res["table"].items():
             r = per.get(name)
             if r is None:
                 continue
             h = r["held_out"]
-            held = "-" if h is None else f"{_f(h['f1'])} / {_p(h['value_leak'])} / {_p(h['over_redaction'])} ({h['docs']} docs)"
+            held = (
+                "-"
+                if h is None
+                else f"{_f(h['f1'])} / {_p(h['value_leak'])} / {_p(h['over_redaction'])} ({h['docs']} docs)"
+            )
             llm_docs = r["llm_docs"]
             share = "-" if llm_docs is None else f"{llm_docs} ({_p(llm_docs / max(r['docs'], 1))})"
             tok = r["completion_tokens"]
-            L.append(f"| {cfg} | {r['docs']} | {_f(r['precision'])} | {_f(r['recall'])} | {_f(r['f1'])} | {_p(r['value_leak'])} | "
-                     f"{_p(r['over_redaction'])} | {_f(r['docs_per_s'], 2)} | {_f(r['docs_per_cpu_s'], 2)} | {share} | "
-                     f"{'-' if tok is None else _f(tok / max(r['docs'], 1), 1)} | {held} |")
+            L.append(
+                f"| {cfg} | {r['docs']} | {_f(r['precision'])} | {_f(r['recall'])} | {_f(r['f1'])} | {_p(r['value_leak'])} | "
+                f"{_p(r['over_redaction'])} | {_f(r['docs_per_s'], 2)} | {_f(r['docs_per_cpu_s'], 2)} | {share} | "
+                f"{'-' if tok is None else _f(tok / max(r['docs'], 1), 1)} | {held} |"
+            )
         L.append("")
     L += ["Raw figures: `bench/results/cascade.json`.", ""]
     return "\n".join(L)
@@ -194,9 +233,25 @@ def main() -> int:
         work.mkdir(exist_ok=True)
         for cfg in [c.strip() for c in a.configs.split(",") if c.strip()]:
             out = work / f"{cfg}.json"
-            cmd = [sys.executable, __file__, "child", "--config", cfg, "--out", str(out), "--dev", a.dev,
-                   "--dev-limit", str(a.dev_limit), "--seeds", ",".join(map(str, a.seeds)), "--gen-n", str(a.gen_n),
-                   "--batch-size", str(a.batch_size)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "child",
+                "--config",
+                cfg,
+                "--out",
+                str(out),
+                "--dev",
+                a.dev,
+                "--dev-limit",
+                str(a.dev_limit),
+                "--seeds",
+                ",".join(map(str, a.seeds)),
+                "--gen-n",
+                str(a.gen_n),
+                "--batch-size",
+                str(a.batch_size),
+            ]
             log(f"running {cfg}")
             subprocess.run(cmd, check=True)
             runs[cfg] = json.loads(out.read_text())

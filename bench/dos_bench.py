@@ -65,8 +65,10 @@ def _phone_distinct(rng: random.Random, i: int) -> str:
 
 
 def _kv(rng: random.Random, i: int) -> str:
-    return (f"user=u{i}x password=Pw{rng.getrandbits(40):x}! token={rng.getrandbits(96):024x} "
-            f"phone={rng.randint(2000000, 9999999)} ")
+    return (
+        f"user=u{i}x password=Pw{rng.getrandbits(40):x}! token={rng.getrandbits(96):024x} "
+        f"phone={rng.randint(2000000, 9999999)} "
+    )
 
 
 def _hex(rng: random.Random, i: int) -> str:

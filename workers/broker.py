@@ -64,11 +64,29 @@ def free_port() -> int:
 def _command(kind: BrokerKind, port: int, data_dir: Path) -> list[str]:
     binary = str(binary_path(kind))
     if kind == "noida-db":
-        return [binary, "start", "--data-dir", str(data_dir / "noida"), "--host", "127.0.0.1",
-                "--only", "kafka", "--kafka-port", str(port)]
+        return [
+            binary,
+            "start",
+            "--data-dir",
+            str(data_dir / "noida"),
+            "--host",
+            "127.0.0.1",
+            "--only",
+            "kafka",
+            "--kafka-port",
+            str(port),
+        ]
     url = f"tcp://127.0.0.1:{port}"
-    return [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/"]
+    return [
+        binary,
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
 
 
 @dataclass(frozen=True)
@@ -108,8 +126,7 @@ def ready(port: int, timeout_s: float = 2.0) -> bool:
     from kafka import KafkaAdminClient  # imported lazily: `broker status` should be quick
 
     try:
-        admin = KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}",
-                                 request_timeout_ms=int(timeout_s * 1000) + 1000)
+        admin = KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=int(timeout_s * 1000) + 1000)
         try:
             admin.list_topics()
         finally:
@@ -138,13 +155,17 @@ def start(
     data_dir.mkdir(parents=True, exist_ok=True)
     existing = read_state(data_dir)
     if existing is not None and _alive(existing.pid):
-        raise BrokerError(f"a {existing.kind} broker is already running from {data_dir} "
-                          f"(pid {existing.pid}, port {existing.port})")
+        raise BrokerError(
+            f"a {existing.kind} broker is already running from {data_dir} (pid {existing.pid}, port {existing.port})"
+        )
     port = port or free_port()
     log = open(data_dir / LOG_FILE, "ab")  # noqa: SIM115 - handed to the child
     try:
         proc = subprocess.Popen(
-            _command(kind, port, data_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            _command(kind, port, data_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
             start_new_session=True,  # survives the CLI that started it; not hit by our Ctrl-C
         )
     finally:
@@ -155,8 +176,7 @@ def start(
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             (data_dir / STATE_FILE).unlink(missing_ok=True)
-            raise BrokerError(f"{kind} exited with code {proc.returncode} during start; "
-                              f"see {data_dir / LOG_FILE}")
+            raise BrokerError(f"{kind} exited with code {proc.returncode} during start; see {data_dir / LOG_FILE}")
         if ready(port, timeout_s=1.0):
             return info
         time.sleep(0.2)

@@ -44,12 +44,16 @@ class PipelineConfig(BaseModel):
     on_detector_error: Literal["dead_letter", "degraded"] = "dead_letter"
     echo_min_len: int = Field(default=4, ge=0)
     include_values: bool = Field(default=False, description="publish raw values in annotations (off: hashes only)")
-    max_document_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1,
-                                    description="larger records are errors / dead letters, never partly scanned")
+    max_document_bytes: int = Field(
+        default=DEFAULT_MAX_DOCUMENT_BYTES,
+        ge=1,
+        description="larger records are errors / dead letters, never partly scanned",
+    )
     # NoDecode: the environment gives "US,GB" (split below), not JSON.
     phone_regions: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_PHONE_REGIONS),
-        description="ISO regions tried in order for phone numbers without a country code (US,GB,...)")
+        description="ISO regions tried in order for phone numbers without a country code (US,GB,...)",
+    )
 
     @field_validator("hmac_key")
     @classmethod
@@ -99,8 +103,10 @@ class PipelineSettings(Settings, PipelineConfig):
         process only (hashes then link values within it alone: fine for a demo, wrong for a fleet)."""
         key = self.key_bytes()
         if key is None:
-            log.warning("no hmac_key configured (PII_WORKER_HMAC_KEY): annotation value hashes use a random "
-                        "per-process key and are not comparable across workers or restarts")
+            log.warning(
+                "no hmac_key configured (PII_WORKER_HMAC_KEY): annotation value hashes use a random "
+                "per-process key and are not comparable across workers or restarts"
+            )
             key = os.urandom(32)
         return key
 

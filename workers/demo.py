@@ -89,7 +89,7 @@ def load_samples(path: Path, limit: int | None) -> list[dict[str, Any]]:
 
 def gold_values(doc: dict[str, Any]) -> list[tuple[str, str]]:
     text = doc["text"]
-    return [(s["type"], text[s["start"]:s["end"]]) for s in doc.get("spans", ())]
+    return [(s["type"], text[s["start"] : s["end"]]) for s in doc.get("spans", ())]
 
 
 def demo_detectors(opts: DemoOptions) -> list[str]:
@@ -152,6 +152,7 @@ def _stop_on_sigterm() -> None:
     import threading
 
     if threading.current_thread() is threading.main_thread():
+
         def _term(signum: int, _frame: Any) -> None:
             raise KeyboardInterrupt
 
@@ -186,9 +187,13 @@ def _reader(bootstrap: str, topic: str) -> Any:
     from kafka import KafkaConsumer
 
     return KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"demo-reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest", enable_auto_commit=False,
-        session_timeout_ms=10000, heartbeat_interval_ms=1000,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"demo-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=1000,
     )
 
 
@@ -207,8 +212,9 @@ def _drain(consumer: Any, idle_s: float = 2.0, cap_s: float = 30.0) -> list[Any]
 
 def _post_redact(port: int, doc: dict[str, Any]) -> dict[str, Any] | None:
     body = json.dumps({"id": doc["id"], "text": doc["text"]}).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/redact", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/redact", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=600) as r:
             answer = json.loads(r.read())
@@ -250,7 +256,8 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
     # --repeat: the same samples again under new ids (`<id>#<k>`) for a longer, steadier run.
     stream_docs = [
         {"id": d["id"] if k == 0 else f"{d['id']}#{k}", "text": d["text"]}
-        for k in range(max(1, opts.repeat)) for d in samples
+        for k in range(max(1, opts.repeat))
+        for d in samples
     ]
     rep.documents = len(stream_docs)
 
@@ -265,9 +272,12 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
     broker_dir = work / "broker"
     ray_started = False
     try:
-        _say(out, f"pii-worker demo: {len(stream_docs)} log documents from {opts.input}, "
-                  f"detectors {' -> '.join(demo_detectors(opts))} on CPU "
-                  f"(on detector error: {opts.on_detector_error})")
+        _say(
+            out,
+            f"pii-worker demo: {len(stream_docs)} log documents from {opts.input}, "
+            f"detectors {' -> '.join(demo_detectors(opts))} on CPU "
+            f"(on detector error: {opts.on_detector_error})",
+        )
         info = embedded.start(broker_dir, kind="noida-db")
         _say(out, f"  broker      noida-db on {info.bootstrap}")
 
@@ -292,17 +302,23 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
         serve.run(build_app(cfg), name=cfg.name, route_prefix="/")
         rep.deploy_s = time.monotonic() - t_deploy
         rep.startup_s = time.monotonic() - t_start
-        _say(out, f"  serve       app deployed in {rep.deploy_s:.1f}s "
-                  f"(Ingress, {opts.consumers} Consumer{'s' if opts.consumers > 1 else ''}"
-                  f"{', Encoder' if cfg.encoder.enabled else ''}{', Extractor' if cfg.extractor.enabled else ''})")
+        _say(
+            out,
+            f"  serve       app deployed in {rep.deploy_s:.1f}s "
+            f"(Ingress, {opts.consumers} Consumer{'s' if opts.consumers > 1 else ''}"
+            f"{', Encoder' if cfg.encoder.enabled else ''}{', Extractor' if cfg.extractor.enabled else ''})",
+        )
 
         # Produce only now, so the drain time is the pipeline's, not the deployment's.
         redacted_reader = _reader(info.bootstrap, ss.output_topic)
         dlq_reader = _reader(info.bootstrap, ss.dlq_topic)
         t_ready = time.monotonic()
         _produce(info.bootstrap, stream_docs)
-        _say(out, f"  streaming   {len(stream_docs)} documents -> '{INPUT_TOPIC}' ({opts.partitions} partitions) "
-                  f"-> '{ss.output_topic}', '{ss.annotations_topic}', '{ss.dlq_topic}'")
+        _say(
+            out,
+            f"  streaming   {len(stream_docs)} documents -> '{INPUT_TOPIC}' ({opts.partitions} partitions) "
+            f"-> '{ss.output_topic}', '{ss.annotations_topic}', '{ss.dlq_topic}'",
+        )
         outputs: dict[str, dict[str, Any]] = {}
         dead: set[tuple[int, int]] = set()  # dead letters by source (partition, offset): they carry no id
         deadline = t_ready + opts.timeout_s
@@ -317,12 +333,17 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
             for recs in dlq_reader.poll(timeout_ms=50).values():
                 for r in recs:
                     h = dict(r.headers or ())
-                    dead.add((int(h.get("pii.dlq.source_partition", b"-1")), int(h.get("pii.dlq.source_offset", b"-1"))))
+                    dead.add(
+                        (int(h.get("pii.dlq.source_partition", b"-1")), int(h.get("pii.dlq.source_offset", b"-1")))
+                    )
                     t_last = time.monotonic()
             if time.monotonic() - last_note > 15:
                 last_note = time.monotonic()
-                _say(out, f"  ... {len(outputs)}/{len(stream_docs)} redacted, {len(dead)} dead-lettered "
-                          f"after {last_note - t_ready:.0f}s")
+                _say(
+                    out,
+                    f"  ... {len(outputs)}/{len(stream_docs)} redacted, {len(dead)} dead-lettered "
+                    f"after {last_note - t_ready:.0f}s",
+                )
         redacted_reader.close()
         dlq_reader.close()
         rep.published = len(outputs)
@@ -400,36 +421,60 @@ def _print_http(out: TextIO, port: int, doc: dict[str, Any], answer: dict[str, A
 
 def _print_summary(out: TextIO, rep: DemoReport, cfg: Any, rt: Any, opts: DemoOptions, http_ok: bool) -> None:
     _say(out, "\nSummary")
-    _say(out, f"  documents   {rep.documents} in, {rep.published} redacted ({rep.degraded} degraded), "
-              f"{rep.dead_lettered} dead-lettered")
+    _say(
+        out,
+        f"  documents   {rep.documents} in, {rep.published} redacted ({rep.degraded} degraded), "
+        f"{rep.dead_lettered} dead-lettered",
+    )
     if rep.degraded:
-        _say(out, f"  degraded    {rep.degraded} records were published without every detector "
-                  f"(on_detector_error=degraded); they say `_pii.degraded: true`")
+        _say(
+            out,
+            f"  degraded    {rep.degraded} records were published without every detector "
+            f"(on_detector_error=degraded); they say `_pii.degraded: true`",
+        )
     tiers = demo_detectors(opts)
     per_tier = ", ".join(f"{t} {rep.tier_documents.get(t, 0)} docs / {rep.tier_spans.get(t, 0)} spans" for t in tiers)
     _say(out, f"  tiers       {per_tier}")
     if "llm" in tiers and rep.published:
         share = rep.tier_documents.get("llm", 0) / rep.published
-        _say(out, f"  llm routing {share:.0%} of the redacted documents went to the LLM "
-                  f"({rep.tier_documents.get('llm', 0)} of {rep.published}); the rest were settled by cheaper tiers")
-    _say(out, f"  throughput  {rep.docs_per_s:.2f} docs/s end to end ({rep.published} docs from first produce to "
-              f"last redacted record in {rep.drain_s:.1f}s)")
-    _say(out, f"  start-up    {rep.startup_s:.1f}s to a deployed app (of which Serve deploy {rep.deploy_s:.1f}s); "
-              f"total {rep.total_s:.1f}s")
+        _say(
+            out,
+            f"  llm routing {share:.0%} of the redacted documents went to the LLM "
+            f"({rep.tier_documents.get('llm', 0)} of {rep.published}); the rest were settled by cheaper tiers",
+        )
+    _say(
+        out,
+        f"  throughput  {rep.docs_per_s:.2f} docs/s end to end ({rep.published} docs from first produce to "
+        f"last redacted record in {rep.drain_s:.1f}s)",
+    )
+    _say(
+        out,
+        f"  start-up    {rep.startup_s:.1f}s to a deployed app (of which Serve deploy {rep.deploy_s:.1f}s); "
+        f"total {rep.total_s:.1f}s",
+    )
     top = ", ".join(f"{t} {n}" for t, n in rep.entities.most_common(8))
     _say(out, f"  entities    {sum(rep.entities.values())} ({top})")
     leaked = sum(rep.leaks.values())
     if leaked:
         kinds = ", ".join(f"{t} {n}" for t, n in rep.leaks.most_common())
-        note = (" (rules only: names, usernames and addresses need the encoder and the LLM)"
-                if demo_detectors(opts) == ["rules"] else "")
+        note = (
+            " (rules only: names, usernames and addresses need the encoder and the LLM)"
+            if demo_detectors(opts) == ["rules"]
+            else ""
+        )
         _say(out, f"  gold check  {leaked} of {rep.gold_values} gold PII values still in the output: {kinds}{note}")
     else:
         _say(out, f"  gold check  none of the {rep.gold_values} gold PII values appear in the redacted output")
-    _say(out, f"  http        POST http://127.0.0.1:{rt.http_port}/redact {'answered' if http_ok else 'did not answer'}"
-              f" (same JSON contract as `pii-worker redact`; answer printed above)")
+    _say(
+        out,
+        f"  http        POST http://127.0.0.1:{rt.http_port}/redact {'answered' if http_ok else 'did not answer'}"
+        f" (same JSON contract as `pii-worker redact`; answer printed above)",
+    )
     if rt.dashboard_url:
         _say(out, f"  dashboard   {rt.dashboard_url}  (Serve tab: replicas; Metrics tab needs Prometheus+Grafana)")
     if rt.metrics_url:
-        _say(out, f"  metrics     {rt.metrics_url}  (ray_pii_worker_* series; scrape config: deploy/prometheus.yml, "
-                  f"dashboard: deploy/grafana-dashboard.json)")
+        _say(
+            out,
+            f"  metrics     {rt.metrics_url}  (ray_pii_worker_* series; scrape config: deploy/prometheus.yml, "
+            f"dashboard: deploy/grafana-dashboard.json)",
+        )

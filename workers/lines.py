@@ -79,7 +79,12 @@ def _batches(stream: IO[bytes], spec: RecordSpec, size: int) -> Iterator[list[tu
 
 
 def redact_lines(
-    pipeline: RedactingPipeline, src: IO[bytes], dst: IO[bytes], spec: RecordSpec, *, batch_size: int = 64,
+    pipeline: RedactingPipeline,
+    src: IO[bytes],
+    dst: IO[bytes],
+    spec: RecordSpec,
+    *,
+    batch_size: int = 64,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Counts: docs (published), entities, errors, degraded. `progress(records so far)` after each batch."""
@@ -92,8 +97,10 @@ def redact_lines(
         out: dict[int, tuple[bytes, bool]] = {}  # line -> (output, is_error)
         for lineno, line in batch:
             if isinstance(line, TooLong):
-                line_err = RecordError(f"document is {line.size} bytes, limit is {spec.max_document_bytes} "
-                                       "(max_document_bytes)", "DocumentTooLarge")
+                line_err = RecordError(
+                    f"document is {line.size} bytes, limit is {spec.max_document_bytes} (max_document_bytes)",
+                    "DocumentTooLarge",
+                )
                 out[lineno] = (_error_line(text_mode, lineno, None, "ingest", line_err), True)
                 continue
             if not line.strip():
@@ -107,8 +114,10 @@ def redact_lines(
         results = pipeline.run([p.document() for _, p in parsed]) if parsed else []
         for (lineno, rec), res in zip(parsed, results, strict=True):
             if isinstance(res, Failure):
-                out[lineno] = (_error_line(text_mode, lineno, rec.doc_id, res.stage,
-                                           RecordError(res.message, res.error_class)), True)
+                out[lineno] = (
+                    _error_line(text_mode, lineno, rec.doc_id, res.stage, RecordError(res.message, res.error_class)),
+                    True,
+                )
                 continue
             red = redact_record(rec, res, pipeline.redactor)
             stats["entities"] += len(red.entities)
@@ -116,8 +125,10 @@ def redact_lines(
             if text_mode:
                 out[lineno] = ((red.text or "").encode("utf-8", "surrogatepass") + b"\n", False)
             else:
-                out[lineno] = (dumps(output_record(red, res, spec.id_field, spec.text_field, rec.doc_id)) + b"\n",
-                               False)
+                out[lineno] = (
+                    dumps(output_record(red, res, spec.id_field, spec.text_field, rec.doc_id)) + b"\n",
+                    False,
+                )
         for lineno in sorted(out):
             data, is_error = out[lineno]
             dst.write(data)

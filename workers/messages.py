@@ -37,8 +37,9 @@ class EntityRef(BaseModel):
     score: float = Field(ge=0, le=1)
     detector: str
     field: str | None = Field(
-        default=None, description="JSON path of the string holding it (text, meta.ssn, items[2].email); "
-        "absent for plain-text input")
+        default=None,
+        description="JSON path of the string holding it (text, meta.ssn, items[2].email); absent for plain-text input",
+    )
 
 
 class RedactOutput(BaseModel):

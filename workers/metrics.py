@@ -41,9 +41,7 @@ RECORDS_DEGRADED = Counter(
     "pii_worker_records_degraded_total", "Records published with degraded=true (a detector was skipped)"
 )
 ENTITIES = Counter("pii_worker_entities_total", "Entities found, by entity type", ["type"])
-BATCH_SIZE = Histogram(
-    "pii_worker_batch_size_records", "Input records per processed batch", buckets=_BATCH_BUCKETS
-)
+BATCH_SIZE = Histogram("pii_worker_batch_size_records", "Input records per processed batch", buckets=_BATCH_BUCKETS)
 PROCESSING_LATENCY = Histogram(
     "pii_worker_processing_latency_seconds",
     "Wall time of one batch from decode to committed (pipeline + publish + commit)",
@@ -58,7 +56,8 @@ END_TO_END_LATENCY = Histogram(
     buckets=_LATENCY_BUCKETS,
 )
 CONSUMER_LAG = Gauge(
-    "pii_worker_consumer_lag_records", "High watermark minus position, per assigned partition",
+    "pii_worker_consumer_lag_records",
+    "High watermark minus position, per assigned partition",
     ["topic", "partition"],
 )
 COMMITS = Counter("pii_worker_commits_total", "Successful offset commits (or committed transactions)")
@@ -67,13 +66,9 @@ COMMIT_FAILURES = Counter(
     "Offset commits or transactions that failed (the batch will be re-read)",
     ["error_class"],
 )
-TRANSACTIONS_ABORTED = Counter(
-    "pii_worker_transactions_aborted_total", "Transactions aborted in exactly-once mode"
-)
+TRANSACTIONS_ABORTED = Counter("pii_worker_transactions_aborted_total", "Transactions aborted in exactly-once mode")
 REBALANCES = Counter("pii_worker_rebalances_total", "Partition assignments received", ["event"])
-INFLIGHT_BYTES = Gauge(
-    "pii_worker_inflight_bytes", "Bytes of input held in the current batch (bounded by config)"
-)
+INFLIGHT_BYTES = Gauge("pii_worker_inflight_bytes", "Bytes of input held in the current batch (bounded by config)")
 
 
 class DetectorCounters(Collector):

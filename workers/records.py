@@ -173,19 +173,20 @@ def parse_record(raw: bytes, spec: RecordSpec, fallback_id: str) -> ParsedRecord
     """Raw bytes -> a record ready for the pipeline, or RecordError. `fallback_id` (line number,
     stream coordinates) is the id of plain text and of JSON records without one."""
     if len(raw) > spec.max_document_bytes:
-        raise RecordError(f"document is {len(raw)} bytes, limit is {spec.max_document_bytes} "
-                          "(max_document_bytes)", "DocumentTooLarge", fallback_id)
+        raise RecordError(
+            f"document is {len(raw)} bytes, limit is {spec.max_document_bytes} (max_document_bytes)",
+            "DocumentTooLarge",
+            fallback_id,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise RecordError(f"invalid UTF-8 at byte {e.start}", "InvalidUtf8", fallback_id) from None
-    is_json = spec.input_format == "json" or (
-        spec.input_format == "auto" and text.lstrip()[:1] in ("{", "["))
+    is_json = spec.input_format == "json" or (spec.input_format == "auto" and text.lstrip()[:1] in ("{", "["))
     if not is_json:
         if not text.strip():
             raise RecordError("empty text", "EmptyRecord", fallback_id)
-        return ParsedRecord(doc_id=fallback_id, body=None, view=text,
-                            fields=[FieldRef(None, None, 0, len(text))])
+        return ParsedRecord(doc_id=fallback_id, body=None, view=text, fields=[FieldRef(None, None, 0, len(text))])
     try:
         obj = loads(raw)
     except (orjson.JSONDecodeError, ValueError, RecursionError) as e:
@@ -208,15 +209,19 @@ def parse_object(obj: Any, spec: RecordSpec, fallback_id: str) -> ParsedRecord:
         for path in spec.fields:
             _, _, value = _find(obj, path)
             if value is not None and not isinstance(value, str | dict | list):
-                raise RecordError(f"field {path!r} must hold text (a string, object or array), got "
-                                  f"{_json_type(value)}", "InvalidField", doc_id)
+                raise RecordError(
+                    f"field {path!r} must hold text (a string, object or array), got {_json_type(value)}",
+                    "InvalidField",
+                    doc_id,
+                )
     else:
         holder, _, value = _find(obj, spec.text_field)
         if holder is None or value is None:
             raise RecordError(f"missing field {spec.text_field!r}", "MissingField", doc_id)
         if not isinstance(value, str):
-            raise RecordError(f"field {spec.text_field!r} must be a string, got {_json_type(value)}",
-                              "InvalidField", doc_id)
+            raise RecordError(
+                f"field {spec.text_field!r} must be a string, got {_json_type(value)}", "InvalidField", doc_id
+            )
     view, fields = _layout(obj, (id_holder, id_key), spec.text_field)
     return ParsedRecord(doc_id=doc_id, body=obj, view=view, fields=fields)
 
@@ -242,8 +247,11 @@ def _doc_id(raw_id: Any, spec: RecordSpec, fallback_id: str, found: bool) -> str
         return raw_id
     if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
         return str(raw_id)
-    raise RecordError(f"id field {spec.id_field!r} must be a non-empty string or a number, got "
-                      f"{_json_type(raw_id)}", "InvalidField", fallback_id)
+    raise RecordError(
+        f"id field {spec.id_field!r} must be a non-empty string or a number, got {_json_type(raw_id)}",
+        "InvalidField",
+        fallback_id,
+    )
 
 
 def _json_type(v: Any) -> str:
@@ -323,15 +331,18 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
             if hi > lo:  # the part of a span on a key name or separator is not a value
                 # A span already in field offsets (the main text is laid out first, at 0) is kept
                 # as is; others are rebuilt through the validator (model_copy costs 2-3x more).
-                per_field[i].append(s if (lo, hi) == (s.start, s.end) else _SPAN(
-                    {"start": lo, "end": hi, "type": s.type, "score": s.score, "detector": s.detector}))
+                per_field[i].append(
+                    s
+                    if (lo, hi) == (s.start, s.end)
+                    else _SPAN({"start": lo, "end": hi, "type": s.type, "score": s.score, "detector": s.detector})
+                )
             k += 1
     redacted_text: str | None = None
     for i, f in enumerate(parsed.fields):
         pieces = per_field[i]
         if not pieces:
             continue
-        value = parsed.view[f.start:f.end]
+        value = parsed.view[f.start : f.end]
         new = redactor.redact(value, pieces)
         path = f.path
         entities.extend(FieldSpan(path, s, i) for s in pieces)
@@ -341,8 +352,7 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
             _holder(parsed, f)[f.key] = new
     if parsed.body is None and redacted_text is None:
         redacted_text = parsed.view
-    return RedactedRecord(body=parsed.body, text=redacted_text if parsed.body is None else None,
-                          entities=entities)
+    return RedactedRecord(body=parsed.body, text=redacted_text if parsed.body is None else None, entities=entities)
 
 
 def _holder(parsed: ParsedRecord, f: FieldRef) -> Any:
@@ -361,15 +371,19 @@ def _holder(parsed: ParsedRecord, f: FieldRef) -> Any:
 
 def entity_refs(entities: Sequence[FieldSpan]) -> list[dict[str, Any]]:
     return [
-        EntityRef(type=e.span.type, start=e.span.start, end=e.span.end, score=e.span.score,
-                  detector=e.span.detector, field=e.field).model_dump(exclude_none=True)
+        EntityRef(
+            type=e.span.type,
+            start=e.span.start,
+            end=e.span.end,
+            score=e.span.score,
+            detector=e.span.detector,
+            field=e.field,
+        ).model_dump(exclude_none=True)
         for e in entities
     ]
 
 
-def output_record(
-    red: RedactedRecord, result: Result, id_field: str, text_field: str, doc_id: str
-) -> dict[str, Any]:
+def output_record(red: RedactedRecord, result: Result, id_field: str, text_field: str, doc_id: str) -> dict[str, Any]:
     """One `pii-worker redact` line / one `POST /redact` item: the input record, redacted, with its
     id as given (the line number when it had none), plus entities and `degraded` when set."""
     if red.body is None:
@@ -383,8 +397,9 @@ def output_record(
         rec["degraded"] = True
     elif "degraded" in rec:
         rec["degraded"] = False  # `degraded` and `entities` are ours: an input's own are replaced
-    RedactOutput.model_validate({"id": _record_id(rec, id_field), "entities": rec["entities"],
-                                 "degraded": result.degraded})
+    RedactOutput.model_validate(
+        {"id": _record_id(rec, id_field), "entities": rec["entities"], "degraded": result.degraded}
+    )
     return rec
 
 
@@ -395,5 +410,6 @@ def _record_id(rec: dict[str, Any], id_field: str) -> RecordId:
 
 def error_record(line: int | None, doc_id: str | None, stage: str, error_class: str, message: str) -> dict[str, Any]:
     """Emitted instead of a record that failed; never carries its text."""
-    return RedactError.model_validate({"id": doc_id, "error": {
-        "line": line, "stage": stage, "class": error_class, "message": message}}).model_dump(by_alias=True)
+    return RedactError.model_validate(
+        {"id": doc_id, "error": {"line": line, "stage": stage, "class": error_class, "message": message}}
+    ).model_dump(by_alias=True)

@@ -44,8 +44,11 @@ def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None, te
             # A trimmed remnant of only punctuation/space ("+", " ") is not an entity; its
             # characters stay free for a lower-ranked span.
             if text is None or (a, b) == (s.start, s.end) or any(c.isalnum() for c in text[a:b]):
-                out.append(s if (a, b) == (s.start, s.end) else
-                           Span(start=a, end=b, type=s.type, score=s.score, detector=s.detector))
+                out.append(
+                    s
+                    if (a, b) == (s.start, s.end)
+                    else Span(start=a, end=b, type=s.type, score=s.score, detector=s.detector)
+                )
                 claimed.claim(i, j + 1)
             i = claimed.next_free(j + 1)
     out.sort(key=lambda s: s.start)
@@ -80,8 +83,13 @@ def merge_same_type(spans: Iterable[Span]) -> list[Span]:
         if last is not None and last.type == s.type and s.start < last.end:
             if s.end > last.end or s.score > last.score:
                 best = s if s.score > last.score else last
-                out[-1] = Span(start=last.start, end=max(last.end, s.end), type=s.type,
-                                               score=max(last.score, s.score), detector=best.detector)
+                out[-1] = Span(
+                    start=last.start,
+                    end=max(last.end, s.end),
+                    type=s.type,
+                    score=max(last.score, s.score),
+                    detector=best.detector,
+                )
         else:
             out.append(s)
     return out

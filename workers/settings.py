@@ -116,7 +116,10 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(
-        cls, source: str | Path | ConfigFile | None = None, *, shared_with: Iterable[type[BaseModel]] = (),
+        cls,
+        source: str | Path | ConfigFile | None = None,
+        *,
+        shared_with: Iterable[type[BaseModel]] = (),
         **overrides: Any,
     ) -> Self:
         """`load_settings(cls, ...)`."""
@@ -143,8 +146,11 @@ def load_settings(
     try:
         return cls(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as e:
-        raise ConfigError(format_validation_error(
-            e, what, source=file.path if file else None, env_prefix=cls.model_config.get("env_prefix"))) from None
+        raise ConfigError(
+            format_validation_error(
+                e, what, source=file.path if file else None, env_prefix=cls.model_config.get("env_prefix")
+            )
+        ) from None
     except SettingsError as e:  # an environment value that is not even parseable (bad JSON)
         raise ConfigError(f"invalid {what}: {' '.join(str(e).split())}") from None
     finally:

@@ -245,8 +245,10 @@ class EntityType(BaseModel):
             m = CueMatcher(self.cues)
             for ex in self.examples.positive:
                 if not m.search(ex.text):
-                    raise ValueError(f"no cue occurs in positive example {ex.text!r}: the router would not "
-                                     "send such a text to the LLM (add a cue)")
+                    raise ValueError(
+                        f"no cue occurs in positive example {ex.text!r}: the router would not "
+                        "send such a text to the LLM (add a cue)"
+                    )
         return self
 
     @field_validator("mention_pattern")

@@ -17,8 +17,18 @@ import pytest
 # Types the rules own outright. DATE_OF_BIRTH is rules+llm: the rules need a key on the same
 # line, so a CSV whose `dob` column is named only in the header is left to the LLM (known gap).
 RULE_TYPES = {
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "MAC_ADDRESS",
-    "URL", "API_KEY", "ACCESS_TOKEN", "CRYPTO", "MEDICAL_RECORD_NUMBER",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "MAC_ADDRESS",
+    "URL",
+    "API_KEY",
+    "ACCESS_TOKEN",
+    "CRYPTO",
+    "MEDICAL_RECORD_NUMBER",
 }
 
 
@@ -31,8 +41,9 @@ def test_generated_logs_leak_no_rule_type_value(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
     out = tmp_path / "out.jsonl"
     subprocess.run([*_cli(), "gen", "--n", "600", "--seed", "11", "-o", str(corpus)], check=True, timeout=300)
-    p = subprocess.run([*_cli(), "redact", "-i", str(corpus), "-o", str(out)], capture_output=True, text=True,
-                       timeout=300)
+    p = subprocess.run(
+        [*_cli(), "redact", "-i", str(corpus), "-o", str(out)], capture_output=True, text=True, timeout=300
+    )
     assert p.returncode == 0, p.stderr
     assert "600 documents" in p.stderr and "0 errors" in p.stderr
 
@@ -56,8 +67,9 @@ def test_generated_logs_leak_no_rule_type_value(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("bad", [b"\xff\xfe\n", b"{not json\n", b'{"id": 1}\n'])
 def test_bad_input_never_echoed(bad: bytes) -> None:
-    p = subprocess.run([*_cli(), "redact"], input=bad + b'{"id":"ok","text":"ip 10.9.8.7"}\n', capture_output=True,
-                       timeout=120)
+    p = subprocess.run(
+        [*_cli(), "redact"], input=bad + b'{"id":"ok","text":"ip 10.9.8.7"}\n', capture_output=True, timeout=120
+    )
     lines = p.stdout.splitlines()
     assert p.returncode == 0 and len(lines) == 2
     assert b"error" in lines[0] and json.loads(lines[1])["text"] == "ip [IP_ADDRESS]"

@@ -137,7 +137,9 @@ class Kafka:
         finally:
             admin.close()
 
-    def produce(self, topic: str, records: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]] | None]]) -> None:
+    def produce(
+        self, topic: str, records: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]] | None]]
+    ) -> None:
         from kafka import KafkaProducer
 
         p = KafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=5, batch_size=256 * 1024, acks="all")
@@ -162,9 +164,13 @@ class Kafka:
         from kafka import KafkaConsumer, TopicPartition
 
         c = KafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-            auto_offset_reset="earliest", isolation_level="read_committed" if read_committed else "read_uncommitted",
-            max_partition_fetch_bytes=256 * 1024 * 1024, fetch_max_bytes=1024 * 1024 * 1024,
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed" if read_committed else "read_uncommitted",
+            max_partition_fetch_bytes=256 * 1024 * 1024,
+            fetch_max_bytes=1024 * 1024 * 1024,
         )
         try:
             tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic))]
@@ -203,8 +209,10 @@ class Kafka:
         c = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group, enable_auto_commit=False)
         try:
             tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic))]
-            end = {tp: max(off, self.produced_end.get((tp.topic, tp.partition), 0))
-                   for tp, off in c.end_offsets(tps).items()}
+            end = {
+                tp: max(off, self.produced_end.get((tp.topic, tp.partition), 0))
+                for tp, off in c.end_offsets(tps).items()
+            }
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
                 behind = {tp.partition: end[tp] - (c.committed(tp) or 0) for tp in tps}
@@ -218,9 +226,17 @@ class Kafka:
     def start_worker(self, *args: str, name: str = "worker", env: dict[str, str] | None = None) -> WorkerProcess:
         log_path = self.tmp / f"{name}-{len(self.workers)}.log"
         full_env = {**os.environ, "PII_WORKER_HMAC_KEY": HMAC_KEY, "HF_HUB_OFFLINE": "1", **(env or {})}
-        cmd = [*worker_command(), "run", "--bootstrap-servers", self.bootstrap,
-               "--session-timeout-ms", str(GROUP_TIMEOUTS["session_timeout_ms"]),
-               "--heartbeat-interval-ms", str(GROUP_TIMEOUTS["heartbeat_interval_ms"]), *args]
+        cmd = [
+            *worker_command(),
+            "run",
+            "--bootstrap-servers",
+            self.bootstrap,
+            "--session-timeout-ms",
+            str(GROUP_TIMEOUTS["session_timeout_ms"]),
+            "--heartbeat-interval-ms",
+            str(GROUP_TIMEOUTS["heartbeat_interval_ms"]),
+            *args,
+        ]
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
         wp = WorkerProcess(proc, log_path)
@@ -238,17 +254,30 @@ def doc_records(docs: Sequence[Any]) -> list[tuple[bytes, bytes, list[tuple[str,
     """loggen GoldDocs -> (key, JSON value, headers) with the id as key and a trace header."""
     import orjson
 
-    return [(d.id.encode(), orjson.dumps({"id": d.id, "text": d.text, "format": d.format}),
-             [("trace-id", d.id.encode())]) for d in docs]
+    return [
+        (d.id.encode(), orjson.dumps({"id": d.id, "text": d.text, "format": d.format}), [("trace-id", d.id.encode())])
+        for d in docs
+    ]
 
 
 # Types the rules detectors own (validated or strongly shaped values). PERSON, LOCATION,
 # USERNAME, STREET_ADDRESS, DATE_OF_BIRTH and PASSWORD need the LLM detector, and phone-number
 # recall is measured by the evaluation, not asserted by the stream tests.
-RULE_TYPES = frozenset({
-    "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "MAC_ADDRESS", "URL",
-    "CRYPTO", "API_KEY", "ACCESS_TOKEN", "MEDICAL_RECORD_NUMBER",
-})
+RULE_TYPES = frozenset(
+    {
+        "EMAIL_ADDRESS",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "US_SSN",
+        "IP_ADDRESS",
+        "MAC_ADDRESS",
+        "URL",
+        "CRYPTO",
+        "API_KEY",
+        "ACCESS_TOKEN",
+        "MEDICAL_RECORD_NUMBER",
+    }
+)
 
 
 def gold_by_id(docs: Sequence[Any]) -> dict[str, list[bytes]]:

@@ -21,10 +21,33 @@ TAXONOMY = Path(__file__).resolve().parents[2] / "samples" / "taxonomy-custom.ya
 
 def _argv(tmp: Path, base: Path) -> list[str]:
     # A high learning rate and many passes: 64 documents must teach four types in ~70 steps.
-    return ["distill", "--taxonomy", str(TAXONOMY), "--input", str(tmp / "docs.jsonl"), "--out", "tiny-student",
-            "--teacher", "gold", "--base", str(base), "--cache-dir", str(tmp / "cache"),
-            "--work-dir", str(tmp / "work"), "--epochs", "10", "--batch-size", "8", "--lr", "3e-4",
-            "--heldout", "0.15", "--threads", "2"]
+    return [
+        "distill",
+        "--taxonomy",
+        str(TAXONOMY),
+        "--input",
+        str(tmp / "docs.jsonl"),
+        "--out",
+        "tiny-student",
+        "--teacher",
+        "gold",
+        "--base",
+        str(base),
+        "--cache-dir",
+        str(tmp / "cache"),
+        "--work-dir",
+        str(tmp / "work"),
+        "--epochs",
+        "10",
+        "--batch-size",
+        "8",
+        "--lr",
+        "3e-4",
+        "--heldout",
+        "0.15",
+        "--threads",
+        "2",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +115,9 @@ def test_a_taxonomy_the_student_was_not_made_for_fails_at_start(student: tuple[P
     assert "pii-default" in str(e.value)
 
 
-def test_rerun_skips_every_phase(student: tuple[Path, Path, list[dict]], base: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rerun_skips_every_phase(
+    student: tuple[Path, Path, list[dict]], base: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tmp, model, _ = student
     before = (model / "model.onnx").stat().st_mtime_ns
     capsys.readouterr()

@@ -24,17 +24,21 @@ def ner() -> NerDetector:
 
 def _found(det: NerDetector, text: str) -> set[tuple[str, str]]:
     (spans,) = det.detect([text], [[]])
-    return {(s.type, text[s.start:s.end]) for s in spans if s.score >= TAX.by_name[s.type].min_score}
+    return {(s.type, text[s.start : s.end]) for s in spans if s.score >= TAX.by_name[s.type].min_score}
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Ticket opened by Maria Gonzalez about a refund", {("PERSON", "Maria Gonzalez")}),
-        ("ship to 221 Baker Street, Apt 4, Springfield, IL 62704 before Friday",
-         {("STREET_ADDRESS", "221 Baker Street, Apt 4, Springfield, IL 62704")}),
-        ('From: Melissa Baxter <stephanie88@example.com>\nTo: "Melissa Pittman" <lisa95@yahoo.com>',
-         {("PERSON", "Melissa Baxter"), ("PERSON", "Melissa Pittman")}),
+        (
+            "ship to 221 Baker Street, Apt 4, Springfield, IL 62704 before Friday",
+            {("STREET_ADDRESS", "221 Baker Street, Apt 4, Springfield, IL 62704")},
+        ),
+        (
+            'From: Melissa Baxter <stephanie88@example.com>\nTo: "Melissa Pittman" <lisa95@yahoo.com>',
+            {("PERSON", "Melissa Baxter"), ("PERSON", "Melissa Pittman")},
+        ),
         ("customer relocated from Lyon last spring", {("LOCATION", "Lyon")}),
     ],
 )
@@ -55,10 +59,12 @@ def test_log_syntax_is_not_read_as_names(ner, text):
 
 def test_long_text_windows_keep_entities_everywhere(ner):
     filler = "the service restarted after the deploy finished and the cache was warmed again. " * 80
-    text = f"Opened by Maria Gonzalez. {filler} Closed by Maria Gonzalez, ship to 221 Baker Street, Springfield, IL 62704."
+    text = (
+        f"Opened by Maria Gonzalez. {filler} Closed by Maria Gonzalez, ship to 221 Baker Street, Springfield, IL 62704."
+    )
     (spans,) = ner.detect([text], [[]])
     assert len(ner.encoder.encode([text])[0].ids) > 1000  # several windows
-    persons = [s for s in spans if s.type == "PERSON" and text[s.start:s.end] == "Maria Gonzalez"]
+    persons = [s for s in spans if s.type == "PERSON" and text[s.start : s.end] == "Maria Gonzalez"]
     assert len(persons) == 2 and any(s.type == "STREET_ADDRESS" for s in spans)
     assert all(isinstance(s, Span) and s.detector == "ner" for s in spans)
 
@@ -70,8 +76,13 @@ def test_batch_answers_match_single_answers(ner):
 
 
 def test_taxonomy_asking_for_unknown_labels_fails_naming_model_and_taxonomy():
-    tax = parse_taxonomy({"name": "mine", "version": "7", "entities": [
-        {"name": "CUSTOMER_ID", "guideline": "a customer number", "detectors": ["ner"]}]})
+    tax = parse_taxonomy(
+        {
+            "name": "mine",
+            "version": "7",
+            "entities": [{"name": "CUSTOMER_ID", "guideline": "a customer number", "detectors": ["ner"]}],
+        }
+    )
     with pytest.raises(NerModelError) as e:
         build_ner_detector(tax, NerSettings(threads=1))
     assert "rampart" in str(e.value) and "mine 7" in str(e.value) and "CUSTOMER_ID" in str(e.value)
@@ -84,6 +95,8 @@ def test_rules_plus_ner_pipeline_redacts(ner):
     from workers.redact import Redactor
 
     p = Pipeline(TAX, [RulesDetector(TAX), ner], Redactor(TAX))
-    (r,) = p.run([Document(id="1", text="Maria Gonzalez <maria.g@example.com> moved to 221 Baker Street, Springfield, IL 62704")])
+    (r,) = p.run(
+        [Document(id="1", text="Maria Gonzalez <maria.g@example.com> moved to 221 Baker Street, Springfield, IL 62704")]
+    )
     assert isinstance(r, Result)
     assert r.text == "[PERSON] <[EMAIL_ADDRESS]> moved to [STREET_ADDRESS]"

@@ -54,8 +54,14 @@ def ray_gpu():
 
 
 def read_topic(bootstrap: str, topic: str, want: int, timeout_s: float) -> dict[str, dict]:
-    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:8]}",
-                      auto_offset_reset="earliest", enable_auto_commit=False, **GROUP_TIMEOUTS)
+    c = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **GROUP_TIMEOUTS,
+    )
     seen: dict[str, dict] = {}
     deadline = time.monotonic() + timeout_s
     try:
@@ -73,7 +79,8 @@ def metric_sum(text: str, name: str, **labels: str) -> float:
     total = 0.0
     for line in text.splitlines():
         if (line.startswith(name + "{") or line.startswith(name + " ")) and all(
-                f'{k}="{v}"' in line for k, v in labels.items()):
+            f'{k}="{v}"' in line for k, v in labels.items()
+        ):
             total += float(line.rsplit(" ", 1)[1])
     return total
 
@@ -87,35 +94,56 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
 
     topic = f"bp-in-{uuid.uuid4().hex[:6]}"
     timeout_s = 3.0
-    cfg = load_config({
-        "name": "bp",
-        "device": "gpu",
-        # The user asked for `degraded` on detector errors: a saturated tier must still not
-        # produce any, because waiting is not an error.
-        "pipeline": {"detectors": ["rules", "ner", "llm"], "on_detector_error": "degraded"},
-        "ingress": {"num_cpus": 0.1},
-        "encoder": {
-            "enabled": True, "factory": "workers.serve.fakes:fake_ner_detector",
-            "num_gpus": 0.25, "num_cpus": 0.1, "max_batch_size": 32,
-        },
-        "extractor": {
-            "enabled": True, "factory": "workers.serve.fakes:fake_llm_detector",
-            # 1 s per batch of 2: a consumer batch of 16 queues 8 s at the extractor, over twice
-            # the timeout, while no single engine call comes near it.
-            "options": {"delay_s": 1.0}, "max_batch_size": 2, "batch_wait_timeout_s": 0.0,
-            "request_timeout_s": timeout_s, "num_gpus": 0.5, "num_cpus": 0.1, "max_in_flight": 16,
-        },
-        "consumer": {
-            "stream": {"bootstrap_servers": kafka_bootstrap, "input_topic": topic, "group_id": f"g-{topic}",
-                       "topic_partitions": 2, "batch_max_records": 16, "batch_max_wait_ms": 50, **GROUP_TIMEOUTS},
-            "num_cpus": 0.5, "replicas": {"min": 1, "max": 1}, "lag_refresh_s": 0.5,
-        },
-    })
+    cfg = load_config(
+        {
+            "name": "bp",
+            "device": "gpu",
+            # The user asked for `degraded` on detector errors: a saturated tier must still not
+            # produce any, because waiting is not an error.
+            "pipeline": {"detectors": ["rules", "ner", "llm"], "on_detector_error": "degraded"},
+            "ingress": {"num_cpus": 0.1},
+            "encoder": {
+                "enabled": True,
+                "factory": "workers.serve.fakes:fake_ner_detector",
+                "num_gpus": 0.25,
+                "num_cpus": 0.1,
+                "max_batch_size": 32,
+            },
+            "extractor": {
+                "enabled": True,
+                "factory": "workers.serve.fakes:fake_llm_detector",
+                # 1 s per batch of 2: a consumer batch of 16 queues 8 s at the extractor, over twice
+                # the timeout, while no single engine call comes near it.
+                "options": {"delay_s": 1.0},
+                "max_batch_size": 2,
+                "batch_wait_timeout_s": 0.0,
+                "request_timeout_s": timeout_s,
+                "num_gpus": 0.5,
+                "num_cpus": 0.1,
+                "max_in_flight": 16,
+            },
+            "consumer": {
+                "stream": {
+                    "bootstrap_servers": kafka_bootstrap,
+                    "input_topic": topic,
+                    "group_id": f"g-{topic}",
+                    "topic_partitions": 2,
+                    "batch_max_records": 16,
+                    "batch_max_wait_ms": 50,
+                    **GROUP_TIMEOUTS,
+                },
+                "num_cpus": 0.5,
+                "replicas": {"min": 1, "max": 1},
+                "lag_refresh_s": 0.5,
+            },
+        }
+    )
     ss = cfg.consumer.stream_settings()
     ensure_topics(ss)
     n = 48
-    docs = [{"id": f"bp-{i}", "text": f"ticket {i}: Agent Smith called Mr. Jones at jones{i}@example.com"}
-            for i in range(n)]
+    docs = [
+        {"id": f"bp-{i}", "text": f"ticket {i}: Agent Smith called Mr. Jones at jones{i}@example.com"} for i in range(n)
+    ]
     serve.run(build_app(cfg), name=cfg.name, route_prefix="/bp")
     try:
         p = KafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=5, acks="all")
@@ -151,8 +179,10 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
         with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
             text = r.read().decode()
         deadline = time.monotonic() + 60
-        while metric_sum(text, "ray_pii_worker_detector_documents_total", detector="ner") < n \
-                and time.monotonic() < deadline:
+        while (
+            metric_sum(text, "ray_pii_worker_detector_documents_total", detector="ner") < n
+            and time.monotonic() < deadline
+        ):
             time.sleep(2)
             with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
                 text = r.read().decode()
@@ -162,8 +192,7 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
         assert metric_sum(text, "ray_pii_worker_documents_total", outcome="degraded") == 0
         # The deployments' own view: what each answered, and the LLM detector's counters.
         deadline = time.monotonic() + 60
-        while metric_sum(text, "ray_pii_worker_llm_routed_docs_total", route="llm") < n \
-                and time.monotonic() < deadline:
+        while metric_sum(text, "ray_pii_worker_llm_routed_docs_total", route="llm") < n and time.monotonic() < deadline:
             time.sleep(2)
             with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
                 text = r.read().decode()

@@ -71,8 +71,14 @@ def produce(bootstrap: str, topic: str, docs: list[dict]) -> None:
 
 
 def read_ids(bootstrap: str, topic: str, want: int, timeout_s: float) -> dict[str, dict]:
-    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:8]}",
-                      auto_offset_reset="earliest", enable_auto_commit=False, **GROUP_TIMEOUTS)
+    c = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **GROUP_TIMEOUTS,
+    )
     seen: dict[str, dict] = {}
     deadline = time.monotonic() + timeout_s
     try:
@@ -220,16 +226,26 @@ def test_lag_scales_consumers_up_and_back_down(kafka_bootstrap, ray_gpu):
     from workers.stream.clients import ensure_topics
 
     topic = f"scale-in-{uuid.uuid4().hex[:6]}"
-    cfg = load_config(stream_config(
-        kafka_bootstrap, topic, f"g-{topic}", name="scale",
-        # A slow extractor keeps lag up long enough to watch the policies act; half a GPU each
-        # so two extractor replicas fit on the one logical GPU.
-        extractor={"options": {"delay_s": 0.25}, "num_gpus": 0.5, "replicas": {"min": 1, "max": 2}},
-        consumer={"replicas": {"min": 1, "max": 2}},
-        autoscaling={"target_lag_per_consumer": 200, "target_lag_per_extractor": 200,
-                     "upscale_delay_s": 1, "downscale_delay_s": 3,
-                     "metrics_interval_s": 0.5, "look_back_period_s": 2},
-    ))
+    cfg = load_config(
+        stream_config(
+            kafka_bootstrap,
+            topic,
+            f"g-{topic}",
+            name="scale",
+            # A slow extractor keeps lag up long enough to watch the policies act; half a GPU each
+            # so two extractor replicas fit on the one logical GPU.
+            extractor={"options": {"delay_s": 0.25}, "num_gpus": 0.5, "replicas": {"min": 1, "max": 2}},
+            consumer={"replicas": {"min": 1, "max": 2}},
+            autoscaling={
+                "target_lag_per_consumer": 200,
+                "target_lag_per_extractor": 200,
+                "upscale_delay_s": 1,
+                "downscale_delay_s": 3,
+                "metrics_interval_s": 0.5,
+                "look_back_period_s": 2,
+            },
+        )
+    )
     ensure_topics(cfg.consumer.stream_settings())
     serve.run(build_app(cfg), name=cfg.name, route_prefix="/scale")
     try:

@@ -41,8 +41,13 @@ def test_structured_logs_named_fields_every_string_scanned_and_plain_text(kafka:
     topic, group = kafka.unique("logs"), kafka.unique("g")
     kafka.create_topic(topic, 2)
     logs = [
-        {"ts": "2026-11-26T10:00:00Z", "level": "info", "message": "password reset sent to ann.lee@example.org",
-         "user": {"email": "ann.lee@example.org", "id": 42}, "note": "cc ops@example.net"},
+        {
+            "ts": "2026-11-26T10:00:00Z",
+            "level": "info",
+            "message": "password reset sent to ann.lee@example.org",
+            "user": {"email": "ann.lee@example.org", "id": 42},
+            "note": "cc ops@example.net",
+        },
         {"ts": "2026-11-26T10:00:01Z", "level": "warn", "message": "card 4111 1111 1111 1111 declined"},
         {"level": "debug", "user": {"id": 7}},  # no named field present: still published, scanned
     ]

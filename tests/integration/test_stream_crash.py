@@ -60,11 +60,20 @@ def test_kill9_and_restart(kafka: Kafka, corpus, mode: str) -> None:
     kafka.create_topic(topic, PARTITIONS)
     kafka.produce(topic, doc_records(corpus))
     group = kafka.unique("g")
-    args = ["--input-topic", topic, "--group-id", group, "--topic-partitions", str(PARTITIONS),
-            "--batch-max-records", "200",
-            # Static membership: each restart takes the partitions back at once (noida-db never
-            # expires a crashed dynamic member; Tansu would after the session timeout).
-            "--group-instance-id", "crash-worker-0"]
+    args = [
+        "--input-topic",
+        topic,
+        "--group-id",
+        group,
+        "--topic-partitions",
+        str(PARTITIONS),
+        "--batch-max-records",
+        "200",
+        # Static membership: each restart takes the partitions back at once (noida-db never
+        # expires a crashed dynamic member; Tansu would after the session timeout).
+        "--group-instance-id",
+        "crash-worker-0",
+    ]
     if exactly_once:
         # Stable across restarts: the new incarnation fences the killed one and aborts its transaction.
         args += ["--exactly-once", "--transactional-id", f"{topic}-tx"]
@@ -102,8 +111,10 @@ def test_kill9_and_restart(kafka: Kafka, corpus, mode: str) -> None:
     if set(counts) != ids:
         missing = ids - set(counts)
         raw = {orjson.loads(r.value)["id"] for r in kafka.read_all(f"{topic}.redacted")}
-        pytest.fail(f"{len(missing)} ids missing for a {'read_committed ' if exactly_once else ''}reader; "
-                    f"{len(missing & raw)} of them are in the topic for a read_uncommitted reader")
+        pytest.fail(
+            f"{len(missing)} ids missing for a {'read_committed ' if exactly_once else ''}reader; "
+            f"{len(missing & raw)} of them are in the topic for a read_uncommitted reader"
+        )
     assert set(ann_counts) == ids
     assert dlq == [], "no input of this corpus is invalid"
 

@@ -75,10 +75,11 @@ def test_two_workers_split_partitions_and_fail_over(kafka: Kafka, mode: str) -> 
     ids = [orjson.loads(r.value)["id"] for r in redacted]
     missing = {d.id for d in docs} - set(ids)
     if missing:  # nothing may be lost across the split and the failover; say where it was
-        where = sorted((r.partition, r.offset) for r in kafka.read_all(topic)
-                       if orjson.loads(r.value)["id"] in missing)
-        pytest.fail(f"{len(missing)} inputs have no redacted record (input partition/offset from "
-                    f"{where[:3]} to {where[-3:]});\nw1:\n{w1.log()}\nw2:\n{w2.log()}")
+        where = sorted((r.partition, r.offset) for r in kafka.read_all(topic) if orjson.loads(r.value)["id"] in missing)
+        pytest.fail(
+            f"{len(missing)} inputs have no redacted record (input partition/offset from "
+            f"{where[:3]} to {where[-3:]});\nw1:\n{w1.log()}\nw2:\n{w2.log()}"
+        )
     assert leaks(redacted, gold_by_id(docs)) == []
     if eos:
         # Rebalances abort in-flight transactions (noida-db rejects the old generation's offsets);

@@ -28,8 +28,14 @@ def poison(rng: random.Random) -> list[tuple[bytes, bytes, list, str]]:
         out.append((b"bad-utf8", b"user \xff\xfe logged in " + str(i).encode(), [], "InvalidUtf8"))
         out.append((b"no-text", orjson.dumps({"id": f"pm{i}", "body": "x"}), [], "MissingField"))
         out.append((b"bad-type", orjson.dumps({"id": f"pt{i}", "text": 12345}), [], "InvalidField"))
-        out.append((b"too-big", orjson.dumps({"id": f"pb{i}", "text": "y" * (MAX_DOC + rng.randint(1, 500))}),
-                    [("origin", b"poison")], "DocumentTooLarge"))
+        out.append(
+            (
+                b"too-big",
+                orjson.dumps({"id": f"pb{i}", "text": "y" * (MAX_DOC + rng.randint(1, 500))}),
+                [("origin", b"poison")],
+                "DocumentTooLarge",
+            )
+        )
     return out
 
 
@@ -43,8 +49,17 @@ def test_poison_records_go_to_the_dlq_and_the_stream_continues(kafka: Kafka) -> 
     kafka.create_topic(topic, 4)
     kafka.produce(topic, [(k, v, h) for k, v, h, _ in records])
 
-    w = kafka.start_worker("--input-topic", topic, "--group-id", group, "--max-document-bytes", str(MAX_DOC),
-                           "--metrics-port", "0", name="poison")
+    w = kafka.start_worker(
+        "--input-topic",
+        topic,
+        "--group-id",
+        group,
+        "--max-document-bytes",
+        str(MAX_DOC),
+        "--metrics-port",
+        "0",
+        name="poison",
+    )
     kafka.wait_committed(group, topic, timeout_s=300)
     assert w.proc.poll() is None, f"the worker exited:\n{w.log()}"
 

@@ -34,12 +34,25 @@ def vllm_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("vllm-serve") / "server.log"
     env = dict(os.environ, VLLM_CPU_OMP_THREADS_BIND="0-1", VLLM_CPU_NUM_OF_RESERVED_CPU="0", HF_HUB_OFFLINE="1")
     cmd = [
-        sys.executable, "-m", "vllm.entrypoints.openai.api_server",
-        "--model", model_dir, "--served-model-name", "smollm2",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--max-model-len", "2048", "--gpu-memory-utilization", "0.15", "--enforce-eager",
+        sys.executable,
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        model_dir,
+        "--served-model-name",
+        "smollm2",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--max-model-len",
+        "2048",
+        "--gpu-memory-utilization",
+        "0.15",
+        "--enforce-eager",
         # Compact JSON from the server's grammar: bounded schema -> bounded answer length.
-        "--structured-outputs-config", json.dumps({"backend": "xgrammar", "disable_any_whitespace": True}),
+        "--structured-outputs-config",
+        json.dumps({"backend": "xgrammar", "disable_any_whitespace": True}),
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -74,8 +87,15 @@ def test_openai_backend_against_vllm_serve(vllm_server):
     from workers.taxonomy import load_taxonomy
 
     settings = LLMSettings(
-        backend="openai", base_url=vllm_server, served_model="smollm2", max_items=4,
-        max_mention_chars=32, max_tokens=256, retries=0, timeout_s=300, concurrency=4,
+        backend="openai",
+        base_url=vllm_server,
+        served_model="smollm2",
+        max_items=4,
+        max_mention_chars=32,
+        max_tokens=256,
+        retries=0,
+        timeout_s=300,
+        concurrency=4,
     )
     llm = LLMDetector(load_taxonomy(), settings)
     texts = ["Ticket opened by Maria Gonzalez about a refund", "login=alice_w ok from 10.0.0.1"]
@@ -88,4 +108,3 @@ def test_openai_backend_against_vllm_serve(vllm_server):
         for s in spans:
             assert s.detector == "llm" and t[s.start : s.end].strip()
             assert not (s.start < 29 and 21 < s.end and t is texts[1])  # never inside the masked IP
-

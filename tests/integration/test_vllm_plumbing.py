@@ -20,8 +20,16 @@ def small_settings(**kw):
     from workers.detect.llm import LLMSettings
 
     # Bounded answers (4 items x 32 chars fit in 256 tokens), so the grammar always closes.
-    base = dict(model="smollm2-135m", max_items=4, max_mention_chars=32, max_tokens=256,
-                max_model_len=2048, gpu_memory_utilization=0.15, enforce_eager=True, retries=0)
+    base = dict(
+        model="smollm2-135m",
+        max_items=4,
+        max_mention_chars=32,
+        max_tokens=256,
+        max_model_len=2048,
+        gpu_memory_utilization=0.15,
+        enforce_eager=True,
+        retries=0,
+    )
     base.update(kw)
     return LLMSettings(**base)
 
@@ -100,15 +108,22 @@ def test_redact_cli_with_llm_writes_only_jsonl_to_stdout(cpu_env):
     import orjson
 
     pytest.importorskip("vllm")
-    env = {**os.environ, "PII_WORKER_LLM_MODEL": "smollm2-135m", "PII_WORKER_LLM_MAX_ITEMS": "4",
-           "PII_WORKER_LLM_MAX_MENTION_CHARS": "32", "PII_WORKER_LLM_MAX_TOKENS": "256",
-           "PII_WORKER_LLM_MAX_MODEL_LEN": "2048", "PII_WORKER_LLM_GPU_MEMORY_UTILIZATION": "0.15",
-           "PII_WORKER_LLM_ENFORCE_EAGER": "true"}
+    env = {
+        **os.environ,
+        "PII_WORKER_LLM_MODEL": "smollm2-135m",
+        "PII_WORKER_LLM_MAX_ITEMS": "4",
+        "PII_WORKER_LLM_MAX_MENTION_CHARS": "32",
+        "PII_WORKER_LLM_MAX_TOKENS": "256",
+        "PII_WORKER_LLM_MAX_MODEL_LEN": "2048",
+        "PII_WORKER_LLM_GPU_MEMORY_UTILIZATION": "0.15",
+        "PII_WORKER_LLM_ENFORCE_EAGER": "true",
+    }
     env.pop("VLLM_LOGGING_STREAM", None)
     cli = Path(sys.executable).with_name("pii-worker")
     stdin = b"".join(orjson.dumps({"id": str(i), "text": t}) + b"\n" for i, t in enumerate(DOCS))
-    p = subprocess.run([str(cli), "redact", "--detectors", "rules,llm"], input=stdin, capture_output=True,
-                       env=env, timeout=600)
+    p = subprocess.run(
+        [str(cli), "redact", "--detectors", "rules,llm"], input=stdin, capture_output=True, env=env, timeout=600
+    )
     assert p.returncode == 0, p.stderr.decode(errors="replace")[-2000:]
     lines = p.stdout.splitlines()
     assert len(lines) == len(DOCS), p.stdout[:500]

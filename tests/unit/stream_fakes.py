@@ -90,11 +90,14 @@ class FakeProducer:
 class FakeConsumer:
     """One consumer owning every partition of its topic; poll returns records from positions."""
 
-    def __init__(self, topic: str, partitions: dict[int, list[tuple[bytes | None, bytes | None]]],
-                 fail_commits: int = 0) -> None:
+    def __init__(
+        self, topic: str, partitions: dict[int, list[tuple[bytes | None, bytes | None]]], fail_commits: int = 0
+    ) -> None:
         self.topic = topic
-        self.logs = {p: [Rec(topic, p, i, k, v, [("h", b"1")], 1000 + i) for i, (k, v) in enumerate(recs)]
-                     for p, recs in partitions.items()}
+        self.logs = {
+            p: [Rec(topic, p, i, k, v, [("h", b"1")], 1000 + i) for i, (k, v) in enumerate(recs)]
+            for p, recs in partitions.items()
+        }
         self.positions = {p: 0 for p in partitions}
         self.commits: dict[int, int] = {}
         self.fail_commits = fail_commits
@@ -122,7 +125,7 @@ class FakeConsumer:
         budget = max_records or 500
         for p, log in self.logs.items():
             pos = self.positions[p]
-            take = log[pos:pos + budget]
+            take = log[pos : pos + budget]
             if take:
                 out[self.tp(p)] = take
                 self.positions[p] = pos + len(take)
@@ -205,9 +208,10 @@ class FakePipeline:
             if "FAIL" in d.text:
                 out.append(Failure(id=d.id, stage="detect", error_class="DetectorError", message="injected"))
                 continue
-            spans = [Span(start=m.start(), end=m.end(), type="SECRET", score=1.0, detector="fake")
-                     for m in SECRET.finditer(d.text)]
+            spans = [
+                Span(start=m.start(), end=m.end(), type="SECRET", score=1.0, detector="fake")
+                for m in SECRET.finditer(d.text)
+            ]
             red = SECRET.sub("[SECRET]", d.text)
-            out.append(Result(id=d.id, text=red, entities=spans,
-                              detectors=[] if "SKIP" in d.text else ["fake"]))
+            out.append(Result(id=d.id, text=red, entities=spans, detectors=[] if "SKIP" in d.text else ["fake"]))
         return out

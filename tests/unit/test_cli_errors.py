@@ -19,11 +19,18 @@ entities:
 """
 
 
-def cli(args: list[str], env: dict[str, str] | None = None, stdin: bytes = b"",
-        prelude: str = "") -> subprocess.CompletedProcess[str]:
+def cli(
+    args: list[str], env: dict[str, str] | None = None, stdin: bytes = b"", prelude: str = ""
+) -> subprocess.CompletedProcess[str]:
     code = f"import sys; {prelude}from workers.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *args], input=stdin.decode(), capture_output=True,
-                          text=True, timeout=180, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin.decode(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def taxonomy(tmp: Path, regex: str, extra: str = "") -> str:
@@ -39,26 +46,58 @@ CASES = [
     ("input missing", lambda t: ["redact", "-i", str(t / "absent.jsonl")], {}, ["cannot read"]),
     ("input is a folder", lambda t: ["redact", "-i", str(t)], {}, ["cannot read", ""]),
     ("taxonomy is a folder", lambda t: ["redact", "--taxonomy", str(t)], {}, ["is a directory"]),
-    ("ner model missing", lambda t: ["redact", "--detectors", "rules,ner", "--ner-model", str(t / "none")], {},
-     ["ner", "not found"]),
+    (
+        "ner model missing",
+        lambda t: ["redact", "--detectors", "rules,ner", "--ner-model", str(t / "none")],
+        {},
+        ["ner", "not found"],
+    ),
     ("config is a folder", lambda t: ["redact", "--config", str(t)], {}, ["is a directory"]),
     ("bad detectors env", lambda t: ["redact"], {"PII_WORKER_DETECTORS": "rules,magic"}, ["detectors"]),
     ("unparseable env", lambda t: ["redact"], {"PII_WORKER_OPERATORS": "not json"}, ["operators"]),
-    ("bad number env", lambda t: ["redact"], {"PII_WORKER_ECHO_MIN_LEN": "many"}, ["echo_min_len",
-                                                                                    "PII_WORKER_ECHO_MIN_LEN"]),
+    (
+        "bad number env",
+        lambda t: ["redact"],
+        {"PII_WORKER_ECHO_MIN_LEN": "many"},
+        ["echo_min_len", "PII_WORKER_ECHO_MIN_LEN"],
+    ),
     ("short hmac key", lambda t: ["redact"], {"PII_WORKER_HMAC_KEY": "k"}, ["hmac_key", "16 bytes"]),
-    ("lookbehind", lambda t: ["redact", "--taxonomy", taxonomy(t, "(?<=x)T-[0-9]+")], {},
-     ["tax.yaml", "TICKET", "patterns.0.regex", "lookaround"]),
-    ("lookahead", lambda t: ["redact", "--taxonomy", taxonomy(t, "T-[0-9]+(?=x)")], {},
-     ["tax.yaml", "TICKET", "patterns.0.regex", "lookaround"]),
-    ("backreference", lambda t: ["redact", "--taxonomy", taxonomy(t, "(T)-\\1")], {},
-     ["TICKET", "patterns.0.regex", "backreference"]),
-    ("possessive", lambda t: ["redact", "--taxonomy", taxonomy(t, "T-[0-9]++")], {},
-     ["TICKET", "patterns.0.regex", "possessive"]),
-    ("atomic group", lambda t: ["redact", "--taxonomy", taxonomy(t, "(?>T-)[0-9]+")], {},
-     ["TICKET", "patterns.0.regex", "atomic"]),
-    ("group past the groups", lambda t: ["redact", "--taxonomy", taxonomy(t, "(T)-[0-9]+", ", group: 2")], {},
-     ["TICKET", "patterns.0.group", "1 capture group"]),
+    (
+        "lookbehind",
+        lambda t: ["redact", "--taxonomy", taxonomy(t, "(?<=x)T-[0-9]+")],
+        {},
+        ["tax.yaml", "TICKET", "patterns.0.regex", "lookaround"],
+    ),
+    (
+        "lookahead",
+        lambda t: ["redact", "--taxonomy", taxonomy(t, "T-[0-9]+(?=x)")],
+        {},
+        ["tax.yaml", "TICKET", "patterns.0.regex", "lookaround"],
+    ),
+    (
+        "backreference",
+        lambda t: ["redact", "--taxonomy", taxonomy(t, "(T)-\\1")],
+        {},
+        ["TICKET", "patterns.0.regex", "backreference"],
+    ),
+    (
+        "possessive",
+        lambda t: ["redact", "--taxonomy", taxonomy(t, "T-[0-9]++")],
+        {},
+        ["TICKET", "patterns.0.regex", "possessive"],
+    ),
+    (
+        "atomic group",
+        lambda t: ["redact", "--taxonomy", taxonomy(t, "(?>T-)[0-9]+")],
+        {},
+        ["TICKET", "patterns.0.regex", "atomic"],
+    ),
+    (
+        "group past the groups",
+        lambda t: ["redact", "--taxonomy", taxonomy(t, "(T)-[0-9]+", ", group: 2")],
+        {},
+        ["TICKET", "patterns.0.group", "1 capture group"],
+    ),
 ]
 
 
@@ -91,15 +130,21 @@ def test_non_positive_sizes_are_refused(flag: list[str]) -> None:
 
 
 def test_llm_without_the_extra_says_which_extra(tmp_path: Path) -> None:
-    p = cli(["redact", "--detectors", "rules,llm"], stdin=b'{"id": 1, "text": "x"}\n',
-            prelude="sys.modules['vllm'] = None; ")  # as if vllm were not installed
+    p = cli(
+        ["redact", "--detectors", "rules,llm"],
+        stdin=b'{"id": 1, "text": "x"}\n',
+        prelude="sys.modules['vllm'] = None; ",
+    )  # as if vllm were not installed
     assert p.returncode == 2 and "Traceback" not in p.stderr
     lines = p.stderr.strip().splitlines()
     assert "vllm is not installed" in lines[-1] and "extra" in lines[-1]
 
 
 def test_an_internal_error_is_one_line_with_a_debug_hint(tmp_path: Path) -> None:
-    p = cli(["redact"], stdin=b'{"id": 1, "text": "x"}\n',
-            prelude="import workers.lines as L; L.redact_lines = lambda *a, **k: 1 / 0; ")
+    p = cli(
+        ["redact"],
+        stdin=b'{"id": 1, "text": "x"}\n',
+        prelude="import workers.lines as L; L.redact_lines = lambda *a, **k: 1 / 0; ",
+    )
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert "ZeroDivisionError" in p.stderr and "PII_WORKER_DEBUG=1" in p.stderr

@@ -37,9 +37,23 @@ def test_eval_json_on_generated_gold(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_eval_predictions_mode_scores_redact_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gold = tmp_path / "g.jsonl"
-    gold.write_text(json.dumps({"id": "a", "text": "mail bob@example.com now", "spans": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 20}]}) + "\n")
+    gold.write_text(
+        json.dumps(
+            {"id": "a", "text": "mail bob@example.com now", "spans": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 20}]}
+        )
+        + "\n"
+    )
     preds = tmp_path / "p.jsonl"
-    preds.write_text(json.dumps({"id": "a", "text": "mail <EMAIL_ADDRESS> now", "entities": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 20, "score": 1.0}]}) + "\n")
+    preds.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "text": "mail <EMAIL_ADDRESS> now",
+                "entities": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 20, "score": 1.0}],
+            }
+        )
+        + "\n"
+    )
     assert main(["eval", "--gold", str(gold), "--predictions", str(preds), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["span"]["exact"]["f1"] == 1.0 and rep["value_leak_rate"] == 0.0

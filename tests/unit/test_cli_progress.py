@@ -29,6 +29,7 @@ def clock(monkeypatch):
         c = Clock(step)
         monkeypatch.setattr(progress_mod, "_clock", c)
         return c
+
     return install
 
 
@@ -38,8 +39,8 @@ def test_line_has_done_rate_share_and_eta(clock):
     assert p.line(250, p.t0 + 50) == "job: 250 docs, 5.0 docs/s (25% of 1,000), ETA 2:30"
     assert p.line(1000, p.t0 + 100) == "job: 1,000 docs, 10.0 docs/s (100% of 1,000)"
     assert Progress("job", None).line(7, p.t0 + 7200 * 0 + 2) == "job: 7 docs, 3.5 docs/s"
-    assert p.line(1, p.t0 + 1) .endswith("ETA 16:39")
-    assert p.line(1, p.t0 + 4) .endswith("ETA 1:06:36")
+    assert p.line(1, p.t0 + 1).endswith("ETA 16:39")
+    assert p.line(1, p.t0 + 4).endswith("ETA 1:06:36")
 
 
 def test_at_most_one_line_per_interval(clock):
@@ -108,9 +109,19 @@ def test_fast_runs_stay_short(tmp_path, capsys, clock):
 def test_eval_prints_progress_unless_quiet(tmp_path, capsys, clock):
     clock(2.0)
     gold = tmp_path / "gold.jsonl"
-    gold.write_text("".join(json.dumps({"id": str(i), "text": f"mail u{i}@example.com",
-                                        "spans": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 5 + len(f"u{i}@example.com")}]})
-                            + "\n" for i in range(5)))
+    gold.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": str(i),
+                    "text": f"mail u{i}@example.com",
+                    "spans": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 5 + len(f"u{i}@example.com")}],
+                }
+            )
+            + "\n"
+            for i in range(5)
+        )
+    )
     assert main(["eval", "--gold", str(gold), "--batch-size", "2", "--json"]) == 0
     cap = capsys.readouterr()
     lines = [x for x in cap.err.splitlines() if x.startswith("pii-worker eval: ")]

@@ -16,16 +16,29 @@ def on(monkeypatch, cores):
     monkeypatch.setattr(cpu.os, "sched_getaffinity", lambda pid: set(cores))
 
 
-@pytest.mark.parametrize(("cores", "text"), [
-    ([0], "0"), ([0, 1], "0-1"), ([0, 1, 2, 5], "0-2,5"), ([3, 1, 2, 9, 10], "1-3,9-10"), ([4, 6, 8], "4,6,8"),
-])
+@pytest.mark.parametrize(
+    ("cores", "text"),
+    [
+        ([0], "0"),
+        ([0, 1], "0-1"),
+        ([0, 1, 2, 5], "0-2,5"),
+        ([3, 1, 2, 9, 10], "1-3,9-10"),
+        ([4, 6, 8], "4,6,8"),
+    ],
+)
 def test_cpu_list_uses_kernel_ranges(cores, text):
     assert cpu.cpu_list(cores) == text
 
 
-@pytest.mark.parametrize(("cores", "ranks", "bind"), [
-    ((0, 1), 1, "0-1"), ((0, 1, 2, 3), 2, "0-1|2-3"), ((0, 1, 2), 2, "0-1|2"), ((0,), 4, "0"),
-])
+@pytest.mark.parametrize(
+    ("cores", "ranks", "bind"),
+    [
+        ((0, 1), 1, "0-1"),
+        ((0, 1, 2, 3), 2, "0-1|2-3"),
+        ((0, 1, 2), 2, "0-1|2"),
+        ((0,), 4, "0"),
+    ],
+)
 def test_tensor_parallel_ranks_get_disjoint_core_groups(cores, ranks, bind):
     assert cpu.bind_value(cores, ranks) == bind
 

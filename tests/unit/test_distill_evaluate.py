@@ -10,10 +10,16 @@ from workers.distill.evaluate import evaluate, format_eval
 from workers.distill.labels import CharSpan
 from workers.taxonomy import parse_taxonomy
 
-TAX = parse_taxonomy({"name": "t", "version": "1", "entities": [
-    {"name": "EMPLOYEE_ID", "guideline": "An employee number E123456.", "detectors": ["ner"], "min_score": 0.6},
-    {"name": "PERSON", "guideline": "A person's name, given and family.", "detectors": ["ner"]},
-]})
+TAX = parse_taxonomy(
+    {
+        "name": "t",
+        "version": "1",
+        "entities": [
+            {"name": "EMPLOYEE_ID", "guideline": "An employee number E123456.", "detectors": ["ner"], "min_score": 0.6},
+            {"name": "PERSON", "guideline": "A person's name, given and family.", "detectors": ["ner"]},
+        ],
+    }
+)
 TYPES = ["EMPLOYEE_ID", "PERSON"]
 TEXT = "Ann Lee has id E123456"
 GOLD = [{"type": "PERSON", "start": 0, "end": 7}, {"type": "EMPLOYEE_ID", "start": 15, "end": 22}]
@@ -33,7 +39,9 @@ def _predict(found: list[tuple[CharSpan, float]]):  # noqa: ANN202
 def test_against_gold_both_are_scored_and_low_scores_are_dropped() -> None:
     teacher = [GOLD[0]]  # the teacher missed the id
     student = [(CharSpan("PERSON", 0, 7), 0.9), (CharSpan("EMPLOYEE_ID", 15, 22), 0.55)]  # under 0.6
-    e = evaluate(_records(True, teacher), TAX, TYPES, _predict(student), teacher_docs_per_s=0.5, teacher_label="cascade")
+    e = evaluate(
+        _records(True, teacher), TAX, TYPES, _predict(student), teacher_docs_per_s=0.5, teacher_label="cascade"
+    )
     assert e["reference"] == "gold"
     t, s = e["teacher_scores"], e["student_scores"]
     assert t["per_type"]["EMPLOYEE_ID"]["recall"] == 0.0 and s["per_type"]["EMPLOYEE_ID"]["recall"] == 0.0

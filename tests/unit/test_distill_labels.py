@@ -30,7 +30,12 @@ def test_label_set_order_and_ids() -> None:
     assert LS.labels == ["O", "B-EMPLOYEE_ID", "I-EMPLOYEE_ID", "B-PERSON", "I-PERSON"]
     assert LS.id2label[3] == "B-PERSON" and LS.label2id["I-EMPLOYEE_ID"] == 2
     assert [LS.type_of(i) for i in range(5)] == [
-        ("O", None), ("B", "EMPLOYEE_ID"), ("I", "EMPLOYEE_ID"), ("B", "PERSON"), ("I", "PERSON")]
+        ("O", None),
+        ("B", "EMPLOYEE_ID"),
+        ("I", "EMPLOYEE_ID"),
+        ("B", "PERSON"),
+        ("I", "PERSON"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,16 @@ from workers.taxonomy import Taxonomy, parse_taxonomy
 
 
 def _tax(name: str = "acme", version: str = "1", guideline: str = "An employee number E123456.") -> Taxonomy:
-    return parse_taxonomy({
-        "name": name, "version": version,
-        "entities": [
-            {"name": "EMPLOYEE_ID", "guideline": guideline, "detectors": ["ner", "llm"]},
-            {"name": "PERSON", "guideline": "A person's name, given and family.", "detectors": ["ner"]},
-        ],
-    })
+    return parse_taxonomy(
+        {
+            "name": name,
+            "version": version,
+            "entities": [
+                {"name": "EMPLOYEE_ID", "guideline": guideline, "detectors": ["ner", "llm"]},
+                {"name": "PERSON", "guideline": "A person's name, given and family.", "detectors": ["ner"]},
+            ],
+        }
+    )
 
 
 def _manifest(t: Taxonomy, labels: list[str] | None = None) -> dict[str, Any]:
@@ -34,10 +37,13 @@ def test_models_without_a_taxonomy_are_not_checked_here(manifest: dict[str, Any]
     assert check_student(manifest, _tax(), "rampart") == []
 
 
-@pytest.mark.parametrize(("other", "why"), [
-    (_tax(name="pii-default"), "pii-default"),
-    (_tax(version="2"), "version '2'"),
-])
+@pytest.mark.parametrize(
+    ("other", "why"),
+    [
+        (_tax(name="pii-default"), "pii-default"),
+        (_tax(version="2"), "version '2'"),
+    ],
+)
 def test_other_name_or_version_fails_naming_model_and_both_taxonomies(other: Taxonomy, why: str) -> None:
     made_for = _tax()
     with pytest.raises(ModelMismatchError) as e:

@@ -24,21 +24,29 @@ def _write(path: Path, recs: list[Any]) -> Path:
 
 @pytest.mark.parametrize("name", ["docs.jsonl", "docs.jsonl.gz"])
 def test_read_docs_plain_and_gzip(tmp_path: Path, name: str) -> None:
-    p = _write(tmp_path / name, [{"id": "a", "text": "E123456 here", "spans": [{"type": "EMPLOYEE_ID", "start": 0, "end": 7}]},
-                                 {"text": "no gold"}])
+    p = _write(
+        tmp_path / name,
+        [
+            {"id": "a", "text": "E123456 here", "spans": [{"type": "EMPLOYEE_ID", "start": 0, "end": 7}]},
+            {"text": "no gold"},
+        ],
+    )
     docs = list(read_docs(p))
     assert [d.id for d in docs] == ["a", "2"]
     assert docs[0].spans == [{"type": "EMPLOYEE_ID", "start": 0, "end": 7}] and docs[1].spans is None
     assert [d.id for d in read_docs(p, limit=1)] == ["a"]
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    (b"{not json", "invalid JSON"),
-    ({"id": 1}, "string 'text'"),
-    ({"text": "abc", "spans": {"type": "X"}}, "must be a list"),
-    ({"text": "abc", "spans": [{"type": "PERSON", "start": 1}]}, "needs type, start, end"),
-    ({"text": "abc", "spans": [{"type": "PERSON", "start": 1, "end": 9}]}, "outside the text"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b"{not json", "invalid JSON"),
+        ({"id": 1}, "string 'text'"),
+        ({"text": "abc", "spans": {"type": "X"}}, "must be a list"),
+        ({"text": "abc", "spans": [{"type": "PERSON", "start": 1}]}, "needs type, start, end"),
+        ({"text": "abc", "spans": [{"type": "PERSON", "start": 1, "end": 9}]}, "outside the text"),
+    ],
+)
 def test_bad_lines_fail_naming_the_line_not_the_text(tmp_path: Path, line: Any, message: str) -> None:
     p = _write(tmp_path / "d.jsonl", [{"text": "ok"}, line])
     with pytest.raises(TeachError, match=message) as e:
@@ -56,9 +64,15 @@ def test_split_is_stable_and_near_the_share() -> None:
 
 def _docs() -> list[InputDoc]:
     return [
-        InputDoc("g1", "by Ann Lee E123456", [{"type": "PERSON", "start": 3, "end": 10},
-                                              {"type": "EMPLOYEE_ID", "start": 11, "end": 18},
-                                              {"type": "EMAIL_ADDRESS", "start": 0, "end": 2}]),
+        InputDoc(
+            "g1",
+            "by Ann Lee E123456",
+            [
+                {"type": "PERSON", "start": 3, "end": 10},
+                {"type": "EMPLOYEE_ID", "start": 11, "end": 18},
+                {"type": "EMAIL_ADDRESS", "start": 0, "end": 2},
+            ],
+        ),
         InputDoc("u1", "holder E654321", None),
         InputDoc("u2", "holder E111111", None),
     ]
@@ -71,14 +85,27 @@ class FakeCascade:
 
     def __call__(self, docs: Sequence[InputDoc]) -> list[list[dict[str, Any]] | str]:
         self.seen += [d.id for d in docs]
-        return ["detect: llm: DetectorError: timeout" if d.id in self.fail else
-                [{"type": "EMPLOYEE_ID", "start": 7, "end": 14}, {"type": "URL", "start": 0, "end": 6}] for d in docs]
+        return [
+            "detect: llm: DetectorError: timeout"
+            if d.id in self.fail
+            else [{"type": "EMPLOYEE_ID", "start": 7, "end": 14}, {"type": "URL", "start": 0, "end": 6}]
+            for d in docs
+        ]
 
 
-def _run(teacher: str, cascade: FakeCascade | None, docs: list[InputDoc] | None = None) -> tuple[list[dict[str, Any]], Any]:
+def _run(
+    teacher: str, cascade: FakeCascade | None, docs: list[InputDoc] | None = None
+) -> tuple[list[dict[str, Any]], Any]:
     out = io.BytesIO()
-    stats = teach(iter(docs or _docs()), out, types=TYPES, teacher=teacher, heldout=0.0,  # type: ignore[arg-type]
-                  labeller=(lambda: cascade) if cascade else None, batch_size=1)
+    stats = teach(
+        iter(docs or _docs()),
+        out,
+        types=TYPES,
+        teacher=teacher,
+        heldout=0.0,  # type: ignore[arg-type]
+        labeller=(lambda: cascade) if cascade else None,
+        batch_size=1,
+    )
     return [orjson.loads(x) for x in out.getvalue().splitlines()], stats
 
 
@@ -88,7 +115,10 @@ def test_auto_uses_gold_where_present_and_the_cascade_elsewhere() -> None:
     assert cascade.seen == ["u1", "u2"]
     assert [(r["id"], r["teacher"]) for r in recs] == [("g1", "gold"), ("u1", "llm"), ("u2", "llm")]
     # Types the student does not learn are dropped from silver and gold alike.
-    assert recs[0]["spans"] == [{"type": "PERSON", "start": 3, "end": 10}, {"type": "EMPLOYEE_ID", "start": 11, "end": 18}]
+    assert recs[0]["spans"] == [
+        {"type": "PERSON", "start": 3, "end": 10},
+        {"type": "EMPLOYEE_ID", "start": 11, "end": 18},
+    ]
     assert [s["type"] for s in recs[0]["gold"]] == ["PERSON", "EMPLOYEE_ID"]
     assert recs[1]["spans"] == [{"type": "EMPLOYEE_ID", "start": 7, "end": 14}] and "gold" not in recs[1]
     assert stats.by_teacher == {"gold": 1, "llm": 2} and stats.llm_docs == 2

@@ -71,7 +71,9 @@ def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         (out / "model.safetensors").write_bytes(str(len(cfg["features"])).encode())
         (out / "history.json").write_text(json.dumps([{"epoch": 1, "loss": 0.5}]))
 
-    def fake_export(train_dir: Path, base_dir: Path, dest: Path, manifest: dict[str, Any], *, int8: bool = True) -> dict[str, int]:
+    def fake_export(
+        train_dir: Path, base_dir: Path, dest: Path, manifest: dict[str, Any], *, int8: bool = True
+    ) -> dict[str, int]:
         from workers.modelcache import MARKER
 
         calls["export"] += 1
@@ -98,14 +100,25 @@ def _docs(path: Path, n: int) -> Path:
     with path.open("wb") as f:
         for i in range(n):
             text = f"badge holder=E{100000 + i} door=LAB-3"
-            f.write(orjson.dumps({"id": f"d{i}", "text": text, "spans": [{"type": "EMPLOYEE_ID", "start": 13, "end": 20}]}) + b"\n")
+            f.write(
+                orjson.dumps({"id": f"d{i}", "text": text, "spans": [{"type": "EMPLOYEE_ID", "start": 13, "end": 20}]})
+                + b"\n"
+            )
     return path
 
 
 def _opts(tmp_path: Path, inp: Path, **kw: Any) -> run_mod.Options:
     logs: list[str] = []
-    return run_mod.Options(taxonomy=TAXONOMY, input=inp, out="stu", teacher="gold", work_dir=tmp_path / "wd",
-                           heldout=0.3, log=logs.append, **kw)
+    return run_mod.Options(
+        taxonomy=TAXONOMY,
+        input=inp,
+        out="stu",
+        teacher="gold",
+        work_dir=tmp_path / "wd",
+        heldout=0.3,
+        log=logs.append,
+        **kw,
+    )
 
 
 def test_rerun_skips_every_finished_phase(tmp_path: Path, fakes: Counter[str]) -> None:
@@ -132,7 +145,9 @@ def test_edited_silver_labels_retrain_without_reteaching(tmp_path: Path, fakes: 
     assert fakes["train"] == 2
 
 
-def test_changed_input_reruns_from_teach_and_a_changed_hyperparameter_from_train(tmp_path: Path, fakes: Counter[str]) -> None:
+def test_changed_input_reruns_from_teach_and_a_changed_hyperparameter_from_train(
+    tmp_path: Path, fakes: Counter[str]
+) -> None:
     inp = _docs(tmp_path / "docs.jsonl", 30)
     run_mod.run(_opts(tmp_path, inp))
     run_mod.run(_opts(tmp_path, inp, epochs=5))
@@ -146,7 +161,9 @@ def test_changed_input_reruns_from_teach_and_a_changed_hyperparameter_from_train
     assert fakes == Counter(train=3, export=3, student=3)
 
 
-def test_a_crash_mid_phase_leaves_no_marker(tmp_path: Path, fakes: Counter[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_mid_phase_leaves_no_marker(
+    tmp_path: Path, fakes: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     inp = _docs(tmp_path / "docs.jsonl", 30)
 
     def boom(cfg: dict[str, Any]) -> None:

@@ -97,8 +97,9 @@ def test_work_grows_linearly(pipeline: Pipeline, shape: str) -> None:
     assert ratio < 2.15, f"{shape}: line events {c1}, {c2}, {c4} (second difference ratio {ratio:.2f})"
 
 
-@pytest.mark.parametrize("shape", ["distinct_ips", "many_emails", "many_cards", "zero_width_evasion", "spelled_at_dot",
-                                   "repeated_phone"])
+@pytest.mark.parametrize(
+    "shape", ["distinct_ips", "many_emails", "many_cards", "zero_width_evasion", "spelled_at_dot", "repeated_phone"]
+)
 def test_detections_scale_with_the_document(pipeline: Pipeline, shape: str) -> None:
     """The same units give the same detections at n and 2n: nothing is dropped or merged away
     because a document is larger."""

@@ -128,7 +128,9 @@ def test_score_doc_untargeted_gold_is_neutral_on_both_sides() -> None:
 def test_score_doc_over_redaction_and_decoys() -> None:
     text = "order 1234567 for ann@x.io"
     gold = _doc(text, [G("EMAIL_ADDRESS", 18, 26)], decoys=[G("ORDER_ID", 6, 13)])
-    pred = Prediction(id="d", spans=[P("US_SSN", 6, 13), P("EMAIL_ADDRESS", 18, 26)], redacted="order [US_SSN] for [EMAIL_ADDRESS]")
+    pred = Prediction(
+        id="d", spans=[P("US_SSN", 6, 13), P("EMAIL_ADDRESS", 18, 26)], redacted="order [US_SSN] for [EMAIL_ADDRESS]"
+    )
     sc = score_doc(gold, pred, TYPES)
     assert sc.other_chars == len(text) - 8
     assert sc.other_chars_redacted == 7
@@ -169,7 +171,16 @@ def test_score_rejects_misaligned_ids() -> None:
 
 def test_load_presidio_and_jsonl_gold(tmp_path) -> None:
     pres = tmp_path / "p.json"
-    pres.write_text(json.dumps([{"full_text": "I am Bob", "spans": [{"entity_type": "PERSON", "entity_value": "Bob", "start_position": 5, "end_position": 8}]}]))
+    pres.write_text(
+        json.dumps(
+            [
+                {
+                    "full_text": "I am Bob",
+                    "spans": [{"entity_type": "PERSON", "entity_value": "Bob", "start_position": 5, "end_position": 8}],
+                }
+            ]
+        )
+    )
     (d,) = load_gold(pres)
     assert (d.id, d.text[d.spans[0].start : d.spans[0].end]) == ("0", "Bob")
     jl = tmp_path / "g.jsonl"
@@ -184,8 +195,16 @@ def test_load_presidio_and_jsonl_gold(tmp_path) -> None:
 def test_load_predictions_contract(tmp_path) -> None:
     f = tmp_path / "p.jsonl"
     f.write_text(
-        json.dumps({"id": "a", "text": "[PERSON]", "entities": [{"type": "PERSON", "start": 0, "end": 3, "score": 0.9, "detector": "x"}]}) + "\n"
-        + json.dumps({"id": "b", "error": "bad line"}) + "\n"
+        json.dumps(
+            {
+                "id": "a",
+                "text": "[PERSON]",
+                "entities": [{"type": "PERSON", "start": 0, "end": 3, "score": 0.9, "detector": "x"}],
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "b", "error": "bad line"})
+        + "\n"
     )
     preds = load_predictions(f)
     assert preds["a"].redacted == "[PERSON]" and preds["a"].spans == [P("PERSON", 0, 3)]
@@ -199,9 +218,7 @@ def test_perfect_and_empty_predictions_on_generated_logs() -> None:
 
     gold = generate(60, seed=21)
     types = TypeMap(scored=frozenset(PII_TYPES))
-    perfect = [
-        Prediction(id=g.id, spans=[P(s.type, s.start, s.end) for s in g.spans]) for g in gold
-    ]
+    perfect = [Prediction(id=g.id, spans=[P(s.type, s.start, s.end) for s in g.spans]) for g in gold]
     rep = score(gold, perfect, types)
     assert rep["span"]["exact"]["f1"] == 1.0 and rep["value_leak_rate"] == 0.0
     assert rep["char_leak_rate"] == 0.0 and rep["over_redaction_rate"] == 0.0

@@ -24,27 +24,45 @@ def joined(text: str, *parts: tuple[str, str]) -> list[tuple[str, str]]:
     "text, parts, expected",
     [
         # City and country lines after the street become part of the address, with the postal code.
-        ("Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677 is mine",
-         [("STREET_ADDRESS", "Koskikatu 25 Apt. 864"), ("LOCATION", "Artilleros"), ("LOCATION", "Uruguay")],
-         [("STREET_ADDRESS", "Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677")]),
+        (
+            "Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677 is mine",
+            [("STREET_ADDRESS", "Koskikatu 25 Apt. 864"), ("LOCATION", "Artilleros"), ("LOCATION", "Uruguay")],
+            [("STREET_ADDRESS", "Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677")],
+        ),
         # A unit on the next line and a UK postcode.
-        ("ship to 221B Baker Street\nFlat 2, London NW1 6XE today",
-         [("STREET_ADDRESS", "221B Baker Street"), ("LOCATION", "London")],
-         [("STREET_ADDRESS", "221B Baker Street\nFlat 2, London NW1 6XE")]),
-        ("Rissik St 12, Suite 464, Coalville, UT 84017.",
-         [("STREET_ADDRESS", "Rissik St 12"), ("LOCATION", "Coalville")],
-         [("STREET_ADDRESS", "Rissik St 12, Suite 464, Coalville, UT 84017")]),
+        (
+            "ship to 221B Baker Street\nFlat 2, London NW1 6XE today",
+            [("STREET_ADDRESS", "221B Baker Street"), ("LOCATION", "London")],
+            [("STREET_ADDRESS", "221B Baker Street\nFlat 2, London NW1 6XE")],
+        ),
+        (
+            "Rissik St 12, Suite 464, Coalville, UT 84017.",
+            [("STREET_ADDRESS", "Rissik St 12"), ("LOCATION", "Coalville")],
+            [("STREET_ADDRESS", "Rissik St 12, Suite 464, Coalville, UT 84017")],
+        ),
         # A location elsewhere in the sentence stays a LOCATION; lower-case words stop the join.
-        ("lives at 5 Elm Rd in Oslo", [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")],
-         [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")]),
+        (
+            "lives at 5 Elm Rd in Oslo",
+            [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")],
+            [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")],
+        ),
         # More than two line breaks: a new paragraph, not the same address.
-        ("5 Elm Rd\n\n\nOslo", [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")],
-         [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")]),
+        (
+            "5 Elm Rd\n\n\nOslo",
+            [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")],
+            [("STREET_ADDRESS", "5 Elm Rd"), ("LOCATION", "Oslo")],
+        ),
         # Without an address nothing changes.
-        ("from Lyon to Montreal", [("LOCATION", "Lyon"), ("LOCATION", "Montreal")],
-         [("LOCATION", "Lyon"), ("LOCATION", "Montreal")]),
-        ("Anna, 5 Elm Rd", [("PERSON", "Anna"), ("STREET_ADDRESS", "5 Elm Rd")],
-         [("PERSON", "Anna"), ("STREET_ADDRESS", "5 Elm Rd")]),
+        (
+            "from Lyon to Montreal",
+            [("LOCATION", "Lyon"), ("LOCATION", "Montreal")],
+            [("LOCATION", "Lyon"), ("LOCATION", "Montreal")],
+        ),
+        (
+            "Anna, 5 Elm Rd",
+            [("PERSON", "Anna"), ("STREET_ADDRESS", "5 Elm Rd")],
+            [("PERSON", "Anna"), ("STREET_ADDRESS", "5 Elm Rd")],
+        ),
     ],
 )
 def test_address_parts_join(text, parts, expected):

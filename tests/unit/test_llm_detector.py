@@ -77,8 +77,7 @@ def pipeline(llm, policy="dead_letter") -> Pipeline:
 
 
 def test_mentions_absent_from_the_text_yield_no_spans():
-    det, _ = detector(lambda t, r, a: entities(("PERSON", "John Doe"), ("LOCATION", "Atlantis"),
-                                               ("USERNAME", "x")))
+    det, _ = detector(lambda t, r, a: entities(("PERSON", "John Doe"), ("LOCATION", "Atlantis"), ("USERNAME", "x")))
     out = det.detect(["user logged in from the office"], [[]])
     assert out == [[]]
     assert det.stats.hallucinations == 3 and det.stats.spans == 0
@@ -86,21 +85,30 @@ def test_mentions_absent_from_the_text_yield_no_spans():
 
 def test_mentions_not_of_their_types_shape_are_rejected():
     text = "Patient Ann Lee, born 1961-03-03, will be ready next week; pin: credit card pin"
-    det, _ = detector(lambda t, r, a: entities(
-        ("PERSON", "Ann Lee"), ("DATE_OF_BIRTH", "1961-03-03"), ("DATE_OF_BIRTH", "next week"),
-        ("DATE_OF_BIRTH", "ready"), ("PASSWORD", "credit card pin")))
+    det, _ = detector(
+        lambda t, r, a: entities(
+            ("PERSON", "Ann Lee"),
+            ("DATE_OF_BIRTH", "1961-03-03"),
+            ("DATE_OF_BIRTH", "next week"),
+            ("DATE_OF_BIRTH", "ready"),
+            ("PASSWORD", "credit card pin"),
+        )
+    )
     [spans] = det.detect([text], [[]])
-    assert sorted((s.type, text[s.start:s.end]) for s in spans) == [
-        ("DATE_OF_BIRTH", "1961-03-03"), ("PERSON", "Ann Lee")]
+    assert sorted((s.type, text[s.start : s.end]) for s in spans) == [
+        ("DATE_OF_BIRTH", "1961-03-03"),
+        ("PERSON", "Ann Lee"),
+    ]
     assert det.stats.rejected == 3 and det.stats.hallucinations == 0
 
 
 def test_address_parts_the_model_split_come_back_as_one_address():
     text = "Ship to Koskikatu 25\nOulu\nFinland 90100 please"
-    det, _ = detector(lambda t, r, a: entities(
-        ("STREET_ADDRESS", "Koskikatu 25"), ("LOCATION", "Oulu"), ("LOCATION", "Finland")))
+    det, _ = detector(
+        lambda t, r, a: entities(("STREET_ADDRESS", "Koskikatu 25"), ("LOCATION", "Oulu"), ("LOCATION", "Finland"))
+    )
     [spans] = det.detect([text], [[]])
-    assert [(s.type, text[s.start:s.end]) for s in spans] == [("STREET_ADDRESS", "Koskikatu 25\nOulu\nFinland 90100")]
+    assert [(s.type, text[s.start : s.end]) for s in spans] == [("STREET_ADDRESS", "Koskikatu 25\nOulu\nFinland 90100")]
 
 
 def test_found_mentions_map_to_every_occurrence_in_the_original():
@@ -277,8 +285,9 @@ def test_types_setting_restricts_the_schema():
 
 
 def test_counters_are_the_stats_as_published_series():
-    det, _ = detector(lambda t, r, a: "{not json" if a == 0 else entities(("PERSON", "Ann Lee"), ("PERSON", "Nobody Here")),
-                      retries=1)
+    det, _ = detector(
+        lambda t, r, a: "{not json" if a == 0 else entities(("PERSON", "Ann Lee"), ("PERSON", "Nobody Here")), retries=1
+    )
     det.detect(["Ann Lee called"], [[]])
     got = {(c.name, c.label): v for c, v in det.counters()}
     assert got == {

@@ -38,9 +38,14 @@ def server():
                 self.wfile.write(b"boom")
                 return
             content = json.dumps({"entities": [{"text": "Ann Lee", "type": "PERSON"}]})
-            payload = {"choices": [{"message": {"content": content}, "finish_reason": "stop"}],
-                       "usage": {"prompt_tokens": 100, "completion_tokens": 12,
-                                 "prompt_tokens_details": {"cached_tokens": 64}}}
+            payload = {
+                "choices": [{"message": {"content": content}, "finish_reason": "stop"}],
+                "usage": {
+                    "prompt_tokens": 100,
+                    "completion_tokens": 12,
+                    "prompt_tokens_details": {"cached_tokens": 64},
+                },
+            }
             if mode == "shape":
                 payload = {"nope": 1}
             data = json.dumps(payload).encode()
@@ -92,7 +97,8 @@ def test_unreachable_server_is_a_detector_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    det = LLMDetector(load_taxonomy(), LLMSettings(backend="openai", base_url=f"http://127.0.0.1:{port}/v1",
-                                                   retries=1, timeout_s=5))
+    det = LLMDetector(
+        load_taxonomy(), LLMSettings(backend="openai", base_url=f"http://127.0.0.1:{port}/v1", retries=1, timeout_s=5)
+    )
     [failed] = det.detect(["Ann Lee"], [[]])
     assert isinstance(failed, DetectFailure) and "engine error" in failed.reason

@@ -24,12 +24,14 @@ from workers.redact import Redactor
 from workers.taxonomy import default_taxonomy_path, parse_taxonomy
 
 _raw = yaml.safe_load(default_taxonomy_path().read_text())
-_raw["entities"].append({
-    "name": "EMPLOYEE_ID",
-    "guideline": "An internal employee number such as E-12345.",
-    "detectors": ["llm"],
-    "cues": ["employee"],
-})
+_raw["entities"].append(
+    {
+        "name": "EMPLOYEE_ID",
+        "guideline": "An internal employee number such as E-12345.",
+        "detectors": ["llm"],
+        "cues": ["employee"],
+    }
+)
 TAX = parse_taxonomy(_raw)
 RULES = RulesDetector(TAX)
 
@@ -58,10 +60,27 @@ INJECTIONS = {
     "endoftext": "<|endoftext|>",
 }
 # What the obedient model reacts to when it reads it outside the quoted document.
-MARKERS = ("NOTE TO THE EXTRACTION SYSTEM", "IGNORE ALL PREVIOUS", '{"mentions": []}', EMPTY,
-           "End of text", "assistant:", "### Assistant")
-CONTROL = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>",
-           "<|end_header_id|>", "[INST]", "[/INST]", "<s>", "</s>")
+MARKERS = (
+    "NOTE TO THE EXTRACTION SYSTEM",
+    "IGNORE ALL PREVIOUS",
+    '{"mentions": []}',
+    EMPTY,
+    "End of text",
+    "assistant:",
+    "### Assistant",
+)
+CONTROL = (
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|eot_id|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "[INST]",
+    "[/INST]",
+    "<s>",
+    "</s>",
+)
 
 
 def fenced_region(content: str) -> tuple[int, int] | None:
@@ -94,8 +113,9 @@ class ObedientEngine:
         if any(m in outside for m in MARKERS):
             return EMPTY
         types = req.schema["properties"]["entities"]["items"]["properties"]["type"]["enum"]
-        return json.dumps({"entities": [{"text": v, "type": t} for v, t in self.known.items()
-                                        if t in types and v in data]})
+        return json.dumps(
+            {"entities": [{"text": v, "type": t} for v, t in self.known.items() if t in types and v in data]}
+        )
 
     def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]:
         out = [self.answer(r) for r in requests]
@@ -109,8 +129,14 @@ class FakeNer:
     found = {"12 Elm Street": ("STREET_ADDRESS", 0.95), "Maria Gonzalez": ("PERSON", 0.3)}
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
-        return [[Span(start=m.start(), end=m.end(), type=typ, score=sc, detector="ner")
-                 for v, (typ, sc) in self.found.items() for m in re.finditer(re.escape(v), t)] for t in texts]
+        return [
+            [
+                Span(start=m.start(), end=m.end(), type=typ, score=sc, detector="ner")
+                for v, (typ, sc) in self.found.items()
+                for m in re.finditer(re.escape(v), t)
+            ]
+            for t in texts
+        ]
 
 
 def cascade(engine) -> Pipeline:
@@ -208,11 +234,14 @@ class Hostile:
         return [EngineResult(text=self.answer, finish_reason="stop") for _ in requests]
 
 
-@pytest.mark.parametrize("answer", [
-    EMPTY,
-    json.dumps({"entities": [{"text": "Ticket", "type": "PERSON"}]}),
-    json.dumps({"entities": [{"text": "12 Elm Street", "type": "NOT_A_TYPE"}]}),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        EMPTY,
+        json.dumps({"entities": [{"text": "Ticket", "type": "PERSON"}]}),
+        json.dumps({"entities": [{"text": "12 Elm Street", "type": "NOT_A_TYPE"}]}),
+    ],
+)
 def test_rule_and_encoder_spans_are_kept_whatever_the_llm_answers(answer):
     (r,) = cascade(Hostile(answer)).run([Document(id="0", text=TICKET)])
     assert isinstance(r, Result)

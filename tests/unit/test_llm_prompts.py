@@ -67,16 +67,24 @@ def test_schema_restricts_types_and_bounds_items():
             jsonschema.validate(bad, s)
 
 
-@pytest.mark.parametrize("raw", ["", "{", "[]", '{"entities": "x"}', '{"entities": [{"type": "PERSON"}]}',
-                                 "__import__('os').system('true')"])
+@pytest.mark.parametrize(
+    "raw", ["", "{", "[]", '{"entities": "x"}', '{"entities": [{"type": "PERSON"}]}', "__import__('os').system('true')"]
+)
 def test_malformed_output_raises(raw):
     with pytest.raises(MalformedOutput):
         parse_extraction(raw, LLM_TYPES)
 
 
 def test_parse_drops_unknown_types_and_blank_mentions():
-    raw = json.dumps({"entities": [{"text": "Ann", "type": "PERSON"}, {"text": " ", "type": "PERSON"},
-                                   {"text": "x@y.z", "type": "EMAIL_ADDRESS"}]})
+    raw = json.dumps(
+        {
+            "entities": [
+                {"text": "Ann", "type": "PERSON"},
+                {"text": " ", "type": "PERSON"},
+                {"text": "x@y.z", "type": "EMAIL_ADDRESS"},
+            ]
+        }
+    )
     assert [(m.type, m.text) for m in parse_extraction(raw, LLM_TYPES)] == [("PERSON", "Ann")]
 
 
@@ -90,8 +98,13 @@ def test_grouped_schema_keys_mentions_by_type():
     jsonschema.Draft202012Validator.check_schema(s)
     for ok in ({}, {"PERSON": ["Ann Lee"], "LOCATION": ["Oslo"]}):
         jsonschema.validate(ok, s)
-    for bad in ({"EMAIL_ADDRESS": ["a@b.c"]}, {"PERSON": []}, {"PERSON": ["a"] * 4}, {"PERSON": ["x" * 21]},
-                {"PERSON": "Ann"}):
+    for bad in (
+        {"EMAIL_ADDRESS": ["a@b.c"]},
+        {"PERSON": []},
+        {"PERSON": ["a"] * 4},
+        {"PERSON": ["x" * 21]},
+        {"PERSON": "Ann"},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, s)
 

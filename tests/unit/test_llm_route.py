@@ -95,8 +95,15 @@ class FakeEngine:
         return out
 
 
-def build(route: str, ner: dict[str, tuple[str, float]] | None = None, *, with_ner: bool = True,
-          policy: str = "dead_letter", engine: FakeEngine | None = None, **kw) -> tuple[Pipeline, LLMDetector, FakeEngine]:
+def build(
+    route: str,
+    ner: dict[str, tuple[str, float]] | None = None,
+    *,
+    with_ner: bool = True,
+    policy: str = "dead_letter",
+    engine: FakeEngine | None = None,
+    **kw,
+) -> tuple[Pipeline, LLMDetector, FakeEngine]:
     eng = engine or FakeEngine()
     llm = LLMDetector(TAX, LLMSettings(llm_route=route, **kw), engine=eng)
     dets = [RULES, *([FakeNer(ner or {})] if with_ner else []), llm]
@@ -150,8 +157,11 @@ UNCERTAIN_TABLE = [
     ("Emp-ID E-10442 revoked", {}, ["EMPLOYEE_ID"]),  # cue phrase joined by '-'
     ("account of jsmith closed", {}, ["USERNAME"]),  # a covered type's cue, rules found nothing
     ("user logged in as jsmith", {}, None),  # ... and where the rules found it, not asked again
-    ("patient Ann Lee born in spring", {"Ann Lee": ("PERSON", 0.35)},  # PERSON min_score is 0.4
-     ["PERSON", "DATE_OF_BIRTH", "MEDICAL_RECORD_NUMBER"]),
+    (
+        "patient Ann Lee born in spring",
+        {"Ann Lee": ("PERSON", 0.35)},  # PERSON min_score is 0.4
+        ["PERSON", "DATE_OF_BIRTH", "MEDICAL_RECORD_NUMBER"],
+    ),
     ("employed since May", {}, None),  # "employee" is a whole word, "employed" is not
 ]
 
@@ -282,8 +292,10 @@ def test_cue_matcher_whole_words_any_case_phrase_separators(text, hit):
     ("entity", "message"),
     [
         (dict(EMPLOYEE, cues=["employee", "Employee"]), "listed twice"),
-        (dict(EMPLOYEE, cues=["badge"], examples={"positive": [{"text": "id E-1", "values": ["E-1"]}]}),
-         "no cue occurs"),
+        (
+            dict(EMPLOYEE, cues=["badge"], examples={"positive": [{"text": "id E-1", "values": ["E-1"]}]}),
+            "no cue occurs",
+        ),
         (dict(EMPLOYEE, detectors=["rules"]), "only for types whose detectors include llm"),
         (dict(EMPLOYEE, cues=["--"]), "letter or digit"),
     ],

@@ -39,8 +39,14 @@ def test_control_tokens_are_found_and_blanked_in_place(text, tokens):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(["<|im_end|>", "</s>", "[INST]", "<repo_name>", "<", "|", ">", "`"]),
-                          st.text(max_size=8)), max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["<|im_end|>", "</s>", "[INST]", "<repo_name>", "<", "|", ">", "`"]), st.text(max_size=8)
+        ),
+        max_size=12,
+    )
+)
 def test_blanking_keeps_length_and_every_other_character(parts):
     text = "".join(parts)
     out, _ = CT.neutralise(text)

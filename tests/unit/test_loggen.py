@@ -55,8 +55,17 @@ def _digits(s: str) -> str:
     [
         ("CREDIT_CARD", lambda v: luhn.is_valid(_digits(v)) and 13 <= len(_digits(v)) <= 19),
         ("IBAN_CODE", lambda v: std_iban.is_valid(v)),
-        ("US_SSN", lambda v: len(v) == 11 and v[3] == v[6] == "-" and v[:3] not in ("000", "666") and v[:1] != "9"
-         and v[4:6] != "00" and v[7:] != "0000"),
+        (
+            "US_SSN",
+            lambda v: (
+                len(v) == 11
+                and v[3] == v[6] == "-"
+                and v[:3] not in ("000", "666")
+                and v[:1] != "9"
+                and v[4:6] != "00"
+                and v[7:] != "0000"
+            ),
+        ),
         ("IP_ADDRESS", lambda v: bool(ipaddress.ip_address(v))),
         # percent-decoded: a phone in a query string is URL-encoded
         ("PHONE_NUMBER", lambda v: phonenumbers.is_valid_number(phonenumbers.parse(unquote(v), "US"))),

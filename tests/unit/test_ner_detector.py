@@ -17,11 +17,32 @@ from workers.detect.ner import LabelScheme, NerDetector, NerSettings
 from workers.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
-TAGS = ["O", "B-GIVEN_NAME", "I-GIVEN_NAME", "B-SURNAME", "I-SURNAME", "B-CITY", "I-CITY",
-        "B-STATE", "I-STATE", "B-STREET_NAME", "I-STREET_NAME", "B-BUILDING_NUMBER", "I-BUILDING_NUMBER",
-        "B-SECONDARY_ADDRESS", "I-SECONDARY_ADDRESS", "B-ZIP_CODE", "I-ZIP_CODE"]
-LEXICON = {"maria": ("GIVEN_NAME", 0.95), "gonzalez": ("SURNAME", 0.9), "lyon": ("CITY", 0.9),
-           "bearer": ("GIVEN_NAME", 0.9), "smith": ("SURNAME", 0.3)}
+TAGS = [
+    "O",
+    "B-GIVEN_NAME",
+    "I-GIVEN_NAME",
+    "B-SURNAME",
+    "I-SURNAME",
+    "B-CITY",
+    "I-CITY",
+    "B-STATE",
+    "I-STATE",
+    "B-STREET_NAME",
+    "I-STREET_NAME",
+    "B-BUILDING_NUMBER",
+    "I-BUILDING_NUMBER",
+    "B-SECONDARY_ADDRESS",
+    "I-SECONDARY_ADDRESS",
+    "B-ZIP_CODE",
+    "I-ZIP_CODE",
+]
+LEXICON = {
+    "maria": ("GIVEN_NAME", 0.95),
+    "gonzalez": ("SURNAME", 0.9),
+    "lyon": ("CITY", 0.9),
+    "bearer": ("GIVEN_NAME", 0.9),
+    "smith": ("SURNAME", 0.3),
+}
 
 
 @dataclass
@@ -97,7 +118,7 @@ def _det(window=16, stride=6, **kw) -> tuple[NerDetector, FakeEncoder]:
 
 def _found(det, text):
     (spans,) = det.detect([text], [[]])
-    return [(text[s.start:s.end], s.type) for s in spans if s.score >= 0.5]
+    return [(text[s.start : s.end], s.type) for s in spans if s.score >= 0.5]
 
 
 @settings(max_examples=60, deadline=None)
@@ -140,17 +161,17 @@ def test_unsure_spans_are_hints_and_shapes_are_checked():
     det, _ = _det(window=64, stride=8)
     text = "INFO ticket from Smith ; user Maria Gonzalez logged in"
     (spans,) = det.detect([text], [[]])
-    got = {(text[s.start:s.end], s.type, s.score >= TAX.by_name[s.type].min_score) for s in spans}
+    got = {(text[s.start : s.end], s.type, s.score >= TAX.by_name[s.type].min_score) for s in spans}
     # "Smith" scores 0.3: returned (a hint for the LLM router), below PERSON's min_score
     assert got == {("Smith", "PERSON", False), ("Maria Gonzalez", "PERSON", True)}
     # below the hint floor it is not returned at all
     det, _ = _det(window=64, stride=8, hint_floor=0.38)  # "Smith": 0.3 + its I- share
     (spans,) = det.detect([text], [[]])
-    assert [text[s.start:s.end] for s in spans] == ["Maria Gonzalez"]
+    assert [text[s.start : s.end] for s in spans] == ["Maria Gonzalez"]
     # the taxonomy's exclude words never make a PERSON, however sure the model is
     text = "INFO auth header Bearer abc for user Maria Gonzalez logged in"
     (spans,) = det.detect([text], [[]])
-    assert [text[s.start:s.end] for s in spans] == ["Maria Gonzalez"]
+    assert [text[s.start : s.end] for s in spans] == ["Maria Gonzalez"]
     # proper_noun: in cased text a lower-case "maria" is not a PERSON
     (spans,) = det.detect(["Ticket from maria about Lyon today ."], [[]])
     assert [s.type for s in spans] == ["LOCATION"]

@@ -19,9 +19,23 @@ from workers.detect.ner.labels import (
 from workers.taxonomy import load_taxonomy, parse_taxonomy
 
 RAMPART_LABELS = [
-    "GIVEN_NAME", "SURNAME", "EMAIL", "PHONE", "URL", "TAX_ID", "BANK_ACCOUNT", "ROUTING_NUMBER",
-    "GOVERNMENT_ID", "PASSPORT", "DRIVERS_LICENSE", "BUILDING_NUMBER", "STREET_NAME",
-    "SECONDARY_ADDRESS", "CITY", "STATE", "ZIP_CODE",
+    "GIVEN_NAME",
+    "SURNAME",
+    "EMAIL",
+    "PHONE",
+    "URL",
+    "TAX_ID",
+    "BANK_ACCOUNT",
+    "ROUTING_NUMBER",
+    "GOVERNMENT_ID",
+    "PASSPORT",
+    "DRIVERS_LICENSE",
+    "BUILDING_NUMBER",
+    "STREET_NAME",
+    "SECONDARY_ADDRESS",
+    "CITY",
+    "STATE",
+    "ZIP_CODE",
 ]
 ID2LABEL = {str(i): t for i, t in enumerate(["O"] + [f"{p}-{x}" for x in RAMPART_LABELS for p in "BI"])}
 SCHEME = LabelScheme.from_id2label(ID2LABEL)
@@ -72,12 +86,19 @@ def _doc(words: list[tuple[str, str | None, float]]) -> tuple[str, np.ndarray, l
 
 def _spans(words, floor=0.15):
     text, probs, ids, offs = _doc(words)
-    return text, [(text[s.start:s.end], s.label) for s in label_spans(SCHEME, probs, ids, offs, floor)]
+    return text, [(text[s.start : s.end], s.label) for s in label_spans(SCHEME, probs, ids, offs, floor)]
 
 
 def test_subtokens_of_one_word_never_split_and_b_starts_new_span():
-    _, got = _spans([("at", None, 0.9), ("Springfield", "B-CITY", 0.9), ("Mary", "B-GIVEN_NAME", 0.9),
-                     ("Ann", "B-GIVEN_NAME", 0.9), ("Lee", "I-GIVEN_NAME", 0.9)])
+    _, got = _spans(
+        [
+            ("at", None, 0.9),
+            ("Springfield", "B-CITY", 0.9),
+            ("Mary", "B-GIVEN_NAME", 0.9),
+            ("Ann", "B-GIVEN_NAME", 0.9),
+            ("Lee", "I-GIVEN_NAME", 0.9),
+        ]
+    )
     assert got == [("Springfield", "CITY"), ("Mary", "GIVEN_NAME"), ("Ann Lee", "GIVEN_NAME")]
 
 
@@ -86,7 +107,7 @@ def test_floor_decides_membership_and_scores_are_per_word():
     spans = label_spans(SCHEME, probs, ids, offs, floor=0.15)
     # a word's label probability is P(B-) + P(I-): here 0.4 plus the I-CITY share of the rest
     expected = 0.4 + 0.6 / (len(SCHEME.classes) - 1)
-    assert [(text[s.start:s.end], s.scores) for s in spans] == [("Paris", pytest.approx((expected,), abs=1e-4))]
+    assert [(text[s.start : s.end], s.scores) for s in spans] == [("Paris", pytest.approx((expected,), abs=1e-4))]
 
 
 # (words, expected mentions (text, type)) with the default taxonomy's ner blocks
@@ -94,32 +115,58 @@ JOIN_CASES = [
     ([("Maria", "B-GIVEN_NAME", 0.9), ("Gonzalez", "B-SURNAME", 0.9)], [("Maria Gonzalez", "PERSON")]),
     # a city standing alone is a LOCATION; with a street it is part of the address
     ([("from", None, 0.9), ("Lyon", "B-CITY", 0.9)], [("Lyon", "LOCATION")]),
-    ([("221", "B-BUILDING_NUMBER", 0.9), ("Baker", "B-STREET_NAME", 0.9), ("Street", "I-STREET_NAME", 0.9),
-      (",", None, 0.9), ("Springfield", "B-CITY", 0.9), (",", None, 0.9), ("IL", "B-STATE", 0.9),
-      ("62704", "B-ZIP_CODE", 0.9)],
-     [("221 Baker Street, Springfield, IL 62704", "STREET_ADDRESS")]),
+    (
+        [
+            ("221", "B-BUILDING_NUMBER", 0.9),
+            ("Baker", "B-STREET_NAME", 0.9),
+            ("Street", "I-STREET_NAME", 0.9),
+            (",", None, 0.9),
+            ("Springfield", "B-CITY", 0.9),
+            (",", None, 0.9),
+            ("IL", "B-STATE", 0.9),
+            ("62704", "B-ZIP_CODE", 0.9),
+        ],
+        [("221 Baker Street, Springfield, IL 62704", "STREET_ADDRESS")],
+    ),
     # no street name: not an address; the city and state are still a place, the zip alone nothing
-    ([("Springfield", "B-CITY", 0.9), (",", None, 0.9), ("IL", "B-STATE", 0.9), ("62704", "B-ZIP_CODE", 0.9)],
-     [("Springfield, IL", "LOCATION")]),
+    (
+        [("Springfield", "B-CITY", 0.9), (",", None, 0.9), ("IL", "B-STATE", 0.9), ("62704", "B-ZIP_CODE", 0.9)],
+        [("Springfield, IL", "LOCATION")],
+    ),
     # a lone building number (a port, a count) is nothing
     ([("port", None, 0.9), ("8443", "B-BUILDING_NUMBER", 0.9)], []),
     # a word between two names keeps them apart
-    ([("Lyon", "B-CITY", 0.9), ("to", None, 0.9), ("Montreal", "B-CITY", 0.9)],
-     [("Lyon", "LOCATION"), ("Montreal", "LOCATION")]),
+    (
+        [("Lyon", "B-CITY", 0.9), ("to", None, 0.9), ("Montreal", "B-CITY", 0.9)],
+        [("Lyon", "LOCATION"), ("Montreal", "LOCATION")],
+    ),
     # different types do not join: a person next to a city
     ([("Maria", "B-GIVEN_NAME", 0.9), ("Lyon", "B-CITY", 0.9)], [("Maria", "PERSON"), ("Lyon", "LOCATION")]),
     # labels no ner type lists are ignored (TAX_ID)
     ([("id", None, 0.9), ("9f8a7b", "B-TAX_ID", 0.9)], []),
     # address keywords the model leaves unlabelled still join the parts (join_words)
-    ([("8", "B-BUILDING_NUMBER", 0.6), ("Wolfe", "B-STREET_NAME", 0.9), ("Views", "I-STREET_NAME", 0.9),
-      ("Suite", None, 0.9), ("381", "B-BUILDING_NUMBER", 0.9), (",", None, 0.9), ("Roseton", "B-CITY", 0.9)],
-     [("8 Wolfe Views Suite 381, Roseton", "STREET_ADDRESS")]),
+    (
+        [
+            ("8", "B-BUILDING_NUMBER", 0.6),
+            ("Wolfe", "B-STREET_NAME", 0.9),
+            ("Views", "I-STREET_NAME", 0.9),
+            ("Suite", None, 0.9),
+            ("381", "B-BUILDING_NUMBER", 0.9),
+            (",", None, 0.9),
+            ("Roseton", "B-CITY", 0.9),
+        ],
+        [("8 Wolfe Views Suite 381, Roseton", "STREET_ADDRESS")],
+    ),
     # ... but other words do not
-    ([("Wolfe", "B-STREET_NAME", 0.9), ("near", None, 0.9), ("Roseton", "B-CITY", 0.9)],
-     [("Wolfe", "STREET_ADDRESS"), ("Roseton", "LOCATION")]),
+    (
+        [("Wolfe", "B-STREET_NAME", 0.9), ("near", None, 0.9), ("Roseton", "B-CITY", 0.9)],
+        [("Wolfe", "STREET_ADDRESS"), ("Roseton", "LOCATION")],
+    ),
     # a lone apartment is an address part (requires: STREET_NAME or SECONDARY_ADDRESS)
-    ([("moved", None, 0.9), ("Apt", "B-SECONDARY_ADDRESS", 0.9), ("4", "I-SECONDARY_ADDRESS", 0.9)],
-     [("Apt 4", "STREET_ADDRESS")]),
+    (
+        [("moved", None, 0.9), ("Apt", "B-SECONDARY_ADDRESS", 0.9), ("4", "I-SECONDARY_ADDRESS", 0.9)],
+        [("Apt 4", "STREET_ADDRESS")],
+    ),
 ]
 
 
@@ -127,7 +174,7 @@ JOIN_CASES = [
 def test_join_table(words, expected):
     text, probs, ids, offs = _doc(words)
     spans = label_spans(SCHEME, probs, ids, offs, 0.15)
-    got = [(text[m.start:m.end], m.type) for m in join_mentions(text, spans, LMAP)]
+    got = [(text[m.start : m.end], m.type) for m in join_mentions(text, spans, LMAP)]
     assert got == expected
 
 
@@ -165,8 +212,10 @@ def _tax(entities_yaml: str):
 
 def test_types_without_a_block_use_their_own_name():
     # a distilled student whose labels are the taxonomy's type names loads with no mapping
-    tax = _tax("  - {name: CUSTOMER_ID, guideline: a customer number, detectors: [ner]}\n"
-               "  - {name: EMAIL_ADDRESS, guideline: an e-mail address, detectors: [rules]}\n")
+    tax = _tax(
+        "  - {name: CUSTOMER_ID, guideline: a customer number, detectors: [ner]}\n"
+        "  - {name: EMAIL_ADDRESS, guideline: an e-mail address, detectors: [rules]}\n"
+    )
     lmap = LabelMap(tax)
     student = LabelScheme.from_id2label({"0": "O", "1": "B-CUSTOMER_ID", "2": "I-CUSTOMER_ID"})
     lmap.check_model(student, "student")

@@ -21,7 +21,10 @@ def test_default_taxonomy_maps_names_addresses_places_to_rampart_labels():
     ner = {e.name: e for e in tax.ner_entities()}
     assert set(ner) == {"PERSON", "STREET_ADDRESS", "LOCATION"}
     assert ner["PERSON"].ner_labels() == ["GIVEN_NAME", "SURNAME"]
-    assert {"CITY", "STATE"} <= set(ner["STREET_ADDRESS"].ner_labels()) and ner["LOCATION"].ner_labels() == ["CITY", "STATE"]
+    assert {"CITY", "STATE"} <= set(ner["STREET_ADDRESS"].ner_labels()) and ner["LOCATION"].ner_labels() == [
+        "CITY",
+        "STATE",
+    ]
     assert all("llm" in e.detectors for e in ner.values())  # the LLM still covers them (cascade)
 
 
@@ -48,16 +51,22 @@ def test_bad_ner_blocks_fail_naming_file_entry_and_field(body, field):
 
 
 def test_valid_block_and_implicit_label():
-    tax = _load("    detectors: [rules, ner, llm]\n    ner: {labels: [GIVEN_NAME, SURNAME], join: \".-'\"}\n"
-                "  - {name: CUSTOMER_ID, guideline: a customer number, detectors: [ner]}\n")
+    tax = _load(
+        '    detectors: [rules, ner, llm]\n    ner: {labels: [GIVEN_NAME, SURNAME], join: ".-\'"}\n'
+        "  - {name: CUSTOMER_ID, guideline: a customer number, detectors: [ner]}\n"
+    )
     assert [e.name for e in tax.ner_entities()] == ["PERSON", "CUSTOMER_ID"]
     assert tax.by_name["CUSTOMER_ID"].ner_labels() == ["CUSTOMER_ID"]
 
 
 @pytest.mark.parametrize(
     ("given", "order"),
-    [("llm,ner,rules", ["rules", "ner", "llm"]), ("ner", ["ner"]), ("ner,rules", ["rules", "ner"]),
-     ("llm,rules", ["rules", "llm"])],
+    [
+        ("llm,ner,rules", ["rules", "ner", "llm"]),
+        ("ner", ["ner"]),
+        ("ner,rules", ["rules", "ner"]),
+        ("llm,rules", ["rules", "llm"]),
+    ],
 )
 def test_pipeline_runs_detectors_in_cascade_order(given, order):
     assert PipelineSettings(detectors=given).detectors == order

@@ -33,19 +33,59 @@ def pipeline() -> Pipeline:
 # (category, text, type, the value exactly as it stands in the original text)
 EVASIONS = [
     # invisible characters inside a value
-    ("zero-width in e-mail", f"mail jane{ZWSP}.doe@exam{ZWSP}ple.com now", "EMAIL_ADDRESS", f"jane{ZWSP}.doe@exam{ZWSP}ple.com"),
+    (
+        "zero-width in e-mail",
+        f"mail jane{ZWSP}.doe@exam{ZWSP}ple.com now",
+        "EMAIL_ADDRESS",
+        f"jane{ZWSP}.doe@exam{ZWSP}ple.com",
+    ),
     ("zwj in e-mail", f"to: bob{ZWJ}by@corp{ZWJ}.io", "EMAIL_ADDRESS", f"bob{ZWJ}by@corp{ZWJ}.io"),
-    ("soft hyphen in e-mail", f"reply to ali{SHY}ce@exam{SHY}ple.org.", "EMAIL_ADDRESS", f"ali{SHY}ce@exam{SHY}ple.org"),
+    (
+        "soft hyphen in e-mail",
+        f"reply to ali{SHY}ce@exam{SHY}ple.org.",
+        "EMAIL_ADDRESS",
+        f"ali{SHY}ce@exam{SHY}ple.org",
+    ),
     ("bom in e-mail", f"from {BOM}carol@{BOM}example.net", "EMAIL_ADDRESS", f"carol@{BOM}example.net"),
     ("bidi mark in e-mail", f"x dave@exa{LRM}mple.com", "EMAIL_ADDRESS", f"dave@exa{LRM}mple.com"),
-    ("zero-width between card groups", f"card 4111{ZWSP}1111{ZWSP}1111{ZWSP}1111 ok", "CREDIT_CARD", f"4111{ZWSP}1111{ZWSP}1111{ZWSP}1111"),
-    ("soft hyphens in a card", f"pan 5555{SHY}5555{SHY}5555{SHY}4444", "CREDIT_CARD", f"5555{SHY}5555{SHY}5555{SHY}4444"),
-    ("nbsp between card groups", f"card 4111{NBSP}1111{NBSP}1111{NBSP}1111", "CREDIT_CARD", f"4111{NBSP}1111{NBSP}1111{NBSP}1111"),
-    ("thin spaces between card groups", "card 4111\u20091111\u20091111\u20091111", "CREDIT_CARD", "4111\u20091111\u20091111\u20091111"),
+    (
+        "zero-width between card groups",
+        f"card 4111{ZWSP}1111{ZWSP}1111{ZWSP}1111 ok",
+        "CREDIT_CARD",
+        f"4111{ZWSP}1111{ZWSP}1111{ZWSP}1111",
+    ),
+    (
+        "soft hyphens in a card",
+        f"pan 5555{SHY}5555{SHY}5555{SHY}4444",
+        "CREDIT_CARD",
+        f"5555{SHY}5555{SHY}5555{SHY}4444",
+    ),
+    (
+        "nbsp between card groups",
+        f"card 4111{NBSP}1111{NBSP}1111{NBSP}1111",
+        "CREDIT_CARD",
+        f"4111{NBSP}1111{NBSP}1111{NBSP}1111",
+    ),
+    (
+        "thin spaces between card groups",
+        "card 4111\u20091111\u20091111\u20091111",
+        "CREDIT_CARD",
+        "4111\u20091111\u20091111\u20091111",
+    ),
     ("zero-width in an ip", f"client 203.0{ZWSP}.113.7 GET", "IP_ADDRESS", f"203.0{ZWSP}.113.7"),
-    ("zero-width in an iban", f"iban DE89{ZWSP}3704 0044 0532 0130 00", "IBAN_CODE", f"DE89{ZWSP}3704 0044 0532 0130 00"),
+    (
+        "zero-width in an iban",
+        f"iban DE89{ZWSP}3704 0044 0532 0130 00",
+        "IBAN_CODE",
+        f"DE89{ZWSP}3704 0044 0532 0130 00",
+    ),
     # other digits and dashes
-    ("fullwidth digits", "card ４１１１ １１１１ １１１１ １１１１", "CREDIT_CARD", "４１１１ １１１１ １１１１ １１１１"),
+    (
+        "fullwidth digits",
+        "card ４１１１ １１１１ １１１１ １１１１",
+        "CREDIT_CARD",
+        "４１１１ １１１１ １１１１ １１１１",
+    ),
     ("fullwidth e-mail", "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "EMAIL_ADDRESS", "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"),
     ("fullwidth at only", "mail jane＠example.com", "EMAIL_ADDRESS", "jane＠example.com"),
     ("arabic-indic digits", "card ٤١١١ ١١١١ ١١١١ ١١١١", "CREDIT_CARD", "٤١١١ ١١١١ ١١١١ ١١١١"),
@@ -81,7 +121,12 @@ EVASIONS = [
     ("parenthesised", "jane(at)example(dot)org", "EMAIL_ADDRESS", "jane(at)example(dot)org"),
     ("braces", "jane{at}example{dot}org", "EMAIL_ADDRESS", "jane{at}example{dot}org"),
     ("upper case", "JANE AT EXAMPLE DOT COM", "EMAIL_ADDRESS", "JANE AT EXAMPLE DOT COM"),
-    ("spelled dot in local part", "john dot smith at example dot com", "EMAIL_ADDRESS", "john dot smith at example dot com"),
+    (
+        "spelled dot in local part",
+        "john dot smith at example dot com",
+        "EMAIL_ADDRESS",
+        "john dot smith at example dot com",
+    ),
     ("at with a literal dot domain", "mail john at example.com", "EMAIL_ADDRESS", "john at example.com"),
     ("spaced @", "mail john @ example.com", "EMAIL_ADDRESS", "john @ example.com"),
     # combinations
@@ -98,7 +143,9 @@ def _core(s: str) -> str:
 
 
 @pytest.mark.parametrize(("category", "text", "etype", "value"), EVASIONS, ids=[e[0] for e in EVASIONS])
-def test_evasion_detected_at_original_offsets(rules: RulesDetector, category: str, text: str, etype: str, value: str) -> None:
+def test_evasion_detected_at_original_offsets(
+    rules: RulesDetector, category: str, text: str, etype: str, value: str
+) -> None:
     start = text.index(value)
     end = start + len(value)
     spans = rules.detect_one(text)
@@ -108,7 +155,9 @@ def test_evasion_detected_at_original_offsets(rules: RulesDetector, category: st
 
 
 @pytest.mark.parametrize(("category", "text", "etype", "value"), EVASIONS, ids=[e[0] for e in EVASIONS])
-def test_evasion_redacted_through_pipeline(pipeline: Pipeline, category: str, text: str, etype: str, value: str) -> None:
+def test_evasion_redacted_through_pipeline(
+    pipeline: Pipeline, category: str, text: str, etype: str, value: str
+) -> None:
     out = pipeline.run([Document(id="d", text=text)])[0]
     assert isinstance(out, Result)
     assert _core(value) not in _core(out.text), (category, out.text)
@@ -174,7 +223,12 @@ def test_span_maps_to_smallest_original_range() -> None:
     assert view.to_original(0, 3) == (0, 3)
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab1@. -%4&#;x0\\u") + [ZWSP, SHY, NBSP, "–", "１", "٣", "о", "ｏ", "ﬁ", "😀"]), max_size=60))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab1@. -%4&#;x0\\u") + [ZWSP, SHY, NBSP, "–", "１", "٣", "о", "ｏ", "ﬁ", "😀"]),
+        max_size=60,
+    )
+)
 def test_view_map_is_monotone_and_in_bounds(text: str) -> None:
     view = normalized_view(text)
     if view is None:

@@ -35,8 +35,9 @@ def test_bad_llm_environment_is_a_config_error_naming_the_variable(monkeypatch: 
         ({"operators": {"EMAIL_ADDRESS": {"kind": "pseudonym"}}}, RedactionConfigError),  # no key
     ],
 )
-def test_settings_mistakes_are_config_errors(settings: dict, error: type[Exception],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_mistakes_are_config_errors(
+    settings: dict, error: type[Exception], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PII_WORKER_HMAC_KEY", raising=False)
     with pytest.raises(error) as e:
         build_pipeline(PipelineSettings(**settings))
@@ -53,8 +54,19 @@ def test_every_package_error_has_the_one_root() -> None:
     from workers.records import RecordError
     from workers.stream.checkpoint import CommitError, DeliveryError
 
-    for cls in (BrokerError, DetectorError, PatternError, MalformedOutput, NerModelError, ProvisionError,
-                RecordError, CommitError, DeliveryError, TaxonomyError, RedactionConfigError):
+    for cls in (
+        BrokerError,
+        DetectorError,
+        PatternError,
+        MalformedOutput,
+        NerModelError,
+        ProvisionError,
+        RecordError,
+        CommitError,
+        DeliveryError,
+        TaxonomyError,
+        RedactionConfigError,
+    ):
         assert issubclass(cls, PiiWorkerError), cls
     # one ConfigError: every module that raises one raises this class
     import workers.config

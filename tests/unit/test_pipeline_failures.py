@@ -52,8 +52,9 @@ def texts(n: int) -> list[str]:
     return [f"doc {i}: Alice wrote" for i in range(n)]
 
 
-def run(scripts: dict[str, dict[int, str]], n: int, policy: str = "dead_letter",
-        required: Sequence[str] = ("rules",)) -> tuple[list[Result | Failure], list[Tier]]:
+def run(
+    scripts: dict[str, dict[int, str]], n: int, policy: str = "dead_letter", required: Sequence[str] = ("rules",)
+) -> tuple[list[Result | Failure], list[Tier]]:
     ts = texts(n)
     tiers = [Tier(name, {ts[i]: k for i, k in scripts.get(name, {}).items()}) for name in NAMES]
     p = Pipeline(TAX, tiers, Redactor(TAX), on_detector_error=policy, required=required)  # type: ignore[arg-type]

@@ -30,8 +30,13 @@ class Scored:
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]]) -> list[list[Span]]:
         out = []
         for t in texts:
-            out.append([Span(start=t.index(v), end=t.index(v) + len(v), type="PERSON", score=p, detector="ner")
-                        for v, p in self.spans if v in t])
+            out.append(
+                [
+                    Span(start=t.index(v), end=t.index(v) + len(v), type="PERSON", score=p, detector="ner")
+                    for v, p in self.spans
+                    if v in t
+                ]
+            )
         return out
 
 
@@ -73,7 +78,11 @@ PLAIN = Pipeline(TAX, [Scored([])], Redactor(TAX))
 @given(st.floats(0.0, 1.0))
 def test_detections_keep_exactly_spans_at_or_above_min_score(score):
     p = PLAIN
-    spans = [Span(start=0, end=5, type="PERSON", score=score, detector="ner"),
-             Span(start=0, end=5, type="NOT_IN_TAXONOMY", score=score, detector="x")]
+    spans = [
+        Span(start=0, end=5, type="PERSON", score=score, detector="ner"),
+        Span(start=0, end=5, type="NOT_IN_TAXONOMY", score=score, detector="x"),
+    ]
     kept = p.detections(spans)
-    assert [s.type for s in kept] == (["PERSON"] if score >= TAX.by_name["PERSON"].min_score else []) + ["NOT_IN_TAXONOMY"]
+    assert [s.type for s in kept] == (["PERSON"] if score >= TAX.by_name["PERSON"].min_score else []) + [
+        "NOT_IN_TAXONOMY"
+    ]

@@ -12,11 +12,23 @@ from workers.pipeline_factory import build_pipeline
 
 PIPE = build_pipeline()
 
-VALUES = st.sampled_from([
-    "jane.doe@example.com", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "123-45-6789",
-    "203.0.113.7", "2001:db8::1", "+1 415-555-2671", "00:1a:2b:3c:4d:5e", "password=Hunter2!x",
-    "AKIAIOSFODNN7EXAMPLE", "https://x.example.com/a?b=c", "ssn 078051129", "user=jsmith",
-])
+VALUES = st.sampled_from(
+    [
+        "jane.doe@example.com",
+        "4111 1111 1111 1111",
+        "DE89 3704 0044 0532 0130 00",
+        "123-45-6789",
+        "203.0.113.7",
+        "2001:db8::1",
+        "+1 415-555-2671",
+        "00:1a:2b:3c:4d:5e",
+        "password=Hunter2!x",
+        "AKIAIOSFODNN7EXAMPLE",
+        "https://x.example.com/a?b=c",
+        "ssn 078051129",
+        "user=jsmith",
+    ]
+)
 FILLER = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=25)
 DOC = st.lists(st.one_of(VALUES, FILLER), max_size=12).map(" ".join)
 

@@ -41,12 +41,18 @@ def redact(pipeline, record: dict | bytes, spec: RecordSpec | None = None) -> di
 
 # (record, {field path: (type, value in that field)}) - nested objects and arrays included
 CASES = [
-    ({"id": "x", "text": "x", "user_email": "a@example.com", "meta": {"ssn": "078-05-1121"}},
-     {"user_email": ("EMAIL_ADDRESS", "a@example.com"), "meta.ssn": ("US_SSN", "078-05-1121")}),
-    ({"id": 1, "text": "hello", "items": [{"email": "c@example.org"}, "ip 10.1.2.3"]},
-     {"items[0].email": ("EMAIL_ADDRESS", "c@example.org"), "items[1]": ("IP_ADDRESS", "10.1.2.3")}),
-    ({"id": "k", "text": "card 4111 1111 1111 1111", "a.b": {"x y": "iban DE89370400440532013000"}},
-     {"text": ("CREDIT_CARD", "4111 1111 1111 1111"), '["a.b"]["x y"]': ("IBAN_CODE", "DE89370400440532013000")}),
+    (
+        {"id": "x", "text": "x", "user_email": "a@example.com", "meta": {"ssn": "078-05-1121"}},
+        {"user_email": ("EMAIL_ADDRESS", "a@example.com"), "meta.ssn": ("US_SSN", "078-05-1121")},
+    ),
+    (
+        {"id": 1, "text": "hello", "items": [{"email": "c@example.org"}, "ip 10.1.2.3"]},
+        {"items[0].email": ("EMAIL_ADDRESS", "c@example.org"), "items[1]": ("IP_ADDRESS", "10.1.2.3")},
+    ),
+    (
+        {"id": "k", "text": "card 4111 1111 1111 1111", "a.b": {"x y": "iban DE89370400440532013000"}},
+        {"text": ("CREDIT_CARD", "4111 1111 1111 1111"), '["a.b"]["x y"]': ("IBAN_CODE", "DE89370400440532013000")},
+    ),
 ]
 
 
@@ -71,8 +77,13 @@ def test_key_names_are_in_the_view_as_context(pipeline):
 
 def test_keys_ids_and_non_strings_are_kept_exactly(pipeline):
     big = 123456789012345678901234567890
-    raw = b'{"id": ' + str(big).encode() + b', "text": "mail a@example.com", "n": ' + str(big + 1).encode() + \
-        b', "f": 1.5, "ok": true, "none": null, "bob@example.com": 1}'
+    raw = (
+        b'{"id": '
+        + str(big).encode()
+        + b', "text": "mail a@example.com", "n": '
+        + str(big + 1).encode()
+        + b', "f": 1.5, "ok": true, "none": null, "bob@example.com": 1}'
+    )
     out = redact(pipeline, raw)
     assert out["id"] == big and out["n"] == big + 1 and out["f"] == 1.5 and out["ok"] is True
     assert out["none"] is None and out["text"] == "mail [EMAIL_ADDRESS]"
@@ -148,8 +159,12 @@ def test_named_fields_still_scan_every_other_string(pipeline):
 
 
 def _manual(parsed, spans: list[tuple[int, int]]) -> Result:
-    return Result(id="1", text="", detectors=["rules"],
-                  entities=[Span(start=a, end=b, type="US_SSN", score=0.9, detector="t") for a, b in spans])
+    return Result(
+        id="1",
+        text="",
+        detectors=["rules"],
+        entities=[Span(start=a, end=b, type="US_SSN", score=0.9, detector="t") for a, b in spans],
+    )
 
 
 def test_a_span_crossing_fields_is_split_never_dropped():
@@ -191,15 +206,16 @@ def test_any_spans_redact_only_string_values_and_cover_what_they_touched(body, c
     original = loads(dumps(body))
     red = redact_record(parsed, _manual(parsed, spans), REDACTOR)
     assert _shape(red.body) == _shape(original)
-    values = {f.path: parsed.view[f.start:f.end] for f in parsed.fields}
+    values = {f.path: parsed.view[f.start : f.end] for f in parsed.fields}
     for e in red.entities:
         assert 0 <= e.span.start < e.span.end <= len(values[e.field])
     clipped_total = 0
     for f in parsed.fields:
-        value = parsed.view[f.start:f.end]
+        value = parsed.view[f.start : f.end]
         # Expected: each span's part inside this value replaced, computed without the module.
-        cuts_in = sorted((max(a, f.start) - f.start, min(b, f.end) - f.start) for a, b in spans
-                         if min(b, f.end) > max(a, f.start))
+        cuts_in = sorted(
+            (max(a, f.start) - f.start, min(b, f.end) - f.start) for a, b in spans if min(b, f.end) > max(a, f.start)
+        )
         clipped_total += sum(b - a for a, b in cuts_in)
         want, cur = [], 0
         for a, b in cuts_in:

@@ -53,8 +53,13 @@ def test_unknown_override_rejected() -> None:
 
 def test_overlapping_spans_rejected() -> None:
     with pytest.raises(ValueError, match="resolve first"):
-        Redactor(TAX).redact("abcdef", [Span(start=0, end=3, type="A", score=1, detector="d"),
-                                         Span(start=2, end=4, type="A", score=1, detector="d")])
+        Redactor(TAX).redact(
+            "abcdef",
+            [
+                Span(start=0, end=3, type="A", score=1, detector="d"),
+                Span(start=2, end=4, type="A", score=1, detector="d"),
+            ],
+        )
 
 
 def test_mask_never_reveals_most_of_a_short_value() -> None:

@@ -48,7 +48,9 @@ def test_echo_finds_other_occurrences_on_word_boundaries() -> None:
 spans_st = st.lists(
     st.builds(
         lambda a, n, t, sc: Span(start=a, end=a + n, type=t, score=sc, detector="rules:h"),
-        st.integers(0, 200), st.integers(1, 30), st.sampled_from(["A", "B", "C"]),
+        st.integers(0, 200),
+        st.integers(1, 30),
+        st.sampled_from(["A", "B", "C"]),
         st.floats(0, 1, allow_nan=False),
     ),
     max_size=40,
@@ -116,7 +118,10 @@ def test_echo_table(text: str, spans: list[Span], expected: list[tuple[int, int,
     assert sorted((e.start, e.end, e.type) for e in got) == sorted(expected)
 
 
-@given(st.text(alphabet="ab1 .-_@é", max_size=120), st.lists(st.tuples(st.integers(0, 119), st.integers(1, 12)), max_size=20))
+@given(
+    st.text(alphabet="ab1 .-_@é", max_size=120),
+    st.lists(st.tuples(st.integers(0, 119), st.integers(1, 12)), max_size=20),
+)
 def test_echo_strategies_agree_with_a_brute_force_scan(text: str, cuts: list[tuple[int, int]]) -> None:
     spans = [S(a, min(a + n, len(text)), "A") for a, n in cuts if a < len(text)]
     values = {text[s.start : s.end] for s in spans if s.end - s.start >= 4}

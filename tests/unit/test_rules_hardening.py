@@ -60,8 +60,20 @@ CARDS = [  # (network, number): Luhn-valid, issuer-valid
     ("unionpay", "6200000000000005"),
     ("maestro", "6759649826438453"),
 ]
-NEGATIVE_WORDS = ["order", "invoice", "transaction id", "build", "version", "sku", "tracking", "txn",
-                  "request id", "timestamp", "trace", "epoch"]
+NEGATIVE_WORDS = [
+    "order",
+    "invoice",
+    "transaction id",
+    "build",
+    "version",
+    "sku",
+    "tracking",
+    "txn",
+    "request id",
+    "timestamp",
+    "trace",
+    "epoch",
+]
 
 
 @pytest.mark.parametrize("word", NEGATIVE_WORDS)
@@ -152,8 +164,21 @@ def _luhn_complete(body: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-_NETWORKS = st.sampled_from([("4", 16), ("4", 13), ("51", 16), ("55", 16), ("2221", 16), ("34", 15),
-                             ("37", 15), ("6011", 16), ("65", 16), ("35", 16), ("62", 16)])
+_NETWORKS = st.sampled_from(
+    [
+        ("4", 16),
+        ("4", 13),
+        ("51", 16),
+        ("55", 16),
+        ("2221", 16),
+        ("34", 15),
+        ("37", 15),
+        ("6011", 16),
+        ("65", 16),
+        ("35", 16),
+        ("62", 16),
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -164,14 +189,16 @@ _NETWORKS = st.sampled_from([("4", 16), ("4", 13), ("51", 16), ("55", 16), ("222
     word=st.sampled_from(NEGATIVE_WORDS + ["", "ref", "id"]),
     glue=st.sampled_from([" ", ": ", "=", " #"]),
 )
-def test_property_valid_card_after_any_id_word_is_covered(network: tuple[str, int], rest: str, sep: str,
-                                                           word: str, glue: str) -> None:
+def test_property_valid_card_after_any_id_word_is_covered(
+    network: tuple[str, int], rest: str, sep: str, word: str, glue: str
+) -> None:
     prefix, length = network
     number = _luhn_complete((prefix + rest)[: length - 1])
     if len(set(number)) < 3:
         return
-    groups = [number[i : i + 4] for i in range(0, length, 4)] if length != 15 else \
-        [number[:4], number[4:10], number[10:]]
+    groups = (
+        [number[i : i + 4] for i in range(0, length, 4)] if length != 15 else [number[:4], number[4:10], number[10:]]
+    )
     card = sep.join(groups)
     text = f"{word}{glue}{card} processed" if word else f"{card} processed"
     assert _covered(text, "CREDIT_CARD", card), text
@@ -209,7 +236,12 @@ def test_dotted_look_alikes(text: str, value: str | None, etype: str | None) -> 
     assert found == ({(etype, value)} if value else set()), found
 
 
-_B64_LINES = ["MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi", "Z1BjP5CE/Wm/Rr500P", "RK+Lh9x5eJPo5CAZ3/ANBE0sTK0ZsDGMak2m1g7", "3Q=="]
+_B64_LINES = [
+    "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi",
+    "Z1BjP5CE/Wm/Rr500P",
+    "RK+Lh9x5eJPo5CAZ3/ANBE0sTK0ZsDGMak2m1g7",
+    "3Q==",
+]
 
 
 def _pem(kind: str, nl: str, end: bool = True, headers: str = "") -> str:
@@ -234,8 +266,9 @@ def test_pem_private_key_blocks(kind: str, nl: str) -> None:
     for text in (f"loaded key {block} from vault", '{"private_key": "' + block + '", "ok": true}'):
         assert _covered(text, "API_KEY", block), text
         tail = text[text.index(block) + len(block) :]
-        assert not any(s.end > text.index(block) + len(block) + 1 for s in RULES.detect_one(text)
-                       if s.type == "API_KEY"), tail
+        assert not any(
+            s.end > text.index(block) + len(block) + 1 for s in RULES.detect_one(text) if s.type == "API_KEY"
+        ), tail
 
 
 def test_pem_with_encryption_headers_and_truncated_block() -> None:
@@ -390,12 +423,19 @@ def _table(delim: str, header: list[str], rows: list[list[str]]) -> str:
 
 _FILLER = "a long free-text note column that pushes the number far from its header"
 TABLES = [
-    _table(",", ["id", "name", "note", "phone"], [[str(i), f"User {i}", _FILLER, f"41555{i:05d}"] for i in range(1, 8)]),
+    _table(
+        ",", ["id", "name", "note", "phone"], [[str(i), f"User {i}", _FILLER, f"41555{i:05d}"] for i in range(1, 8)]
+    ),
     _table("\t", ["Mobile", "Name", "Comment"], [[f"0770090{i:04d}", f"P{i}", _FILLER] for i in range(1, 8)]),
     _table(";", ["kunde", "tel_nr", "notiz"], [[f"K{i}", f"030{i}245{i}67", _FILLER] for i in range(1, 8)]),
-    _table("|", ["", " Name ", " Phone Number ", " Note ", ""],
-           [["", f" U{i} ", f" 0412 345 {i:03d} ", f" {_FILLER} ", ""] for i in range(1, 8)]),
-    _table(",", ['"id"', '"phone"', '"city"'], [[f'"{i}"', f'"+61 2 9188 98{i:02d}"', '"Sydney"'] for i in range(1, 8)]),
+    _table(
+        "|",
+        ["", " Name ", " Phone Number ", " Note ", ""],
+        [["", f" U{i} ", f" 0412 345 {i:03d} ", f" {_FILLER} ", ""] for i in range(1, 8)],
+    ),
+    _table(
+        ",", ['"id"', '"phone"', '"city"'], [[f'"{i}"', f'"+61 2 9188 98{i:02d}"', '"Sydney"'] for i in range(1, 8)]
+    ),
 ]
 
 
@@ -415,9 +455,16 @@ def _delim(line: str) -> str:
 
 def test_phone_column_look_alikes_stay() -> None:
     """Only the phone column counts, only while rows keep the header's cell count, only phone-shaped cells."""
-    table = _table(",", ["id", "phone", "amount_cents", "zip"],
-                   [["1", "n/a", "1234567890", "94105"], ["2", "", "9876543210", "10001"],
-                    ["3", "12.5", "5550001234", "2024-01-02"], ["4", "10.0.0.1", "", ""]])
+    table = _table(
+        ",",
+        ["id", "phone", "amount_cents", "zip"],
+        [
+            ["1", "n/a", "1234567890", "94105"],
+            ["2", "", "9876543210", "10001"],
+            ["3", "12.5", "5550001234", "2024-01-02"],
+            ["4", "10.0.0.1", "", ""],
+        ],
+    )
     table += "\nsummary line without commas\nx,y\n1234567,7654321"  # the table has ended
     found = {table[s.start : s.end] for s in RULES.detect_one(table) if s.detector == "rules:column_phone"}
     assert found == set(), found
@@ -520,7 +567,9 @@ _SUFFIX = st.sampled_from(["com", "co.uk", "kz", "de", "org", "net", "io", "com.
 
 
 @settings(max_examples=100, deadline=None)
-@given(labels=st.lists(_LABEL, min_size=1, max_size=3), suffix=_SUFFIX, lead=st.sampled_from(["to ", "host ", "(", "'"]))
+@given(
+    labels=st.lists(_LABEL, min_size=1, max_size=3), suffix=_SUFFIX, lead=st.sampled_from(["to ", "host ", "(", "'"])
+)
 def test_property_host_under_public_suffix_is_a_domain(labels: list[str], suffix: str, lead: str) -> None:
     host = ".".join(["srv-" + labels[0], *labels[1:], suffix])  # "srv-" keeps the first label off code roots
     text = f"connect {lead}{host} ok"

@@ -116,7 +116,11 @@ def test_ray_accepts_the_policies_by_import_path():
     cfg_mod = pytest.importorskip("ray.serve.config")
     for path, kwargs, want in [
         ("workers.serve.autoscaling:ConsumerLagPolicy", {"target_lag_per_replica": 10}, 3),
-        ("workers.serve.autoscaling:ExtractorLagPolicy", {"target_lag_per_replica": 10, "target_ongoing_per_replica": 4}, 4),
+        (
+            "workers.serve.autoscaling:ExtractorLagPolicy",
+            {"target_lag_per_replica": 10, "target_ongoing_per_replica": 4},
+            4,
+        ),
         ("workers.serve.autoscaling:QueueLengthPolicy", {"target_ongoing_per_replica": 10}, 2),
     ]:
         policy = cfg_mod.AutoscalingPolicy(policy_function=path, policy_kwargs=kwargs)

@@ -39,7 +39,10 @@ def test_cpu_device_and_env_override_drop_the_gpu(monkeypatch):
     monkeypatch.delenv(DEVICE_ENV, raising=False)
     assert deployment_options(cfg(device="cpu"))[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0
     monkeypatch.setenv(DEVICE_ENV, "cpu")
-    c = cfg(device="gpu", extractor={"options": {"gpu_memory_utilization": 0.9}, "cpu_options": {"gpu_memory_utilization": 0.3}})
+    c = cfg(
+        device="gpu",
+        extractor={"options": {"gpu_memory_utilization": 0.9}, "cpu_options": {"gpu_memory_utilization": 0.3}},
+    )
     assert c.device == "cpu"
     assert deployment_options(c)[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0
     assert c.extractor_options["gpu_memory_utilization"] == 0.3
@@ -87,12 +90,16 @@ def test_encoder_takes_a_gpu_fraction_on_gpu_and_none_on_cpu(monkeypatch):
 
 
 def test_encoder_batches_and_autoscales_on_its_own_queue():
-    c = cfg(encoder={"enabled": True, "max_batch_size": 48, "replicas": {"min": 1, "max": 3}},
-            autoscaling={"target_ongoing_per_encoder": 100})
+    c = cfg(
+        encoder={"enabled": True, "max_batch_size": 48, "replicas": {"min": 1, "max": 3}},
+        autoscaling={"target_ongoing_per_encoder": 100},
+    )
     e = deployment_options(c)[ENCODER]
     assert e["max_ongoing_requests"] >= 48
     assert e["autoscaling_config"]["policy"] == {
-        "policy_function": ENCODER_POLICY, "policy_kwargs": {"target_ongoing_per_replica": 100.0}}
+        "policy_function": ENCODER_POLICY,
+        "policy_kwargs": {"target_ongoing_per_replica": 100.0},
+    }
     assert ENCODER not in deployment_options(cfg())  # off unless enabled
     with pytest.raises(ConfigError, match="max_ongoing_requests"):
         cfg(encoder={"enabled": True, "max_batch_size": 64, "max_ongoing_requests": 8})
@@ -126,8 +133,11 @@ def test_invalid_configs_name_the_field(over, field, monkeypatch):
 
 def test_compiled_options_are_valid_ray_deployment_options():
     schema = pytest.importorskip("ray.serve.schema")
-    c = cfg(extractor={"replicas": {"min": 1, "max": 2}}, consumer={"replicas": {"min": 1, "max": 4}},
-            encoder={"enabled": True, "replicas": {"min": 1, "max": 3}})
+    c = cfg(
+        extractor={"replicas": {"min": 1, "max": 2}},
+        consumer={"replicas": {"min": 1, "max": 4}},
+        encoder={"enabled": True, "replicas": {"min": 1, "max": 3}},
+    )
     assert ENCODER in deployment_options(c)
     for opts in deployment_options(c).values():
         schema.DeploymentSchema.model_validate(opts)  # what a Serve config `deployments:` entry accepts
@@ -135,19 +145,24 @@ def test_compiled_options_are_valid_ray_deployment_options():
 
 def test_cli_set_overrides_and_serve_config_unwrapping(tmp_path, monkeypatch):
     monkeypatch.delenv(DEVICE_ENV, raising=False)
-    d = apply_overrides({"consumer": {"stream": {"input_topic": "a"}}}, [
-        "consumer.stream.bootstrap_servers=kafka:29092",
-        "consumer.replicas={min: 2, max: 3}",
-        "extractor.enabled=true",
-    ])
+    d = apply_overrides(
+        {"consumer": {"stream": {"input_topic": "a"}}},
+        [
+            "consumer.stream.bootstrap_servers=kafka:29092",
+            "consumer.replicas={min: 2, max: 3}",
+            "extractor.enabled=true",
+        ],
+    )
     assert d["consumer"]["stream"] == {"input_topic": "a", "bootstrap_servers": "kafka:29092"}
     assert d["consumer"]["replicas"] == {"min": 2, "max": 3} and d["extractor"]["enabled"] is True
     for bad in (["no-equals-sign"], ["consumer.replicas.min.x=1"]):
         with pytest.raises(ConfigError):
             apply_overrides({"consumer": {"replicas": {"min": 1}}}, bad)
     f = tmp_path / "serve.yaml"
-    f.write_text("applications:\n  - name: pii\n    import_path: workers.serve.app:app_builder\n"
-                 "    args: {device: gpu, extractor: {enabled: true}}\n")
+    f.write_text(
+        "applications:\n  - name: pii\n    import_path: workers.serve.app:app_builder\n"
+        "    args: {device: gpu, extractor: {enabled: true}}\n"
+    )
     c = load_config(f, ["extractor.max_batch_size=8"], device="cpu")
     assert c.device == "cpu" and c.extractor.max_batch_size == 8
     assert deployment_options(c)[EXTRACTOR]["ray_actor_options"]["num_gpus"] == 0
@@ -161,8 +176,10 @@ def test_cli_set_overrides_and_serve_config_unwrapping(tmp_path, monkeypatch):
 MISSPELT = [
     ({"devices": "cpu"}, "devices"),
     ({"pipeline": {"detector": ["rules"]}}, "pipeline.detector"),
-    ({"pipeline": {"operators": {"EMAIL_ADDRESS": {"kind": "mask", "keep_lst": 2}}}},
-     "pipeline.operators.EMAIL_ADDRESS.keep_lst"),
+    (
+        {"pipeline": {"operators": {"EMAIL_ADDRESS": {"kind": "mask", "keep_lst": 2}}}},
+        "pipeline.operators.EMAIL_ADDRESS.keep_lst",
+    ),
     ({"consumer": {"stream": {"input_topc": "x"}}}, "consumer.stream.input_topc"),
     ({"consumer": {"strem": {}}}, "consumer.strem"),
     ({"extractor": {"options": {"modle": "qwen"}}}, "extractor.options.modle"),
@@ -213,8 +230,10 @@ def test_replica_settings_take_the_file_keys_then_the_environment(monkeypatch):
     monkeypatch.setenv("PII_WORKER_ON_DETECTOR_ERROR", "degraded")
     monkeypatch.setenv("PII_WORKER_GROUP_ID", "env-group")
     monkeypatch.setenv("PII_WORKER_BATCH_MAX_RECORDS", "7")
-    c = cfg(pipeline={"detectors": ["rules"], "on_detector_error": "dead_letter"},
-            consumer={"stream": {"input_topic": "logs", "group_id": "file-group"}})
+    c = cfg(
+        pipeline={"detectors": ["rules"], "on_detector_error": "dead_letter"},
+        consumer={"stream": {"input_topic": "logs", "group_id": "file-group"}},
+    )
     ps = c.pipeline_settings()
     assert ps.key_bytes() == b"a-key-from-a-kubernetes-secret"  # env fills what the file leaves out
     assert ps.on_detector_error == "dead_letter"  # the file's own key wins
@@ -230,8 +249,9 @@ def test_pii_worker_serve_rejects_a_misspelt_key_before_starting_ray(tmp_path):
     f = tmp_path / "serve.yaml"
     f.write_text("device: cpu\nconsumer:\n  stream: {input_topic: logs, bootstrap_server: kafka:9092}\n")
     code = "import sys; from workers.cli import main; sys.exit(main(sys.argv[1:]))"
-    p = subprocess.run([sys.executable, "-c", code, "serve", "--config", str(f)], capture_output=True, text=True,
-                       timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-c", code, "serve", "--config", str(f)], capture_output=True, text=True, timeout=120
+    )
     assert p.returncode == 2
     assert "consumer.stream.bootstrap_server: unknown key" in p.stderr and str(f) in p.stderr
     assert "Traceback" not in p.stderr and "ray" not in p.stderr.lower()

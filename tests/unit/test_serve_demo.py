@@ -44,8 +44,10 @@ def test_per_tier_counts_degraded_and_spans_from_the_topics():
         "c": {"text": "z", "_pii": {"detectors": ["rules"], "degraded": True}},
     }
     annotations = [
-        {"id": "a", "entities": [{"type": "EMAIL_ADDRESS", "detector": "rules:email"},
-                                 {"type": "PERSON", "detector": "ner"}]},
+        {
+            "id": "a",
+            "entities": [{"type": "EMAIL_ADDRESS", "detector": "rules:email"}, {"type": "PERSON", "detector": "ner"}],
+        },
         {"id": "b", "entities": [{"type": "PERSON", "detector": "ner"}, {"type": "USERNAME", "detector": "llm"}]},
     ]
     rep = DemoReport()

@@ -166,8 +166,11 @@ def test_rayservice_gpu_group_non_root_and_secret_key(manifest):
     need = deployment_options(cfg)[EXTRACTOR]["ray_actor_options"]["num_gpus"]
     assert need == 1
     gpu_groups = [
-        g for g in rs["spec"]["rayClusterConfig"]["workerGroupSpecs"]
-        if any(int(c["resources"]["limits"].get("nvidia.com/gpu", 0)) >= need for c in g["template"]["spec"]["containers"])
+        g
+        for g in rs["spec"]["rayClusterConfig"]["workerGroupSpecs"]
+        if any(
+            int(c["resources"]["limits"].get("nvidia.com/gpu", 0)) >= need for c in g["template"]["spec"]["containers"]
+        )
     ]
     assert gpu_groups, "no worker group offers a GPU to the extractor replicas"
     assert cfg.extractor.replicas.max <= sum(g["maxReplicas"] for g in gpu_groups)
@@ -268,8 +271,11 @@ def test_ray_builtin_metric_names_exist_in_installed_ray():
     ray = pytest.importorskip("ray")
     src_dir = Path(ray.__file__).parent / "serve" / "_private"
     text = "\n".join(p.read_text(errors="ignore") for p in src_dir.glob("*.py"))
-    for name in ("serve_deployment_replica_healthy", "serve_autoscaling_target_replicas",
-                 "serve_num_ongoing_requests_at_replicas"):
+    for name in (
+        "serve_deployment_replica_healthy",
+        "serve_autoscaling_target_replicas",
+        "serve_num_ongoing_requests_at_replicas",
+    ):
         assert f'"{name}"' in text, name
 
 
@@ -279,9 +285,7 @@ def test_ray_builtin_metric_names_exist_in_installed_ray():
 def test_compose_file_matches_compose_spec():
     jsonschema = pytest.importorskip("jsonschema")
     pytest.importorskip("check_jsonschema")
-    schema = json.loads(
-        (resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text()
-    )
+    schema = json.loads((resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text())
     doc = yaml.safe_load((DOCKER / "compose.yaml").read_text())
     jsonschema.validators.validator_for(schema)(schema).validate(doc)
 

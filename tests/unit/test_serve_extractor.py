@@ -35,10 +35,14 @@ class Flaky:
         self.calls.append(list(texts))
         if any("crash" in t for t in texts):
             raise RuntimeError("engine died")
-        return [DetectFailure("malformed output", "MalformedOutput") if "bad" in t
-                else Skipped() if "skip" in t
-                else [Span(start=0, end=len(t), type="PERSON", score=0.9, detector="llm")]
-                for t in texts]
+        return [
+            DetectFailure("malformed output", "MalformedOutput")
+            if "bad" in t
+            else Skipped()
+            if "skip" in t
+            else [Span(start=0, end=len(t), type="PERSON", score=0.9, detector="llm")]
+            for t in texts
+        ]
 
     def follow(self, earlier):
         self.followed.append(tuple(t for d in earlier for t in d.entity_types))
@@ -95,8 +99,10 @@ def test_a_wrong_answer_count_fails_the_batch():
 def test_router_skip_and_covered_types_cross_the_replica():
     det = Flaky()
     rep = make_replica(det)
-    reqs = [{"text": "skip me", "prior": [], "covered": ["EMAIL_ADDRESS", "PERSON"]},
-            {"text": "ann", "prior": [], "covered": ["PERSON", "EMAIL_ADDRESS"]}]
+    reqs = [
+        {"text": "skip me", "prior": [], "covered": ["EMAIL_ADDRESS", "PERSON"]},
+        {"text": "ann", "prior": [], "covered": ["PERSON", "EMAIL_ADDRESS"]},
+    ]
     out = asyncio.run(rep._extract_batch(reqs))
     assert out[0] == {"spans": [], "skipped": True} and "skipped" not in out[1]
     assert det.followed == [("EMAIL_ADDRESS", "PERSON")]  # once per distinct covered set

@@ -31,8 +31,9 @@ def test_cached_partitioner_chooses_like_the_default(keys: list[bytes], n_out: i
     cached, default = KeyHashCachePartitioner(size=8), DefaultPartitioner()
     for key in keys + keys:  # repeated keys hit the cache (and overflow it: size 8)
         for topic in ("out", "ann"):
-            assert cached.partition(topic, key, key, b"v", b"v", cluster) == \
-                default.partition(topic, key, key, b"v", b"v", cluster)
+            assert cached.partition(topic, key, key, b"v", b"v", cluster) == default.partition(
+                topic, key, key, b"v", b"v", cluster
+            )
 
 
 def test_unknown_topic_and_null_key() -> None:

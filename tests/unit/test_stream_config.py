@@ -24,7 +24,10 @@ def test_precedence_file_env_flags(tmp_path, monkeypatch):
     assert s.batch_max_records == 9  # flag beats everything
     assert s.redact_fields == ["message", "user.email"]
     assert (s.output_topic, s.annotations_topic, s.dlq_topic) == (
-        "from-file.redacted", "from-file.annotations", "from-file.dlq")
+        "from-file.redacted",
+        "from-file.annotations",
+        "from-file.dlq",
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,7 +87,18 @@ def test_exactly_once_client_settings():
 def test_run_exits_2_with_a_readable_message_on_bad_config(tmp_path):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("input_topic: in\nbatch_max_records: -1\n")
-    out = subprocess.run([sys.executable, "-c", "import sys; from workers.cli import main; sys.exit(main())",
-                          "run", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from workers.cli import main; sys.exit(main())",
+            "run",
+            "--config",
+            str(cfg),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert "batch_max_records" in out.stderr and "Traceback" not in out.stderr

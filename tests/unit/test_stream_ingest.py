@@ -99,8 +99,9 @@ def _publish(value: bytes, spans: list[tuple[str, str]], degraded: bool = False,
     dec = decode(rec(value), settings(**kw))
     assert isinstance(dec, Decoded)
     view = dec.parsed.view
-    found = [Span(start=view.index(v), end=view.index(v) + len(v), type=t, score=0.9, detector="rules")
-             for t, v in spans]
+    found = [
+        Span(start=view.index(v), end=view.index(v) + len(v), type=t, score=0.9, detector="rules") for t, v in spans
+    ]
     res = Result(id=dec.doc_id, text="(unused)", entities=found, detectors=["rules"], degraded=degraded)
     red = redact(dec, res, REDACTOR)
     return dec, red, res
@@ -110,8 +111,12 @@ def test_redacted_json_keeps_other_fields_and_adds_metadata():
     dec, red, res = _publish(orjson.dumps({"id": "d1", "text": "call 555", "level": "warn"}), [("US_SSN", "555")])
     out = orjson.loads(redacted_value(dec, red, res, "v3", ["rules"]))
     assert out["text"] == "call [US_SSN]" and out["level"] == "warn" and out["id"] == "d1"
-    assert out["_pii"] == {"source": {"topic": "in", "partition": 2, "offset": 7}, "taxonomy_version": "v3",
-                           "detectors": ["rules"], "degraded": False}
+    assert out["_pii"] == {
+        "source": {"topic": "in", "partition": 2, "offset": 7},
+        "taxonomy_version": "v3",
+        "detectors": ["rules"],
+        "degraded": False,
+    }
 
 
 def test_redacted_plain_text_is_wrapped_as_json():
@@ -122,8 +127,9 @@ def test_redacted_plain_text_is_wrapped_as_json():
 
 def test_structured_log_redacts_nested_fields_in_place():
     value = orjson.dumps({"message": "to a@b.co", "user": {"email": "a@b.co", "id": 9}, "ts": 1})
-    dec, red, res = _publish(value, [("EMAIL_ADDRESS", "to a@b.co"[3:]), ("EMAIL_ADDRESS", "email: a@b.co")],
-                             redact_fields=["message"])
+    dec, red, res = _publish(
+        value, [("EMAIL_ADDRESS", "to a@b.co"[3:]), ("EMAIL_ADDRESS", "email: a@b.co")], redact_fields=["message"]
+    )
     out = orjson.loads(redacted_value(dec, red, res, "v", ["rules"]))
     assert out["message"] == "to [EMAIL_ADDRESS]" and out["user"] == {"email": "[EMAIL_ADDRESS]", "id": 9}
     assert out["ts"] == 1
@@ -141,10 +147,21 @@ def test_annotations_hash_values_with_the_key_and_never_carry_raw_values_by_defa
     ann = orjson.loads(raw)
     assert b"a@b.co" not in raw
     assert ann["id"] == "d" and ann["taxonomy_version"] == "v1"
-    assert ann["entities"] == [{"type": "EMAIL_ADDRESS", "start": 5, "end": 11, "score": 0.9, "field": "text",
-                                "detector": "rules", "value_hash": value_hash(b"k1", "a@b.co", "EMAIL_ADDRESS")}]
-    assert ann["entities"][0]["value_hash"] != orjson.loads(
-        annotations_value(dec, red, "v1", b"k2"))["entities"][0]["value_hash"]
+    assert ann["entities"] == [
+        {
+            "type": "EMAIL_ADDRESS",
+            "start": 5,
+            "end": 11,
+            "score": 0.9,
+            "field": "text",
+            "detector": "rules",
+            "value_hash": value_hash(b"k1", "a@b.co", "EMAIL_ADDRESS"),
+        }
+    ]
+    assert (
+        ann["entities"][0]["value_hash"]
+        != orjson.loads(annotations_value(dec, red, "v1", b"k2"))["entities"][0]["value_hash"]
+    )
     with_values = orjson.loads(annotations_value(dec, red, "v1", b"k1", include_values=True))
     assert with_values["entities"][0]["value"] == "a@b.co"
 
@@ -162,6 +179,12 @@ def test_dead_letter_headers_keep_originals_and_say_why():
     hdrs = dead_letter_headers(r, Failure(id=None, stage="ingest", error_class="InvalidUtf8", message="bad byte"))
     assert ("trace", b"abc") in hdrs
     meta = parse_dead_letter_headers(hdrs)
-    assert meta == {"stage": "ingest", "error_class": "InvalidUtf8", "message": "bad byte", "source_topic": "in",
-                    "source_partition": "2", "source_offset": "7"}
+    assert meta == {
+        "stage": "ingest",
+        "error_class": "InvalidUtf8",
+        "message": "bad byte",
+        "source_topic": "in",
+        "source_partition": "2",
+        "source_offset": "7",
+    }
     assert sum(1 for k, _ in hdrs if k == "pii.dlq.stage") == 1

@@ -34,13 +34,22 @@ def _model_annotations(dec: Decoded, red: Any, version: str | None, key: bytes, 
     ents = []
     for e in red.entities:
         f = dec.parsed.fields[e.index]
-        value = dec.parsed.view[f.start + e.span.start:f.start + e.span.end]
-        ents.append(EntityAnnotation(type=e.span.type, start=e.span.start, end=e.span.end, score=e.span.score,
-                                     detector=e.span.detector, field=e.field,
-                                     value_hash=value_hash(key, value, e.span.type),
-                                     value=value if include else None))
-    msg = AnnotationsMessage(id=dec.doc_id, source=SourceRef(topic="in", partition=3, offset=41),
-                             taxonomy_version=version, entities=ents)
+        value = dec.parsed.view[f.start + e.span.start : f.start + e.span.end]
+        ents.append(
+            EntityAnnotation(
+                type=e.span.type,
+                start=e.span.start,
+                end=e.span.end,
+                score=e.span.score,
+                detector=e.span.detector,
+                field=e.field,
+                value_hash=value_hash(key, value, e.span.type),
+                value=value if include else None,
+            )
+        )
+    msg = AnnotationsMessage(
+        id=dec.doc_id, source=SourceRef(topic="in", partition=3, offset=41), taxonomy_version=version, entities=ents
+    )
     out = msg.model_dump()
     out["entities"] = [x.model_dump(exclude_none=True) for x in msg.entities]
     return dumps(out)
@@ -54,15 +63,20 @@ def records(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[int, int, str, 
     body: dict[str, Any] = {"id": "doc-1", "text": draw(words)}
     for k in range(draw(st.integers(0, 3))):
         body[f"f{k}"] = draw(st.one_of(words, st.lists(words, max_size=2), st.fixed_dictionaries({"x": words})))
-    cuts = draw(st.lists(st.tuples(st.integers(0, 80), st.integers(1, 6), st.sampled_from(TYPES),
-                                   st.sampled_from([0.5, 0.85, 1.0])), max_size=5))
+    cuts = draw(
+        st.lists(
+            st.tuples(st.integers(0, 80), st.integers(1, 6), st.sampled_from(TYPES), st.sampled_from([0.5, 0.85, 1.0])),
+            max_size=5,
+        )
+    )
     return body, cuts
 
 
 @settings(max_examples=150, deadline=None)
 @given(records(), st.sampled_from([None, "v7"]), st.booleans(), st.booleans())
-def test_outputs_equal_the_wire_models(case: tuple[dict[str, Any], list[tuple[int, int, str, float]]],
-                                       version: str | None, include: bool, degraded: bool) -> None:
+def test_outputs_equal_the_wire_models(
+    case: tuple[dict[str, Any], list[tuple[int, int, str, float]]], version: str | None, include: bool, degraded: bool
+) -> None:
     body, cuts = case
     dec = _decoded(body)
     n = len(dec.parsed.view)
@@ -82,8 +96,12 @@ def test_outputs_equal_the_wire_models(case: tuple[dict[str, Any], list[tuple[in
     AnnotationsMessage.model_validate_json(ann)
 
     out = redacted_value(dec, red, res, version, ["rules", "llm"])
-    meta = PiiMeta(source=SourceRef(topic="in", partition=3, offset=41), taxonomy_version=version,
-                   detectors=["rules"], degraded=degraded).model_dump()
+    meta = PiiMeta(
+        source=SourceRef(topic="in", partition=3, offset=41),
+        taxonomy_version=version,
+        detectors=["rules"],
+        degraded=degraded,
+    ).model_dump()
     assert orjson.loads(out)["_pii"] == meta
     assert RedactedMessage.model_validate_json(out).pii.degraded is degraded
 

@@ -14,7 +14,9 @@ from workers.stream.worker import StreamWorker
 
 
 def docs(n: int, start: int = 0, text: str = "id {i} has SECRET{i}") -> list[tuple[bytes, bytes]]:
-    return [(f"k{i}".encode(), orjson.dumps({"id": f"d{i}", "text": text.format(i=i)})) for i in range(start, start + n)]
+    return [
+        (f"k{i}".encode(), orjson.dumps({"id": f"d{i}", "text": text.format(i=i)})) for i in range(start, start + n)
+    ]
 
 
 def make(consumer: FakeConsumer, producer: FakeProducer, **kw) -> StreamWorker:
@@ -22,8 +24,9 @@ def make(consumer: FakeConsumer, producer: FakeProducer, **kw) -> StreamWorker:
     s = StreamSettings.load(input_topic="in", batch_max_records=kw.pop("batch", 10), commit_retry_backoff_ms=0, **kw)
     if s.exactly_once:
         producer.consumer_commit_hook = consumer._apply
-    return StreamWorker(s, FakePipeline(), hash_key=b"k", consumer_factory=lambda _s: consumer,
-                        producer_factory=lambda _s: producer)
+    return StreamWorker(
+        s, FakePipeline(), hash_key=b"k", consumer_factory=lambda _s: consumer, producer_factory=lambda _s: producer
+    )
 
 
 def run_until_done(worker: StreamWorker, consumer: FakeConsumer, max_polls: int = 200) -> None:

@@ -7,9 +7,24 @@ import pytest
 from workers.taxonomy import TaxonomyError, load_taxonomy
 
 REQUIRED = [
-    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "LOCATION", "DATE_OF_BIRTH", "CREDIT_CARD",
-    "IBAN_CODE", "US_SSN", "IP_ADDRESS", "MAC_ADDRESS", "URL", "USERNAME", "PASSWORD", "API_KEY",
-    "ACCESS_TOKEN", "CRYPTO", "MEDICAL_RECORD_NUMBER",
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "STREET_ADDRESS",
+    "LOCATION",
+    "DATE_OF_BIRTH",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "MAC_ADDRESS",
+    "URL",
+    "USERNAME",
+    "PASSWORD",
+    "API_KEY",
+    "ACCESS_TOKEN",
+    "CRYPTO",
+    "MEDICAL_RECORD_NUMBER",
 ]
 
 
@@ -31,18 +46,34 @@ def test_schemas_copy_is_the_packaged_default() -> None:
     ("yaml_text", "expected"),
     [
         ("name: t\nversion: '1'\nentities: []\n", "entities"),
-        ("name: t\nversion: '1'\nentities:\n  - name: lower\n    guideline: a long enough text\n    detectors: [rules]\n",
-         "entry 0 (lower) field 'name'"),
-        ("name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [regex]\n",
-         "entry 0 (FOO) field 'detectors.0'"),
-        ("name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [rules]\n"
-         "    operator: {kind: explode}\n", "entry 0 (FOO) field 'operator.kind'"),
-        ("name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
-         "    examples: {positive: [{text: 'hi there', values: ['bob']}]}\n", "does not occur"),
-        ("name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
-         "  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n", "defined twice"),
-        ("name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
-         "    mention_pattern: 'a(?=b)'\n", "entry 0 (FOO) field 'mention_pattern'"),
+        (
+            "name: t\nversion: '1'\nentities:\n  - name: lower\n    guideline: a long enough text\n    detectors: [rules]\n",
+            "entry 0 (lower) field 'name'",
+        ),
+        (
+            "name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [regex]\n",
+            "entry 0 (FOO) field 'detectors.0'",
+        ),
+        (
+            "name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [rules]\n"
+            "    operator: {kind: explode}\n",
+            "entry 0 (FOO) field 'operator.kind'",
+        ),
+        (
+            "name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
+            "    examples: {positive: [{text: 'hi there', values: ['bob']}]}\n",
+            "does not occur",
+        ),
+        (
+            "name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
+            "  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n",
+            "defined twice",
+        ),
+        (
+            "name: t\nversion: '1'\nentities:\n  - name: FOO\n    guideline: a long enough text\n    detectors: [llm]\n"
+            "    mention_pattern: 'a(?=b)'\n",
+            "entry 0 (FOO) field 'mention_pattern'",
+        ),
         ("- just\n- a list\n", "top level must be a mapping"),
         ("name: [unclosed\n", "not valid YAML"),
     ],

@@ -22,8 +22,12 @@ def test_checked_in_schemas_match_models() -> None:
 def test_cli_output_validates_against_schema(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": "1", "text": "mail bob@example.org", "k": 1}\nnot json\n')
-    out = subprocess.run([sys.executable, "-m", "workers.cli", "redact", "-i", str(src), "-q"],
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run(
+        [sys.executable, "-m", "workers.cli", "redact", "-i", str(src), "-q"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     ok_schema = json.loads((ROOT / "schemas" / "redact-output.schema.json").read_text())
     err_schema = json.loads((ROOT / "schemas" / "redact-error.schema.json").read_text())
     jsonschema.validate(json.loads(out[0]), ok_schema)
@@ -50,8 +54,10 @@ def test_stream_outputs_validate_against_schemas() -> None:
 
     pipeline = build_pipeline(PipelineSettings(detectors=["rules"]))
     s = StreamSettings.load(input_topic="in")
-    values = [b'{"id": 7, "text": "mail bob@example.org", "meta": {"ip": "10.0.0.1"}, "tags": ["078-05-1121"]}',
-              b"plain 4111 1111 1111 1111"]
+    values = [
+        b'{"id": 7, "text": "mail bob@example.org", "meta": {"ip": "10.0.0.1"}, "tags": ["078-05-1121"]}',
+        b"plain 4111 1111 1111 1111",
+    ]
     for i, value in enumerate(values):
         dec = decode(Inbound("in", 0, i, b"k", value), s)
         assert isinstance(dec, Decoded)

@@ -23,9 +23,7 @@ COMMANDS = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pii-worker", description="Streaming PII detection and redaction."
-    )
+    parser = argparse.ArgumentParser(prog="pii-worker", description="Streaming PII detection and redaction.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -68,8 +66,10 @@ def _report(args: argparse.Namespace, e: Exception) -> int:
     cmd = getattr(args, "command", None) or "pii-worker"
     if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] in _EXTRA_MODULES:
         mod = (e.name or "").split(".")[0]
-        msg = (f"{mod} is not installed: this needs the {_EXTRA_MODULES[mod]} extra "
-               "(pip install 'pii-workers[cpu]', or make setup-cpu)")
+        msg = (
+            f"{mod} is not installed: this needs the {_EXTRA_MODULES[mod]} extra "
+            "(pip install 'pii-workers[cpu]', or make setup-cpu)"
+        )
         code = 2
     elif isinstance(e, ConfigError):  # TaxonomyError is one: a bad taxonomy file is configuration
         msg, code = str(e), 2

@@ -14,8 +14,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s = sub.add_parser("start", help="start a broker in the background and wait until it is ready")
     s.add_argument("--port", type=int, default=9092, help="Kafka port on 127.0.0.1 (0 = pick a free one)")
     s.add_argument("--data-dir", default=".pii-broker", help="where the broker keeps data and its pid file")
-    s.add_argument("--kind", choices=["noida-db", "tansu"], default="noida-db",
-                   help="broker implementation (tansu is memory-only; for tests)")
+    s.add_argument(
+        "--kind",
+        choices=["noida-db", "tansu"],
+        default="noida-db",
+        help="broker implementation (tansu is memory-only; for tests)",
+    )
     s.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for readiness")
     s.set_defaults(func=_start)
 
@@ -36,8 +40,11 @@ def _start(args: argparse.Namespace) -> int:
     except BrokerError as e:
         print(f"error: {e}")
         return 1
-    print(json.dumps({"kind": info.kind, "pid": info.pid, "bootstrap_servers": info.bootstrap,
-                      "data_dir": str(info.data_dir)}))
+    print(
+        json.dumps(
+            {"kind": info.kind, "pid": info.pid, "bootstrap_servers": info.bootstrap, "data_dir": str(info.data_dir)}
+        )
+    )
     return 0
 
 

@@ -25,13 +25,25 @@ def add_pipeline_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("pipeline")
     g.add_argument("--config", help="YAML config file (env PII_WORKER_* overrides it, flags override both)")
     g.add_argument("--taxonomy", help="taxonomy YAML (default: bundled schemas/pii.yaml)")
-    g.add_argument("--detectors", help="comma-separated detectors to run, in cascade order rules -> ner -> llm: e.g. rules,ner or rules,ner,llm (default: rules)")
-    g.add_argument("--ner-model", help="encoder for the ner detector: a packaged name (rampart), a distilled "
-                   "student's name or a model directory (default: rampart; env PII_WORKER_NER_MODEL)")
-    g.add_argument("--on-detector-error", choices=["dead_letter", "degraded"],
-                   help="when a non-rules detector fails: dead-letter the record or publish rules-only marked degraded")
-    g.add_argument("--max-document-bytes", type=positive_int,
-                   help="larger records become error records, never partly scanned (default 4 MiB)")
+    g.add_argument(
+        "--detectors",
+        help="comma-separated detectors to run, in cascade order rules -> ner -> llm: e.g. rules,ner or rules,ner,llm (default: rules)",
+    )
+    g.add_argument(
+        "--ner-model",
+        help="encoder for the ner detector: a packaged name (rampart), a distilled "
+        "student's name or a model directory (default: rampart; env PII_WORKER_NER_MODEL)",
+    )
+    g.add_argument(
+        "--on-detector-error",
+        choices=["dead_letter", "degraded"],
+        help="when a non-rules detector fails: dead-letter the record or publish rules-only marked degraded",
+    )
+    g.add_argument(
+        "--max-document-bytes",
+        type=positive_int,
+        help="larger records become error records, never partly scanned (default 4 MiB)",
+    )
 
 
 def pipeline_settings(args: argparse.Namespace) -> PipelineSettings:

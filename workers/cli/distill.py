@@ -17,33 +17,63 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("distill", help="distill a token-classification student for a taxonomy (teach, train, export, evaluate)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "distill",
+        help="distill a token-classification student for a taxonomy (teach, train, export, evaluate)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--taxonomy", required=True, help="taxonomy YAML the student learns (its types are the labels)")
     p.add_argument("--input", "-i", required=True, help="documents: JSONL or JSONL.gz of {id, text, spans?}")
     p.add_argument("--out", required=True, help="student name: installed in the model cache under this name")
-    p.add_argument("--teacher", choices=["gold", "llm", "auto"], default="auto",
-                   help="gold: the input's spans; llm: the cascade labels every document; auto: gold where present (default)")
+    p.add_argument(
+        "--teacher",
+        choices=["gold", "llm", "auto"],
+        default="auto",
+        help="gold: the input's spans; llm: the cascade labels every document; auto: gold where present (default)",
+    )
     p.add_argument("--teacher-detectors", default="rules,llm", help="the cascade used as teacher (default rules,llm)")
-    p.add_argument("--types", help="comma-separated types to learn (default: the taxonomy's types listing ner, else all)")
+    p.add_argument(
+        "--types", help="comma-separated types to learn (default: the taxonomy's types listing ner, else all)"
+    )
     p.add_argument("--work-dir", help="work folder (default ./distill-NAME)")
     p.add_argument("--cache-dir", help="model cache (default $PII_WORKER_MODEL_CACHE or ~/.cache/pii-workers/models)")
-    p.add_argument("--base", default="minilm-l6-base", help="base encoder: a cache name or a directory (default minilm-l6-base)")
+    p.add_argument(
+        "--base", default="minilm-l6-base", help="base encoder: a cache name or a directory (default minilm-l6-base)"
+    )
     p.add_argument("--limit", type=int, help="use only the first N documents")
-    p.add_argument("--heldout", type=float, default=0.1, help="share of documents held out for evaluation (default 0.1)")
-    p.add_argument("--epochs", type=int, default=2, help="passes over the training split (default 2; raise for a few hundred documents)")
+    p.add_argument(
+        "--heldout", type=float, default=0.1, help="share of documents held out for evaluation (default 0.1)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=2,
+        help="passes over the training split (default 2; raise for a few hundred documents)",
+    )
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="torch/onnxruntime threads (0: library default)")
-    p.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
-                   help="bf16 autocast while training (auto: where the CPU has native bf16)")
+    p.add_argument(
+        "--bf16",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="bf16 autocast while training (auto: where the CPU has native bf16)",
+    )
     p.add_argument("--no-int8", action="store_true", help="export fp32 ONNX (no dynamic quantisation)")
-    p.add_argument("--ray", action="store_true", help="train under Ray Train's TorchTrainer (RAY_ADDRESS or a local Ray)")
+    p.add_argument(
+        "--ray", action="store_true", help="train under Ray Train's TorchTrainer (RAY_ADDRESS or a local Ray)"
+    )
     p.add_argument("--num-workers", type=int, default=2, help="Ray Train workers (with --ray)")
     p.add_argument("--gpu", action="store_true", help="Ray Train workers use a GPU each (with --ray)")
-    p.add_argument("--teacher-speed", type=int, default=0, metavar="N",
-                   help="with a gold teacher: time the cascade on N held-out documents for the docs/s comparison")
+    p.add_argument(
+        "--teacher-speed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with a gold teacher: time the cascade on N held-out documents for the docs/s comparison",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=run)
 
@@ -59,13 +89,27 @@ def run(args: argparse.Namespace) -> int:
         print("pii-worker distill: --heldout must be between 0 and 1", file=sys.stderr)
         return 2
     opt = Options(
-        taxonomy=Path(args.taxonomy), input=Path(args.input), out=args.out, teacher=args.teacher,
-        work_dir=Path(args.work_dir) if args.work_dir else None, cache_dir=args.cache_dir, base=args.base,
+        taxonomy=Path(args.taxonomy),
+        input=Path(args.input),
+        out=args.out,
+        teacher=args.teacher,
+        work_dir=Path(args.work_dir) if args.work_dir else None,
+        cache_dir=args.cache_dir,
+        base=args.base,
         types=[t.strip() for t in args.types.split(",") if t.strip()] if args.types else None,
         teacher_detectors=[d.strip() for d in args.teacher_detectors.split(",") if d.strip()],
-        limit=args.limit, heldout=args.heldout, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        seed=args.seed, threads=args.threads, int8=not args.no_int8, ray=args.ray, num_workers=args.num_workers,
-        gpu=args.gpu, teacher_speed_docs=args.teacher_speed,
+        limit=args.limit,
+        heldout=args.heldout,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        threads=args.threads,
+        int8=not args.no_int8,
+        ray=args.ray,
+        num_workers=args.num_workers,
+        gpu=args.gpu,
+        teacher_speed_docs=args.teacher_speed,
         bf16=None if args.bf16 == "auto" else args.bf16 == "on",
     )
     try:

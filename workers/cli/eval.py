@@ -36,10 +36,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gold", required=True, help="gold file (presidio-research JSON or JSONL)")
     p.add_argument("--detectors", default="rules", help="comma-separated detectors to run (default: rules)")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML (default: the packaged one)")
-    p.add_argument("--ner-model", help="encoder for the ner detector: packaged name, distilled student or model directory (default rampart)")
-    p.add_argument("--predictions", default=None, help="score this JSONL (redact output contract) instead of running detectors")
+    p.add_argument(
+        "--ner-model",
+        help="encoder for the ner detector: packaged name, distilled student or model directory (default rampart)",
+    )
+    p.add_argument(
+        "--predictions", default=None, help="score this JSONL (redact output contract) instead of running detectors"
+    )
     p.add_argument("--limit", type=int, default=None, help="only the first N gold documents")
-    p.add_argument("--types", default=None, help="comma-separated taxonomy types to score (default: every taxonomy type)")
+    p.add_argument(
+        "--types", default=None, help="comma-separated taxonomy types to score (default: every taxonomy type)"
+    )
     p.add_argument("--batch-size", type=int, default=64, help="documents per pipeline batch (default 64)")
     p.add_argument("--examples", type=int, default=0, help="print up to K missed and K false spans per type")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -49,8 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--output-format", default=None, help="answer shape of json/gollie: list | grouped")
     g.add_argument("--model", default=None, help="model name or path for the LLM detector")
     g.add_argument("--llm-url", default=None, help="OpenAI-compatible endpoint instead of in-process vLLM")
-    g.add_argument("--llm-route", default=None, choices=["all", "uncovered", "uncertain"],
-                   help="which documents and types the LLM is asked about (default: uncertain)")
+    g.add_argument(
+        "--llm-route",
+        default=None,
+        choices=["all", "uncovered", "uncertain"],
+        help="which documents and types the LLM is asked about (default: uncertain)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -73,8 +84,12 @@ def _llm_detector(args: argparse.Namespace) -> LLMDetector:
     from workers.detect.llm import LLMSettings, build_llm_detector
     from workers.taxonomy import load_taxonomy
 
-    opts: dict[str, Any] = {"prompt_style": args.prompt_style, "output_format": args.output_format, "model": args.model,
-                            "llm_route": args.llm_route}
+    opts: dict[str, Any] = {
+        "prompt_style": args.prompt_style,
+        "output_format": args.output_format,
+        "model": args.model,
+        "llm_route": args.llm_route,
+    }
     if args.llm_url:
         opts.update(backend="openai", base_url=args.llm_url)
     settings = LLMSettings(**{k: v for k, v in opts.items() if v is not None})
@@ -120,7 +135,10 @@ def run(args: argparse.Namespace) -> int:
     if args.save_predictions:
         with open(args.save_predictions, "wb") as f:
             for p in preds:
-                f.write(orjson.dumps({"id": p.id, "text": p.redacted, "entities": [s.model_dump() for s in p.spans]}) + b"\n")
+                f.write(
+                    orjson.dumps({"id": p.id, "text": p.redacted, "entities": [s.model_dump() for s in p.spans]})
+                    + b"\n"
+                )
 
     report = ev.score(gold, preds, types, keep_examples=max(args.examples, 5))
     if hallucinations is not None:

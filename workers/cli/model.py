@@ -54,6 +54,7 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:
         flag = "ready  " if r["ready"] else "missing"
         dflt = " (default)" if r["default"] else ""
-        print(f"{r['name']:<20} {r['kind']:<7} {flag} {r['size_mb']:>5} MB  {r['description']}{dflt}\n"
-              f"{'':<37}{r['path']}")
+        print(
+            f"{r['name']:<20} {r['kind']:<7} {flag} {r['size_mb']:>5} MB  {r['description']}{dflt}\n{'':<37}{r['path']}"
+        )
     return 0

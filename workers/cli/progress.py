@@ -23,8 +23,15 @@ def _duration(s: float) -> str:
 
 
 class Progress:
-    def __init__(self, label: str, total: int | None = None, *, stream: TextIO | None = None,
-                 interval: float = 1.5, enabled: bool = True):
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        *,
+        stream: TextIO | None = None,
+        interval: float = 1.5,
+        enabled: bool = True,
+    ):
         self.label = label
         self.total = total
         self.stream = stream if stream is not None else sys.stderr

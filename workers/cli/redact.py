@@ -22,22 +22,30 @@ from workers.records import RecordSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("redact", help="redact JSONL documents or text lines (stdin -> stdout)",
-                       description=__doc__)
+    p = sub.add_parser("redact", help="redact JSONL documents or text lines (stdin -> stdout)", description=__doc__)
     p.add_argument("--input", "-i", default="-", help="input file (default: stdin)")
     p.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
-    p.add_argument("--format", choices=["jsonl", "text"], default="jsonl",
-                   help="jsonl: one JSON object per line; text: each line is a document")
+    p.add_argument(
+        "--format",
+        choices=["jsonl", "text"],
+        default="jsonl",
+        help="jsonl: one JSON object per line; text: each line is a document",
+    )
     p.add_argument("--id-field", default="id", help="id field, kept as given and never scanned (default: id)")
     p.add_argument("--text-field", default="text", help="field every record must have (default: text)")
-    p.add_argument("--fields", help="comma-separated dotted paths holding the text of structured logs "
-                   "(then no text field is required); every other string is scanned too")
+    p.add_argument(
+        "--fields",
+        help="comma-separated dotted paths holding the text of structured logs "
+        "(then no text field is required); every other string is scanned too",
+    )
     p.add_argument("--batch-size", type=positive_int, default=64, help="documents per pipeline call")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress nor summary on stderr")
     add_pipeline_args(p)
-    p.add_argument("--llm-route", choices=["all", "uncovered", "uncertain"],
-                   help="which documents and types the LLM is asked about (default: uncertain; "
-                   "env PII_WORKER_LLM_LLM_ROUTE)")
+    p.add_argument(
+        "--llm-route",
+        choices=["all", "uncovered", "uncertain"],
+        help="which documents and types the LLM is asked about (default: uncertain; env PII_WORKER_LLM_LLM_ROUTE)",
+    )
     p.set_defaults(func=run)
 
 
@@ -76,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = pipeline_settings(args)
         spec = RecordSpec(
-            input_format="text" if args.format == "text" else "json", id_field=args.id_field,
+            input_format="text" if args.format == "text" else "json",
+            id_field=args.id_field,
             text_field=args.text_field,
             fields=tuple(f.strip() for f in (args.fields or "").split(",") if f.strip()),
             max_document_bytes=settings.max_document_bytes,

@@ -23,35 +23,65 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--annotations-topic", help="entity annotations (default <input>.annotations)")
     p.add_argument("--dlq-topic", help="dead letters (default <input>.dlq)")
     p.add_argument("--group-id", help="consumer group (default pii-worker)")
-    p.add_argument("--group-instance-id",
-                   help="static group membership: a restarted worker with the same id resumes its partitions at once")
+    p.add_argument(
+        "--group-instance-id",
+        help="static group membership: a restarted worker with the same id resumes its partitions at once",
+    )
     p.add_argument("--detectors", help="comma-separated detectors, e.g. rules, rules,ner or rules,ner,llm")
-    p.add_argument("--ner-model", help="encoder for the ner detector: packaged name, distilled student or model directory (default rampart)")
-    p.add_argument("--exactly-once", action="store_true", default=None,
-                   help="transactional output + offsets (read_committed readers see each input once)")
+    p.add_argument(
+        "--ner-model",
+        help="encoder for the ner detector: packaged name, distilled student or model directory (default rampart)",
+    )
+    p.add_argument(
+        "--exactly-once",
+        action="store_true",
+        default=None,
+        help="transactional output + offsets (read_committed readers see each input once)",
+    )
     p.add_argument("--transactional-id", help="stable per worker instance (exactly-once); default from group+host")
-    p.add_argument("--redact-fields", help="structured logs: comma-separated JSON fields holding the text "
-                   "(user.email); every other string is scanned too")
+    p.add_argument(
+        "--redact-fields",
+        help="structured logs: comma-separated JSON fields holding the text "
+        "(user.email); every other string is scanned too",
+    )
     p.add_argument("--topic-partitions", type=positive_int, help="partitions for topics created at start (default 4)")
     p.add_argument("--batch-max-records", type=positive_int)
     p.add_argument("--batch-max-bytes", type=positive_int)
     p.add_argument("--batch-max-wait-ms", type=int)
-    p.add_argument("--max-document-bytes", type=positive_int,
-                   help="larger records go to the dead-letter topic (default 4 MiB)")
+    p.add_argument(
+        "--max-document-bytes", type=positive_int, help="larger records go to the dead-letter topic (default 4 MiB)"
+    )
     p.add_argument("--session-timeout-ms", type=int)
     p.add_argument("--heartbeat-interval-ms", type=int)
-    p.add_argument("--max-poll-interval-ms", type=int,
-                   help="also the rebalance timeout: how long a join waits for a silent member")
+    p.add_argument(
+        "--max-poll-interval-ms", type=int, help="also the rebalance timeout: how long a join waits for a silent member"
+    )
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port)")
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=_run)
 
 
 _STREAM_FLAGS = (
-    "bootstrap_servers", "input_topic", "output_topic", "annotations_topic", "dlq_topic", "group_id", "group_instance_id",
-    "exactly_once", "transactional_id", "redact_fields", "topic_partitions", "batch_max_records",
-    "batch_max_bytes", "batch_max_wait_ms", "max_document_bytes", "session_timeout_ms",
-    "heartbeat_interval_ms", "max_poll_interval_ms", "metrics_port", "log_level",
+    "bootstrap_servers",
+    "input_topic",
+    "output_topic",
+    "annotations_topic",
+    "dlq_topic",
+    "group_id",
+    "group_instance_id",
+    "exactly_once",
+    "transactional_id",
+    "redact_fields",
+    "topic_partitions",
+    "batch_max_records",
+    "batch_max_bytes",
+    "batch_max_wait_ms",
+    "max_document_bytes",
+    "session_timeout_ms",
+    "heartbeat_interval_ms",
+    "max_poll_interval_ms",
+    "metrics_port",
+    "log_level",
 )
 
 
@@ -75,16 +105,23 @@ def _run(args: argparse.Namespace) -> int:
     try:
         # One file, read once, shared by both: each takes its own keys; a key neither knows fails.
         file = ConfigFile.read(args.config) if args.config else None
-        ss = load_settings(StreamSettings, file, shared_with=[PipelineSettings],
-                           **{k: getattr(args, k) for k in _STREAM_FLAGS})
-        ps = load_settings(PipelineSettings, file, shared_with=[StreamSettings], detectors=args.detectors,
-                           max_document_bytes=args.max_document_bytes)
+        ss = load_settings(
+            StreamSettings, file, shared_with=[PipelineSettings], **{k: getattr(args, k) for k in _STREAM_FLAGS}
+        )
+        ps = load_settings(
+            PipelineSettings,
+            file,
+            shared_with=[StreamSettings],
+            detectors=args.detectors,
+            max_document_bytes=args.max_document_bytes,
+        )
     except ConfigError as e:
         print(f"pii-worker run: {e}", file=sys.stderr)
         return 2
 
     logging.basicConfig(
-        level=ss.log_level, stream=sys.stderr,
+        level=ss.log_level,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s pid=%(process)d %(name)s: %(message)s",
     )
     logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLevelName(ss.log_level)))

@@ -26,8 +26,19 @@ from dataclasses import dataclass
 _DECODE_OK = frozenset("@.-_+0123456789")
 
 _HTML_NAMED = {
-    "commat": "@", "period": ".", "hyphen": "-", "dash": "-", "lowbar": "_", "plus": "+",
-    "nbsp": " ", "shy": "", "zwsp": "", "zwj": "", "zwnj": "", "lrm": "", "rlm": "",
+    "commat": "@",
+    "period": ".",
+    "hyphen": "-",
+    "dash": "-",
+    "lowbar": "_",
+    "plus": "+",
+    "nbsp": " ",
+    "shy": "",
+    "zwsp": "",
+    "zwj": "",
+    "zwnj": "",
+    "lrm": "",
+    "rlm": "",
 }
 
 # Letters of Cyrillic and Greek that render like a Latin letter in common fonts. Folded only in
@@ -35,16 +46,69 @@ _HTML_NAMED = {
 # Cyrillic о and а), so Russian or Greek words are left alone.
 _CONFUSABLES = {
     # Cyrillic lower case
-    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "һ": "h", "ӏ": "l",
-    "ԛ": "q", "ԝ": "w", "ɡ": "g",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "і": "i",
+    "ј": "j",
+    "ԁ": "d",
+    "һ": "h",
+    "ӏ": "l",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ɡ": "g",
     # Cyrillic upper case
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
-    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ԛ": "Q", "Ԝ": "W",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "У": "Y",
+    "Х": "X",
+    "Ѕ": "S",
+    "І": "I",
+    "Ј": "J",
+    "Ԛ": "Q",
+    "Ԝ": "W",
     # Greek
-    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "χ": "x", "υ": "u", "ε": "e",
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
-    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    "α": "a",
+    "ο": "o",
+    "ρ": "p",
+    "ν": "v",
+    "ι": "i",
+    "κ": "k",
+    "χ": "x",
+    "υ": "u",
+    "ε": "e",
+    "Α": "A",
+    "Β": "B",
+    "Ε": "E",
+    "Ζ": "Z",
+    "Η": "H",
+    "Ι": "I",
+    "Κ": "K",
+    "Μ": "M",
+    "Ν": "N",
+    "Ο": "O",
+    "Ρ": "P",
+    "Τ": "T",
+    "Υ": "Y",
+    "Χ": "X",
 }
 _CONFUSABLE_RX = re.compile("[" + "".join(_CONFUSABLES) + "]")
 # A token for the look-alike decision: word characters, e-mail punctuation and the invisible
@@ -66,8 +130,40 @@ _ESCAPE_HINT_RX = re.compile(r"%[0-9A-Fa-f]{2}|&#?[A-Za-z0-9]{2,7};|\\[ux][0-9A-
 # newline); every repeat is bounded and each piece starts with a character the previous one
 # cannot contain, so backtracking is bounded per token start.
 _B = r"[ \t]"
-_AT_FORM = r"(?:" + _B + r"*[\[({<]" + _B + r"*(?:at|AT|At)" + _B + r"*[\])}>]" + _B + r"*|" + _B + r"+(?:at|AT)" + _B + r"+|" + _B + r"*@" + _B + r"*)"
-_DOT_FORM = r"(?:" + _B + r"*[\[({<]" + _B + r"*(?:dot|DOT|Dot)" + _B + r"*[\])}>]" + _B + r"*|" + _B + r"+(?:dot|DOT)" + _B + r"+|\.)"
+_AT_FORM = (
+    r"(?:"
+    + _B
+    + r"*[\[({<]"
+    + _B
+    + r"*(?:at|AT|At)"
+    + _B
+    + r"*[\])}>]"
+    + _B
+    + r"*|"
+    + _B
+    + r"+(?:at|AT)"
+    + _B
+    + r"+|"
+    + _B
+    + r"*@"
+    + _B
+    + r"*)"
+)
+_DOT_FORM = (
+    r"(?:"
+    + _B
+    + r"*[\[({<]"
+    + _B
+    + r"*(?:dot|DOT|Dot)"
+    + _B
+    + r"*[\])}>]"
+    + _B
+    + r"*|"
+    + _B
+    + r"+(?:dot|DOT)"
+    + _B
+    + r"+|\.)"
+)
 _LOCAL_ATOM = r"[A-Za-z0-9_%+\-]{1,64}"
 _LABEL = r"[A-Za-z0-9\-]{1,63}"
 _SPELLED_RX = re.compile(

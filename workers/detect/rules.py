@@ -25,8 +25,12 @@ class RulesDetector:
 
     name = "rules"
 
-    def __init__(self, taxonomy: Taxonomy, recognizers: Sequence[Recognizer] = BUILTIN,
-                 phone_regions: Sequence[str] | None = None):
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        recognizers: Sequence[Recognizer] = BUILTIN,
+        phone_regions: Sequence[str] | None = None,
+    ):
         """`phone_regions`: ISO region codes tried in order for phone numbers written without a
         country code (default validators.DEFAULT_PHONE_REGIONS); ValueError names an unknown one."""
         wanted = {e.name: e for e in taxonomy.rule_entities()}
@@ -36,15 +40,17 @@ class RulesDetector:
             recs = [replace(r, strong_check=check) if r.strong_check is v.phone_valid else r for r in recs]
         for ent in wanted.values():
             for p in ent.patterns:
-                recs.append(Recognizer(f"custom_{p.name}", ent.name, p.regex, p.score, group=p.group,
-                                       ignore_case=p.ignore_case))
+                recs.append(
+                    Recognizer(f"custom_{p.name}", ent.name, p.regex, p.score, group=p.group, ignore_case=p.ignore_case)
+                )
         extra_ctx = {n: tuple(w.lower() for w in e.context) for n, e in wanted.items()}
-        self.recognizers = [
-            r if not extra_ctx.get(r.entity) else _with_context(r, extra_ctx[r.entity]) for r in recs
-        ]
+        self.recognizers = [r if not extra_ctx.get(r.entity) else _with_context(r, extra_ctx[r.entity]) for r in recs]
         self.min_score = {n: e.min_score for n, e in wanted.items()}
-        self.engine = MatchEngine([r.regex for r in self.recognizers], [r.ignore_case for r in self.recognizers],
-                                  [r.prefilter for r in self.recognizers])
+        self.engine = MatchEngine(
+            [r.regex for r in self.recognizers],
+            [r.ignore_case for r in self.recognizers],
+            [r.prefilter for r in self.recognizers],
+        )
         # The types this tier covers, for the LLM router: a type whose only recognizers are partial
         # (titled names, country names) still needs a tier that reads every mention of it.
         self.entity_types = sorted({r.entity for r in self.recognizers if not r.partial})
@@ -79,8 +85,10 @@ class RulesDetector:
                     h = _Hit(a, b, h.type, h.score, h.detector)
                 out.append(h)
         # Span (the validated contract) is built once per reported hit, here at the boundary.
-        return [_SPAN({"start": h.start, "end": h.end, "type": h.type, "score": h.score, "detector": h.detector})
-                for h in out]
+        return [
+            _SPAN({"start": h.start, "end": h.end, "type": h.type, "score": h.score, "detector": h.detector})
+            for h in out
+        ]
 
     def _detect_text(self, text: str) -> list[_Hit]:
         """Every step O(n log n) in len(text): one hyperscan pass, RE2 scans that resume forward
@@ -147,8 +155,9 @@ class RulesDetector:
             out.extend(h for h in _column_phones(text) if h.score >= self.min_score[h.type])
         return out
 
-    def _evaluate(self, rec: Recognizer, spans: Sequence[tuple[int, int]], text: str,
-                  ctx: _Lowered) -> tuple[int, int, float] | None:
+    def _evaluate(
+        self, rec: Recognizer, spans: Sequence[tuple[int, int]], text: str, ctx: _Lowered
+    ) -> tuple[int, int, float] | None:
         """(start, end, score) of a candidate match given as its groups' character spans."""
         start, end = spans[rec.group]
         if start < 0 or end <= start:
@@ -227,7 +236,9 @@ class _Lowered:
         window = self._windows.get(key)
         if window is None:
             low = self.low
-            window = self._windows[key] = low[max(0, start - CONTEXT_BEFORE) : start] + " " + low[end : end + CONTEXT_AFTER]
+            window = self._windows[key] = (
+                low[max(0, start - CONTEXT_BEFORE) : start] + " " + low[end : end + CONTEXT_AFTER]
+            )
         return terms.search(window) is not None
 
     def ends_with(self, start: int, suffixes: tuple[str, ...]) -> bool:
@@ -340,7 +351,8 @@ def _with_context(r: Recognizer, words: tuple[str, ...]) -> Recognizer:
 
 # A table column holding phone numbers: "phone", "Mobile No.", "home_tel", "contact phone number".
 _PHONE_HEADER = re.compile(
-    r"(?:[a-z0-9]+[ _.-])*(?:[a-z]*phone|tel|telephone|mobile|mob|cell|msisdn|fax)(?:[ _.-]?(?:number|num|no|nr|#)\.?)?")
+    r"(?:[a-z0-9]+[ _.-])*(?:[a-z]*phone|tel|telephone|mobile|mob|cell|msisdn|fax)(?:[ _.-]?(?:number|num|no|nr|#)\.?)?"
+)
 _PHONE_CELL = re.compile(r"\+?\(?\d[\d ()./-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?", re.IGNORECASE)
 _DELIMITERS = (",", ";", "\t", "|")
 # Every header _PHONE_HEADER accepts contains one of these (a necessary condition, checked once
@@ -387,8 +399,11 @@ def _column_phones(text: str) -> list[_Hit]:
                         value = cell.strip().strip("\"'").strip()
                         if value and _PHONE_CELL.fullmatch(value) and v.phone_shape(value):
                             start = off + cell.find(value)
-                            out.append(_Hit(start, start + len(value), "PHONE_NUMBER", _COLUMN_PHONE_SCORE,
-                                            "rules:column_phone"))
+                            out.append(
+                                _Hit(
+                                    start, start + len(value), "PHONE_NUMBER", _COLUMN_PHONE_SCORE, "rules:column_phone"
+                                )
+                            )
                     off += len(cell) + len(delim)
         if header is None:
             header = _phone_header(line)

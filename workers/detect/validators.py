@@ -84,15 +84,94 @@ def luhn_number(value: str) -> bool:
 # IBAN length per country (ISO 13616 registry). A fixed length plus mod-97 is what the
 # registry guarantees; stdnum's per-country BBAN checks cost ~60 us a call on the hot path.
 _IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
-    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
-    "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
-    "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
-    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BI": 27,
+    "BR": 29,
+    "BY": 28,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DJ": 27,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FK": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IQ": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LC": 32,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "LY": 25,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MN": 20,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NI": 28,
+    "NL": 18,
+    "NO": 15,
+    "OM": 23,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "RU": 33,
+    "SA": 24,
+    "SC": 31,
+    "SD": 18,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "SO": 23,
+    "ST": 25,
+    "SV": 28,
+    "TL": 23,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VA": 22,
+    "VG": 24,
+    "XK": 20,
+    "YE": 30,
 }
 
 
@@ -111,8 +190,15 @@ _SSN_VOID = {"078051120", "219099999", "457555462"}
 def us_ssn(value: str) -> bool:
     d = digits(value)
     # Never issued: area 000, 666 or 9xx; group 00; serial 0000.
-    return (len(d) == 9 and d[:3] not in ("000", "666") and d[0] != "9" and d[3:5] != "00"
-            and d[5:] != "0000" and d not in _SSN_VOID and len(set(d)) > 1)
+    return (
+        len(d) == 9
+        and d[:3] not in ("000", "666")
+        and d[0] != "9"
+        and d[3:5] != "00"
+        and d[5:] != "0000"
+        and d not in _SSN_VOID
+        and len(set(d)) > 1
+    )
 
 
 def us_itin(value: str) -> bool:
@@ -158,7 +244,8 @@ def ip_address(value: str) -> bool:
     if "." in value and ":" not in value:  # IPv4 fast path: the ipaddress module is ~10x slower
         parts = value.split(".")
         return len(parts) == 4 and all(
-            p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts)
+            p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts
+        )
     try:
         ip = ipaddress.ip_address(value)
     except ValueError:
@@ -215,7 +302,8 @@ def phone_valid(value: str, regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) ->
         # of that code we know are enough and much cheaper.
         of_code = phonenumbers.region_codes_for_country_code(n.country_code or 0)
         return any(phonenumbers.is_valid_number_for_region(n, r) for r in of_code[:4]) or (
-            len(of_code) > 4 and phonenumbers.is_valid_number(n))
+            len(of_code) > 4 and phonenumbers.is_valid_number(n)
+        )
     for region in regions:
         try:
             n = phonenumbers.parse(v, region)
@@ -241,8 +329,13 @@ def encoded_phone(value: str) -> bool:
 def phone_shape(value: str) -> bool:
     """Digit count of a phone number (its extension aside), and not an IP, a date or a decimal."""
     d = digits(_EXTENSION.sub("", value))
-    return (7 <= len(d) <= 15 and len(set(d)) > 2 and _NOT_PHONE.fullmatch(value) is None
-            and _HAS_DATE.search(value) is None and _HAS_IPV4.search(value) is None)
+    return (
+        7 <= len(d) <= 15
+        and len(set(d)) > 2
+        and _NOT_PHONE.fullmatch(value) is None
+        and _HAS_DATE.search(value) is None
+        and _HAS_IPV4.search(value) is None
+    )
 
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -293,17 +386,53 @@ def high_entropy(value: str) -> bool:
     """Secrets after a key name: long enough and mixed enough not to be a word or a flag."""
     if len(value) < 8 or value.lower() in _NOT_SECRETS:
         return False
-    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value),
-                   any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
+    classes = sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
     return classes >= 2 and len(set(value)) >= 6
 
 
 _NOT_SECRETS = {"true", "false", "null", "none", "undefined", "redacted", "********", "changeme"}
 
 _NOT_USERS = {
-    "root", "admin", "administrator", "nobody", "www-data", "postgres", "mysql", "daemon", "system",
-    "null", "none", "true", "false", "unknown", "anonymous", "guest", "-", "user", "users", "id",
-    "name", "ubuntu", "ec2-user", "invalid", "is", "was", "not", "the", "a", "an", "and", "to", "with",
+    "root",
+    "admin",
+    "administrator",
+    "nobody",
+    "www-data",
+    "postgres",
+    "mysql",
+    "daemon",
+    "system",
+    "null",
+    "none",
+    "true",
+    "false",
+    "unknown",
+    "anonymous",
+    "guest",
+    "-",
+    "user",
+    "users",
+    "id",
+    "name",
+    "ubuntu",
+    "ec2-user",
+    "invalid",
+    "is",
+    "was",
+    "not",
+    "the",
+    "a",
+    "an",
+    "and",
+    "to",
+    "with",
 }
 
 
@@ -322,8 +451,14 @@ def password(value: str) -> bool:
 def secret_phrase(value: str) -> bool:
     """A password named in free text ("I tried password X"): must look like one, not a word."""
     v = value.rstrip(".,;:!?)\"'")
-    classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v),
-                   any(c.isdigit() for c in v), any(not c.isalnum() for c in v)))
+    classes = sum(
+        (
+            any(c.islower() for c in v),
+            any(c.isupper() for c in v),
+            any(c.isdigit() for c in v),
+            any(not c.isalnum() for c in v),
+        )
+    )
     return len(v) >= 6 and classes >= 3 and password(v)
 
 
@@ -352,35 +487,188 @@ _PSL = PublicSuffixList(accept_unknown=False)
 # Suffixes that are also file extensions: "setup.py", "README.md", "libssl.so", "Main.java",
 # "run.sh", "login.do". A host directly under one of them is dropped (a multi-label public
 # suffix such as com.py still counts); bare hosts of these ccTLDs are the accepted miss.
-_FILE_SUFFIXES = frozenset({
-    "py", "md", "sh", "so", "rs", "pl", "pm", "ps", "cc", "do", "java", "zip", "mov", "sc",
-})
+_FILE_SUFFIXES = frozenset(
+    {
+        "py",
+        "md",
+        "sh",
+        "so",
+        "rs",
+        "pl",
+        "pm",
+        "ps",
+        "cc",
+        "do",
+        "java",
+        "zip",
+        "mov",
+        "sc",
+    }
+)
 # Single-label suffixes that are hosts' usual homes; other generic TLDs are mostly English words
 # ("user.email", "user.name", "response.data", "self.app") and need a third label or a host-like
 # label ("acme-mail.email", "web2.site").
-_COMMON_GTLDS = frozenset({
-    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "app", "dev", "xyz", "online", "site",
-    "shop", "store", "tech", "cloud", "io", "ai", "co", "me", "tv", "aero", "coop", "museum", "mobi",
-})
+_COMMON_GTLDS = frozenset(
+    {
+        "com",
+        "net",
+        "org",
+        "edu",
+        "gov",
+        "mil",
+        "int",
+        "info",
+        "biz",
+        "app",
+        "dev",
+        "xyz",
+        "online",
+        "site",
+        "shop",
+        "store",
+        "tech",
+        "cloud",
+        "io",
+        "ai",
+        "co",
+        "me",
+        "tv",
+        "aero",
+        "coop",
+        "museum",
+        "mobi",
+    }
+)
 # First labels of code paths, not host names: "self.config.value", "request.user.email",
 # "np.linalg.norm", "com.example.app.MainActivity" (Java packages are reversed domains).
-_CODE_ROOTS = frozenset({
-    "self", "this", "cls", "super", "os", "sys", "np", "pd", "tf", "torch", "math", "json", "obj", "req",
-    "res", "request", "response", "ctx", "context", "config", "cfg", "settings", "conf", "options", "opts",
-    "args", "kwargs", "params", "props", "state", "event", "evt", "err", "error", "exc", "logger", "logging",
-    "console", "window", "document", "process", "module", "exports", "java", "javax", "android", "kotlin",
-    "com", "org", "net", "user", "item", "model", "result", "row", "record", "message", "msg", "payload",
-    "body", "headers", "env", "util", "utils", "string", "value", "object", "array", "data", "datetime",
-    "subprocess", "asyncio", "random", "collections", "typing", "pytest", "session", "spring", "log4j",
-    "hibernate", "django", "flask", "trace", "span", "labels", "container", "transaction", "metadata",
-    "attributes", "parent", "organization", "destination", "order", "customer", "account",
-})
+_CODE_ROOTS = frozenset(
+    {
+        "self",
+        "this",
+        "cls",
+        "super",
+        "os",
+        "sys",
+        "np",
+        "pd",
+        "tf",
+        "torch",
+        "math",
+        "json",
+        "obj",
+        "req",
+        "res",
+        "request",
+        "response",
+        "ctx",
+        "context",
+        "config",
+        "cfg",
+        "settings",
+        "conf",
+        "options",
+        "opts",
+        "args",
+        "kwargs",
+        "params",
+        "props",
+        "state",
+        "event",
+        "evt",
+        "err",
+        "error",
+        "exc",
+        "logger",
+        "logging",
+        "console",
+        "window",
+        "document",
+        "process",
+        "module",
+        "exports",
+        "java",
+        "javax",
+        "android",
+        "kotlin",
+        "com",
+        "org",
+        "net",
+        "user",
+        "item",
+        "model",
+        "result",
+        "row",
+        "record",
+        "message",
+        "msg",
+        "payload",
+        "body",
+        "headers",
+        "env",
+        "util",
+        "utils",
+        "string",
+        "value",
+        "object",
+        "array",
+        "data",
+        "datetime",
+        "subprocess",
+        "asyncio",
+        "random",
+        "collections",
+        "typing",
+        "pytest",
+        "session",
+        "spring",
+        "log4j",
+        "hibernate",
+        "django",
+        "flask",
+        "trace",
+        "span",
+        "labels",
+        "container",
+        "transaction",
+        "metadata",
+        "attributes",
+        "parent",
+        "organization",
+        "destination",
+        "order",
+        "customer",
+        "account",
+    }
+)
 # Roots of structured-log field names (Elastic Common Schema, OpenTelemetry): "host.name",
 # "service.name", "url.domain" are fields when they have two labels; "host.example.com" is a host.
-_FIELD_ROOTS = frozenset({
-    "host", "service", "server", "client", "url", "http", "node", "pod", "log", "file", "agent", "cloud",
-    "network", "observer", "package", "k8s", "source", "time", "date", "app", "job", "task", "thread",
-})
+_FIELD_ROOTS = frozenset(
+    {
+        "host",
+        "service",
+        "server",
+        "client",
+        "url",
+        "http",
+        "node",
+        "pod",
+        "log",
+        "file",
+        "agent",
+        "cloud",
+        "network",
+        "observer",
+        "package",
+        "k8s",
+        "source",
+        "time",
+        "date",
+        "app",
+        "job",
+        "task",
+        "thread",
+    }
+)
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _VERSIONISH = re.compile(r"v?\d+[a-z]?\d*", re.IGNORECASE)
 
@@ -418,11 +706,39 @@ def domain_name(value: str) -> bool:
 
 # Words that follow "Dr"/"St" in addresses ("Maple Dr. Suite 5") or start a clause: never the
 # name after a title.
-_NOT_NAMES = frozenset({
-    "suite", "apt", "apartment", "unit", "box", "floor", "fl", "building", "bldg", "room", "street",
-    "road", "avenue", "lane", "drive", "court", "north", "south", "east", "west", "the", "and", "or",
-    "no", "of", "in", "on", "at", "to",
-})
+_NOT_NAMES = frozenset(
+    {
+        "suite",
+        "apt",
+        "apartment",
+        "unit",
+        "box",
+        "floor",
+        "fl",
+        "building",
+        "bldg",
+        "room",
+        "street",
+        "road",
+        "avenue",
+        "lane",
+        "drive",
+        "court",
+        "north",
+        "south",
+        "east",
+        "west",
+        "the",
+        "and",
+        "or",
+        "no",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+    }
+)
 
 
 def titled_name(value: str) -> bool:

@@ -59,7 +59,7 @@ def _payroll(b: _Builder, v: _Values) -> None:
     r = v.r
     ts = v.when().strftime("%Y-%m-%dT%H:%M:%SZ")
     b.t(f"{ts} payroll-svc INFO run=").decoy("ORDER_ID", f"PR{r.randint(1000, 9999)}")
-    b.t(" emp=").pii("EMPLOYEE_ID", employee_id(r)).t(" name=\"").pii("PERSON", v.person()).t("\"")
+    b.t(" emp=").pii("EMPLOYEE_ID", employee_id(r)).t(' name="').pii("PERSON", v.person()).t('"')
     b.t(f" gross={r.randint(2000, 9000)}.{r.randint(0, 99):02d} cost_center=")
     b.decoy("ORDER_ID", f"CC-{r.randint(1000, 9999)}")
 
@@ -122,8 +122,8 @@ def _csv(b: _Builder, v: _Values) -> None:
     r = v.r
     b.t("emp_id,name,address,dept\n")
     for _ in range(r.randint(1, 3)):
-        b.pii("EMPLOYEE_ID", employee_id(r)).t(",").pii("PERSON", v.person()).t(",\"")
-        b.pii("STREET_ADDRESS", v.full_address()).t(f"\",{r.choice(['ENG', 'OPS', 'FIN', 'HR'])}\n")
+        b.pii("EMPLOYEE_ID", employee_id(r)).t(",").pii("PERSON", v.person()).t(',"')
+        b.pii("STREET_ADDRESS", v.full_address()).t(f'",{r.choice(["ENG", "OPS", "FIN", "HR"])}\n')
 
 
 def _no_pii(b: _Builder, v: _Values) -> None:

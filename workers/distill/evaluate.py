@@ -58,7 +58,9 @@ def evaluate(
     student_preds = [
         Prediction(
             id=r["id"],
-            spans=[PredSpan(type=s.type, start=s.start, end=s.end) for s, p in spans if p >= min_score.get(s.type, 0.5)],
+            spans=[
+                PredSpan(type=s.type, start=s.start, end=s.end) for s, p in spans if p >= min_score.get(s.type, 0.5)
+            ],
         )
         for r, spans in zip(records, found, strict=True)
     ]
@@ -100,16 +102,26 @@ def format_eval(e: dict[str, Any]) -> str:
         return "-" if x is None else (f"{100 * x:.1f}%" if pct else f"{x:.3f}")
 
     t, s, r = e["teacher_scores"], e["student_scores"], e["ratios"]
-    lines = [f"held-out documents: {e['heldout_docs']} (reference: {e['reference']}; teacher: {e['teacher']})",
-             f"{'type':<24}{'teacher R':>10}{'P':>7}{'student R':>11}{'P':>7}{'R ratio':>9}{'gold':>6}"]
+    lines = [
+        f"held-out documents: {e['heldout_docs']} (reference: {e['reference']}; teacher: {e['teacher']})",
+        f"{'type':<24}{'teacher R':>10}{'P':>7}{'student R':>11}{'P':>7}{'R ratio':>9}{'gold':>6}",
+    ]
     for ty in sorted(set(t["per_type"]) | set(s["per_type"])):
         a, b = t["per_type"].get(ty, {}), s["per_type"].get(ty, {})
-        lines.append(f"{ty:<24}{f(a.get('recall')):>10}{f(a.get('precision')):>7}{f(b.get('recall')):>11}"
-                     f"{f(b.get('precision')):>7}{f(r['recall_ratio'].get(ty)):>9}{a.get('gold', b.get('gold', 0)):>6}")
-    lines.append(f"value leak: teacher {f(t['value_leak_rate'], True)}, student {f(s['value_leak_rate'], True)}"
-                 f" ({s['values_leaked']}/{s['values_checked']})")
-    lines.append(f"over-redaction: teacher {f(t['over_redaction_rate'], True)}, student {f(s['over_redaction_rate'], True)}")
+        lines.append(
+            f"{ty:<24}{f(a.get('recall')):>10}{f(a.get('precision')):>7}{f(b.get('recall')):>11}"
+            f"{f(b.get('precision')):>7}{f(r['recall_ratio'].get(ty)):>9}{a.get('gold', b.get('gold', 0)):>6}"
+        )
+    lines.append(
+        f"value leak: teacher {f(t['value_leak_rate'], True)}, student {f(s['value_leak_rate'], True)}"
+        f" ({s['values_leaked']}/{s['values_checked']})"
+    )
+    lines.append(
+        f"over-redaction: teacher {f(t['over_redaction_rate'], True)}, student {f(s['over_redaction_rate'], True)}"
+    )
     td = t.get("docs_per_s")
-    lines.append(f"docs/s: teacher {'-' if td is None else f'{td:.2f}'}, student {s.get('docs_per_s')}"
-                 + (f" ({r['speed_ratio']:.0f}x)" if r.get("speed_ratio") else ""))
+    lines.append(
+        f"docs/s: teacher {'-' if td is None else f'{td:.2f}'}, student {s.get('docs_per_s')}"
+        + (f" ({r['speed_ratio']:.0f}x)" if r.get("speed_ratio") else "")
+    )
     return "\n".join(lines)

@@ -38,11 +38,18 @@ def export_onnx(train_dir: Path, out: Path, opset: int = 17) -> None:
     att = torch.ones((2, 16), dtype=torch.long)
     # The TorchScript exporter needs only the onnx package (the dynamo one also wants onnxscript).
     torch.onnx.export(
-        Logits(model), (ids, att), str(out),
-        input_names=["input_ids", "attention_mask"], output_names=["logits"],
-        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                      "logits": {0: "batch", 1: "seq"}},
-        opset_version=opset, dynamo=False,
+        Logits(model),
+        (ids, att),
+        str(out),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "seq"},
+            "logits": {0: "batch", 1: "seq"},
+        },
+        opset_version=opset,
+        dynamo=False,
     )
 
 
@@ -75,8 +82,9 @@ def export_student(
         # Same vocabulary as the base; truncation and padding off: the detector windows the text.
         load_tokenizer(base_dir).save(str(tmp / "tokenizer.json"))
         (tmp / MANIFEST).write_text(json.dumps({**manifest, "files": sizes}, indent=1))
-        install_dir(tmp, dest, {"name": dest.name, "kind": "encoder", "distilled": True,
-                                "taxonomy": manifest.get("taxonomy")})
+        install_dir(
+            tmp, dest, {"name": dest.name, "kind": "encoder", "distilled": True, "taxonomy": manifest.get("taxonomy")}
+        )
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

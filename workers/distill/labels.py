@@ -67,9 +67,7 @@ def bio_tags(offsets: Sequence[tuple[int, int]], spans: Sequence[CharSpan], labe
     tokens + spans (both are sorted once).
     """
     tags = [0] * len(offsets)
-    known = sorted(
-        (s for s in spans if s.type in labels.types and s.end > s.start), key=lambda s: (s.start, -s.end)
-    )
+    known = sorted((s for s in spans if s.type in labels.types and s.end > s.start), key=lambda s: (s.start, -s.end))
     owner = [-1] * len(offsets)  # index into `known` of the span owning each token
     j = 0
     for ti, (a, b) in enumerate(offsets):

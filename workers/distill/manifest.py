@@ -49,15 +49,21 @@ def check_student(manifest: dict[str, Any] | None, taxonomy: Taxonomy, model: st
     want = manifest["taxonomy"]
     have = taxonomy_ref(taxonomy)
     mine = f"taxonomy {have['name']!r} version {have['version']!r} (fingerprint {have['fingerprint']})"
-    theirs = (f"model {model!r} was distilled for taxonomy {want.get('name')!r} version "
-              f"{want.get('version')!r} (fingerprint {want.get('fingerprint')})")
+    theirs = (
+        f"model {model!r} was distilled for taxonomy {want.get('name')!r} version "
+        f"{want.get('version')!r} (fingerprint {want.get('fingerprint')})"
+    )
     if want.get("name") != have["name"] or str(want.get("version")) != have["version"]:
-        raise ModelMismatchError(f"{theirs}, but the loaded one is {mine}: use the taxonomy the model was "
-                                 f"distilled for, or distill a model for this one (pii-worker distill)")
+        raise ModelMismatchError(
+            f"{theirs}, but the loaded one is {mine}: use the taxonomy the model was "
+            f"distilled for, or distill a model for this one (pii-worker distill)"
+        )
     unknown = [t for t in manifest.get("labels") or [] if t not in taxonomy.by_name]
     if unknown:
         raise ModelMismatchError(f"{theirs}; it emits {', '.join(unknown)}, which {mine} does not define")
     if want.get("fingerprint") and want["fingerprint"] != have["fingerprint"]:
-        return [f"{theirs}; the loaded {mine} has the same name and version but other content "
-                f"(an edited guideline?): the model's types still match, consider re-distilling"]
+        return [
+            f"{theirs}; the loaded {mine} has the same name and version but other content "
+            f"(an edited guideline?): the model's types still match, consider re-distilling"
+        ]
     return []

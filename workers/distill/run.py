@@ -124,23 +124,37 @@ def run(opt: Options) -> dict[str, Any]:
     # ---- teach
     if not opt.input.is_file():
         raise DistillError(f"{opt.input}: input file not found")
-    k_teach = make_key({"input": file_digest(opt.input), "teacher": opt.teacher, "tax": taxonomy.fingerprint,
-                        "types": types, "heldout": opt.heldout, "limit": opt.limit,
-                        "detectors": opt.teacher_detectors if opt.teacher != "gold" else None})
+    k_teach = make_key(
+        {
+            "input": file_digest(opt.input),
+            "teacher": opt.teacher,
+            "tax": taxonomy.fingerprint,
+            "types": types,
+            "heldout": opt.heldout,
+            "limit": opt.limit,
+            "detectors": opt.teacher_detectors if opt.teacher != "gold" else None,
+        }
+    )
     if phase(1, "teach", k_teach, [silver]):
         t0 = time.perf_counter()
         total = _count_lines(opt.input, opt.limit)
         tmp = silver.with_suffix(".tmp")
         with tmp.open("wb") as f:
             stats = teach(
-                read_docs(opt.input, opt.limit), f, types=types, teacher=opt.teacher, heldout=opt.heldout,
+                read_docs(opt.input, opt.limit),
+                f,
+                types=types,
+                teacher=opt.teacher,
+                heldout=opt.heldout,
                 labeller=lambda: pipeline_labeller(opt.taxonomy, opt.teacher_detectors),
                 progress=Progress(total, "distill: teach"),
             )
         os.replace(tmp, silver)
         wd.mark("teach", k_teach, {**stats.summary(), "seconds": round(time.perf_counter() - t0, 2)})
-        opt.log(f"distill: teach: {stats.docs} documents labelled ({dict(stats.by_teacher)}), "
-                f"{stats.teacher_failed} left out (teacher failed) -> {silver}")
+        opt.log(
+            f"distill: teach: {stats.docs} documents labelled ({dict(stats.by_teacher)}), "
+            f"{stats.teacher_failed} left out (teacher failed) -> {silver}"
+        )
         for reason, n in stats.failures.most_common(3):
             opt.log(f"distill: teach: {n} failed with: {reason}")
     teach_rec = wd.record("teach") or {}
@@ -151,10 +165,23 @@ def run(opt: Options) -> dict[str, Any]:
     held = [r for r in records if r.get("split") == "heldout"]
     if not train_recs:
         raise DistillError(f"{silver}: no training documents")
-    hp: dict[str, Any] = {"epochs": opt.epochs, "batch_size": opt.batch_size, "lr": opt.lr, "warmup": opt.warmup,
-          "weight_decay": opt.weight_decay, "seed": opt.seed}
-    k_train = make_key({"silver": file_digest(silver), "labels": labels.labels, "base": file_digest(base / "config.json"),
-                        "base_weights": (base / "model.safetensors").stat().st_size, **hp})
+    hp: dict[str, Any] = {
+        "epochs": opt.epochs,
+        "batch_size": opt.batch_size,
+        "lr": opt.lr,
+        "warmup": opt.warmup,
+        "weight_decay": opt.weight_decay,
+        "seed": opt.seed,
+    }
+    k_train = make_key(
+        {
+            "silver": file_digest(silver),
+            "labels": labels.labels,
+            "base": file_digest(base / "config.json"),
+            "base_weights": (base / "model.safetensors").stat().st_size,
+            **hp,
+        }
+    )
     if phase(2, "train", k_train, [train_dir / "config.json", train_dir / "model.safetensors"]):
         from workers.distill.train import (
             MAX_TOKENS,
@@ -167,21 +194,40 @@ def run(opt: Options) -> dict[str, Any]:
 
         t0, c0 = time.perf_counter(), time.process_time()
         feats = features(train_recs, load_tokenizer(base), labels)
-        opt.log(f"distill: train: {len(train_recs)} documents -> {len(feats)} windows, {len(labels.labels)} labels, "
-                f"{opt.epochs} epochs on {'Ray Train' if opt.ray else 'local CPU'}")
-        cfg: dict[str, Any] = {"base_dir": str(base), "out_dir": str(train_dir), "features": feats,
-                               "id2label": labels.id2label, "threads": opt.threads, "log": opt.log,
-                               "bf16": opt.bf16 if opt.bf16 is not None else bf16_supported(), **hp}
+        opt.log(
+            f"distill: train: {len(train_recs)} documents -> {len(feats)} windows, {len(labels.labels)} labels, "
+            f"{opt.epochs} epochs on {'Ray Train' if opt.ray else 'local CPU'}"
+        )
+        cfg: dict[str, Any] = {
+            "base_dir": str(base),
+            "out_dir": str(train_dir),
+            "features": feats,
+            "id2label": labels.id2label,
+            "threads": opt.threads,
+            "log": opt.log,
+            "bf16": opt.bf16 if opt.bf16 is not None else bf16_supported(),
+            **hp,
+        }
         if opt.ray:
             train_ray(cfg, opt.num_workers, opt.gpu, wd.path("ray"))
         else:
             train_local(cfg)
         history = json.loads((train_dir / "history.json").read_text())
-        wd.mark("train", k_train, {"docs": len(train_recs), "windows": len(feats), "max_tokens": MAX_TOKENS + 2,
-                                   "seconds": round(time.perf_counter() - t0, 1),
-                                   # CPU time of this process (all its threads): the fair figure on shared cores.
-                                   "cpu_seconds": round(time.process_time() - c0, 1), "history": history,
-                                   "ray": opt.ray, **hp})
+        wd.mark(
+            "train",
+            k_train,
+            {
+                "docs": len(train_recs),
+                "windows": len(feats),
+                "max_tokens": MAX_TOKENS + 2,
+                "seconds": round(time.perf_counter() - t0, 1),
+                # CPU time of this process (all its threads): the fair figure on shared cores.
+                "cpu_seconds": round(time.process_time() - c0, 1),
+                "history": history,
+                "ray": opt.ray,
+                **hp,
+            },
+        )
     train_rec = wd.record("train") or {}
 
     # ---- export
@@ -195,31 +241,52 @@ def run(opt: Options) -> dict[str, Any]:
         "base": {"name": opt.base, "config_sha256": file_digest(base / "config.json")},
         "max_tokens": train_rec.get("max_tokens"),
         "training": {
-            "teacher": opt.teacher, "teacher_counts": teach_rec.get("by_teacher"),
-            "docs": len(train_recs), "heldout_docs": len(held), "spans": dict(sorted(span_counts.items())),
-            "windows": train_rec.get("windows"), "seconds": train_rec.get("seconds"),
-            "cpu_seconds": train_rec.get("cpu_seconds"), "epochs": opt.epochs,
-            "loss": [h["loss"] for h in train_rec.get("history", [])], "ray": train_rec.get("ray"),
+            "teacher": opt.teacher,
+            "teacher_counts": teach_rec.get("by_teacher"),
+            "docs": len(train_recs),
+            "heldout_docs": len(held),
+            "spans": dict(sorted(span_counts.items())),
+            "windows": train_rec.get("windows"),
+            "seconds": train_rec.get("seconds"),
+            "cpu_seconds": train_rec.get("cpu_seconds"),
+            "epochs": opt.epochs,
+            "loss": [h["loss"] for h in train_rec.get("history", [])],
+            "ray": train_rec.get("ray"),
         },
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     from workers.modelcache import MARKER
 
-    k_export = make_key({"weights": file_digest(train_dir / "model.safetensors"), "int8": opt.int8,
-                         "manifest": {k: v for k, v in manifest.items() if k != "created"}, "dest": str(dest)})
+    k_export = make_key(
+        {
+            "weights": file_digest(train_dir / "model.safetensors"),
+            "int8": opt.int8,
+            "manifest": {k: v for k, v in manifest.items() if k != "created"},
+            "dest": str(dest),
+        }
+    )
     if phase(3, "export", k_export, [dest / "model.onnx", dest / MARKER]):
         from workers.distill.export import export_student
 
         t0 = time.perf_counter()
         sizes = export_student(train_dir, base, dest, manifest, int8=opt.int8)
         wd.mark("export", k_export, {"dest": str(dest), **sizes, "seconds": round(time.perf_counter() - t0, 1)})
-        opt.log(f"distill: export: {dest} (model.onnx {sizes['onnx_bytes'] / 1e6:.1f} MB"
-                f"{', int8' if opt.int8 else ''}; fp32 {sizes['fp32_bytes'] / 1e6:.1f} MB)")
+        opt.log(
+            f"distill: export: {dest} (model.onnx {sizes['onnx_bytes'] / 1e6:.1f} MB"
+            f"{', int8' if opt.int8 else ''}; fp32 {sizes['fp32_bytes'] / 1e6:.1f} MB)"
+        )
 
     # ---- evaluate
     # The export key too: a re-export writes a fresh manifest, which must get the evaluation again.
-    k_eval = make_key({"export": k_export, "onnx": file_digest(dest / "model.onnx"), "silver": file_digest(silver),
-                       "speed": opt.teacher_speed_docs, "tax": taxonomy.fingerprint})
+    k_eval = make_key(
+        {
+            "export": k_export,
+            "onnx": file_digest(dest / "model.onnx"),
+            "silver": file_digest(silver),
+            "speed": opt.teacher_speed_docs,
+            "tax": taxonomy.fingerprint,
+        }
+    )
     if phase(4, "evaluate", k_eval, [eval_path]):
         from workers.distill.evaluate import evaluate
         from workers.distill.export import update_manifest
@@ -229,8 +296,9 @@ def run(opt: Options) -> dict[str, Any]:
             raise DistillError("no held-out documents to evaluate on (raise --heldout or give more documents)")
         teacher_dps, teacher_label = _teacher_speed(opt, teach_rec, held)
         student = Student(dest, threads=opt.threads)
-        result = evaluate(held, taxonomy, types, student.predict,
-                          teacher_docs_per_s=teacher_dps, teacher_label=teacher_label)
+        result = evaluate(
+            held, taxonomy, types, student.predict, teacher_docs_per_s=teacher_dps, teacher_label=teacher_label
+        )
         eval_path.write_text(json.dumps(result, indent=1))
         update_manifest(dest, {"evaluation": result})
         wd.mark("evaluate", k_eval, {"heldout_docs": len(held)})
@@ -260,4 +328,5 @@ def _teacher_speed(opt: Options, teach_rec: dict[str, Any], held: list[dict[str,
     # A failed document may cost more (or less) than a labelled one: say how many failed.
     failed = sum(isinstance(x, str) for x in out)
     return (len(sample) / dt if dt > 0 else None), (
-        f"{label}; speed of the cascade ({dets}) on {len(sample)} held-out docs, {failed} of them failed")
+        f"{label}; speed of the cascade ({dets}) on {len(sample)} held-out docs, {failed} of them failed"
+    )

@@ -30,8 +30,14 @@ def labelset_from_config(id2label: dict[str, str]) -> tuple[LabelSet, list[int]]
 
 
 class Student:
-    def __init__(self, model_dir: Path, threads: int = 0, batch_size: int = 32,
-                 max_tokens: int = MAX_TOKENS, overlap: int = OVERLAP):
+    def __init__(
+        self,
+        model_dir: Path,
+        threads: int = 0,
+        batch_size: int = 32,
+        max_tokens: int = MAX_TOKENS,
+        overlap: int = OVERLAP,
+    ):
         import onnxruntime as ort
 
         cfg = json.loads((model_dir / "config.json").read_text())

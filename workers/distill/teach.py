@@ -198,7 +198,9 @@ def teach(
     for d in docs:
         if teacher == "gold" or (teacher == "auto" and d.spans is not None):
             if d.spans is None:
-                raise TeachError(f"document {d.id!r} has no 'spans' field; --teacher gold needs gold spans on every input")
+                raise TeachError(
+                    f"document {d.id!r} has no 'spans' field; --teacher gold needs gold spans on every input"
+                )
             emit(d, d.spans, "gold")
             if progress:
                 progress(stats.docs + stats.teacher_failed)

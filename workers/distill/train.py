@@ -98,7 +98,9 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     torch.manual_seed(int(config["seed"]))
     id2label = {int(k): v for k, v in config["id2label"].items()}
     model = AutoModelForTokenClassification.from_pretrained(
-        config["base_dir"], num_labels=len(id2label), id2label=id2label,
+        config["base_dir"],
+        num_labels=len(id2label),
+        id2label=id2label,
         label2id={v: k for k, v in id2label.items()},
     )
     if config.get("freeze_embeddings", True):
@@ -119,7 +121,9 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     # Every rank takes the same number of batches: DDP's all-reduce waits for all of them.
     steps_per_epoch = n_batches // world if world > 1 else n_batches
     if steps_per_epoch == 0:
-        raise ValueError(f"{len(feats)} training windows make {n_batches} batches of {bs}: fewer than the {world} workers")
+        raise ValueError(
+            f"{len(feats)} training windows make {n_batches} batches of {bs}: fewer than the {world} workers"
+        )
     total = steps_per_epoch * epochs
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     decay = [p for n, p in params if not any(k in n for k in ("bias", "LayerNorm"))]
@@ -163,8 +167,10 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
             step += 1
             if rank == 0 and (step % 20 == 0 or step == total):
                 el = time.perf_counter() - t0
-                report(f"distill: train step {step}/{total} epoch {epoch + 1}/{epochs} "
-                       f"loss {loss_sum / max(n, 1):.4f} ({el:.0f}s, ETA {el / step * (total - step):.0f}s)")
+                report(
+                    f"distill: train step {step}/{total} epoch {epoch + 1}/{epochs} "
+                    f"loss {loss_sum / max(n, 1):.4f} ({el:.0f}s, ETA {el / step * (total - step):.0f}s)"
+                )
         history.append({"epoch": epoch + 1, "loss": loss_sum / max(n, 1)})
         if use_ray:
             ray.train.report({"epoch": epoch + 1, "loss": history[-1]["loss"]})

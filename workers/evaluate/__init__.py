@@ -31,7 +31,6 @@ Leak metrics:
   covered by a prediction.
 """
 
-
 from __future__ import annotations
 
 from workers.evaluate.loading import (

@@ -104,7 +104,9 @@ def predictions_from_results(results: Sequence[Any]) -> list[Prediction]:
     return out
 
 
-def run_pipeline(pipeline: Any, gold: Sequence[GoldDoc], *, batch_size: int = 64, progress: Callable[[int], None] | None = None) -> list[Prediction]:
+def run_pipeline(
+    pipeline: Any, gold: Sequence[GoldDoc], *, batch_size: int = 64, progress: Callable[[int], None] | None = None
+) -> list[Prediction]:
     from workers.models import Document
 
     preds: list[Prediction] = []

@@ -18,7 +18,13 @@ DATASET_ALIASES: dict[str, str] = {
 }
 # Dataset labels we know we do not target (reported as untargeted when they are not scored types).
 KNOWN_UNTARGETED: tuple[str, ...] = (
-    "ORGANIZATION", "TITLE", "NRP", "AGE", "DATE_TIME", "ZIP_CODE", "US_DRIVER_LICENSE",
+    "ORGANIZATION",
+    "TITLE",
+    "NRP",
+    "AGE",
+    "DATE_TIME",
+    "ZIP_CODE",
+    "US_DRIVER_LICENSE",
 )
 MIN_LEAK_VALUE_LEN = 4
 
@@ -149,12 +155,33 @@ class DocScore:
     false: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, o: DocScore, keep_examples: int = 0) -> None:
-        for name in ("gold", "found", "found_exact", "pred", "correct", "correct_exact",
-                     "untargeted_gold", "ignored_pred", "decoys", "decoy_hits"):
+        for name in (
+            "gold",
+            "found",
+            "found_exact",
+            "pred",
+            "correct",
+            "correct_exact",
+            "untargeted_gold",
+            "ignored_pred",
+            "decoys",
+            "decoy_hits",
+        ):
             getattr(self, name).update(getattr(o, name))
-        for name in ("docs", "failures", "found_untyped", "pred_scored_untyped", "correct_untyped",
-                     "neutral_pred", "values_checked", "values_leaked", "gold_chars",
-                     "gold_chars_leaked", "other_chars", "other_chars_redacted"):
+        for name in (
+            "docs",
+            "failures",
+            "found_untyped",
+            "pred_scored_untyped",
+            "correct_untyped",
+            "neutral_pred",
+            "values_checked",
+            "values_leaked",
+            "gold_chars",
+            "gold_chars_leaked",
+            "other_chars",
+            "other_chars_redacted",
+        ):
             setattr(self, name, getattr(self, name) + getattr(o, name))
         if o.hallucinations is not None:
             self.hallucinations = (self.hallucinations or 0) + o.hallucinations
@@ -166,7 +193,9 @@ class DocScore:
 
 
 def _ctx(text: str, s: GoldSpan | PredSpan, w: int = 25) -> str:
-    return (text[max(0, s.start - w) : s.start] + "«" + text[s.start : s.end] + "»" + text[s.end : s.end + w]).replace("\n", "\\n")
+    return (text[max(0, s.start - w) : s.start] + "«" + text[s.start : s.end] + "»" + text[s.end : s.end + w]).replace(
+        "\n", "\\n"
+    )
 
 
 def score_doc(gold_doc: GoldDoc, pred: Prediction, types: TypeMap) -> DocScore:
@@ -248,8 +277,20 @@ def _ratio(a: float, b: float) -> float | None:
 
 def _prf(tp_pred: int, pred: int, tp_gold: int, gold: int) -> dict[str, Any]:
     p, r = _ratio(tp_pred, pred), _ratio(tp_gold, gold)
-    f = 2 * p * r / (p + r) if p is not None and r is not None and (p + r) else (0.0 if p is not None and r is not None else None)
-    return {"precision": p, "recall": r, "f1": f, "pred": pred, "pred_correct": tp_pred, "gold": gold, "gold_found": tp_gold}
+    f = (
+        2 * p * r / (p + r)
+        if p is not None and r is not None and (p + r)
+        else (0.0 if p is not None and r is not None else None)
+    )
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": f,
+        "pred": pred,
+        "pred_correct": tp_pred,
+        "gold": gold,
+        "gold_found": tp_gold,
+    }
 
 
 def summarize(sc: DocScore) -> dict[str, Any]:
@@ -292,7 +333,9 @@ def summarize(sc: DocScore) -> dict[str, Any]:
     }
 
 
-def score(gold: Sequence[GoldDoc], preds: Sequence[Prediction], types: TypeMap, *, keep_examples: int = 5) -> dict[str, Any]:
+def score(
+    gold: Sequence[GoldDoc], preds: Sequence[Prediction], types: TypeMap, *, keep_examples: int = 5
+) -> dict[str, Any]:
     """Score aligned gold and predictions (same order, same ids)."""
     total = DocScore()
     for gd, pr in zip(gold, preds, strict=True):

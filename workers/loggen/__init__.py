@@ -57,7 +57,9 @@ def generate(n: int, seed: int = 0, formats: Sequence[str] | None = None, *, loc
     return list(iter_docs(n, seed, formats, locale=locale))
 
 
-def iter_docs(n: int, seed: int = 0, formats: Sequence[str] | None = None, *, locale: str = "en_US") -> Iterator[GoldDoc]:
+def iter_docs(
+    n: int, seed: int = 0, formats: Sequence[str] | None = None, *, locale: str = "en_US"
+) -> Iterator[GoldDoc]:
     """Yield n documents; document i depends only on (seed, i, formats)."""
     try:
         from faker import Faker

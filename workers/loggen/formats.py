@@ -59,7 +59,9 @@ def fmt_apache(b: _Builder, v: _Values) -> None:
     k = v.r.random()
     if k < 0.3:
         # In a query string the password is percent-encoded, as a browser sends it.
-        b.t("GET /login?user=").pii("USERNAME", v.username()).t("&password=").pii("PASSWORD", quote(v.password(), safe=""))
+        b.t("GET /login?user=").pii("USERNAME", v.username()).t("&password=").pii(
+            "PASSWORD", quote(v.password(), safe="")
+        )
     elif k < 0.5:
         b.t("GET /download/").pii("PERSON", v.person().replace(" ", "_")).t(".pdf")
     elif k < 0.7:
@@ -160,10 +162,16 @@ def fmt_syslog(b: _Builder, v: _Values) -> None:
         ok = v.r.random() < 0.5
         b.t(f"sshd[{pid}]: {'Accepted publickey' if ok else 'Failed password'} for ")
         b.t("invalid user " if not ok and v.r.random() < 0.3 else "")
-        b.pii("USERNAME", v.username()).t(" from ").pii("IP_ADDRESS", v.ip()).t(" port ").decoy("PORT", v.port()).t(" ssh2")
+        b.pii("USERNAME", v.username()).t(" from ").pii("IP_ADDRESS", v.ip()).t(" port ").decoy("PORT", v.port()).t(
+            " ssh2"
+        )
     elif k < 0.6:
-        b.t(f"postfix/smtp[{pid}]: ").decoy("HEX_HASH", v.f.md5()[:10].upper()).t(": to=<").pii("EMAIL_ADDRESS", v.email())
-        b.t(">, relay=").pii("DOMAIN_NAME", f"mx.{v.f.domain_name()}").t("[").pii("IP_ADDRESS", v.ip()).t(f"]:25, delay={v.r.random() * 3:.2f}, status=sent")
+        b.t(f"postfix/smtp[{pid}]: ").decoy("HEX_HASH", v.f.md5()[:10].upper()).t(": to=<").pii(
+            "EMAIL_ADDRESS", v.email()
+        )
+        b.t(">, relay=").pii("DOMAIN_NAME", f"mx.{v.f.domain_name()}").t("[").pii("IP_ADDRESS", v.ip()).t(
+            f"]:25, delay={v.r.random() * 3:.2f}, status=sent"
+        )
     elif k < 0.8:
         b.t(f"dhcpd[{pid}]: DHCPACK on ").pii("IP_ADDRESS", v.f.ipv4_private()).t(" to ").pii("MAC_ADDRESS", v.mac())
         b.t(" (").t(v.r.choice(["android-", "iphone-", "laptop-"]) + v.f.first_name().lower()).t(") via eth0")
@@ -219,11 +227,15 @@ def fmt_stacktrace(b: _Builder, v: _Values) -> None:
         b.t("Traceback (most recent call last):\n")
         b.t(f'  File "/srv/app/billing/charge.py", line {v.r.randint(10, 900)}, in charge\n')
         b.t("    gateway.authorize(card, amount)\n")
-        b.t(f'  File "/srv/venv/lib/python3.11/site-packages/gateway/client.py", line {v.r.randint(10, 900)}, in authorize\n')
+        b.t(
+            f'  File "/srv/venv/lib/python3.11/site-packages/gateway/client.py", line {v.r.randint(10, 900)}, in authorize\n'
+        )
         b.t("    raise CardDeclined(card)\n")
         k = v.r.random()
         if k < 0.5:
-            b.t("gateway.errors.CardDeclined: card ").pii("CREDIT_CARD", v.card()).t(" declined for ").pii("EMAIL_ADDRESS", v.email())
+            b.t("gateway.errors.CardDeclined: card ").pii("CREDIT_CARD", v.card()).t(" declined for ").pii(
+                "EMAIL_ADDRESS", v.email()
+            )
         else:
             b.t("ValueError: invalid IBAN ").pii("IBAN_CODE", v.iban()).t(" for customer ").pii("PERSON", v.person())
     else:
@@ -258,10 +270,14 @@ def fmt_ticket(b: _Builder, v: _Values) -> None:
     if k < 0.3:
         b.t("Hi, my name is ").pii("PERSON", f"{first} {last}").t(" and I was charged twice for order ")
         b.decoy("ORDER_ID", v.order_id()).t(". The card number ").pii("CREDIT_CARD", v.card())
-        b.t(" is mine. Please call me back at ").pii("PHONE_NUMBER", v.phone()).t(" or write to ").pii("EMAIL_ADDRESS", v.email()).t(".")
+        b.t(" is mine. Please call me back at ").pii("PHONE_NUMBER", v.phone()).t(" or write to ").pii(
+            "EMAIL_ADDRESS", v.email()
+        ).t(".")
     elif k < 0.55:
         b.t("Customer ").pii("PERSON", f"{first} {last}").t(" moved to ").pii("STREET_ADDRESS", v.full_address())
-        b.t(" and wants invoices sent there. DOB on file: ").pii("DATE_OF_BIRTH", v.dob()).t(". Refund to IBAN ").pii("IBAN_CODE", v.iban()).t(".")
+        b.t(" and wants invoices sent there. DOB on file: ").pii("DATE_OF_BIRTH", v.dob()).t(". Refund to IBAN ").pii(
+            "IBAN_CODE", v.iban()
+        ).t(".")
     elif k < 0.75:
         b.t("I can't log in as ").pii("USERNAME", v.username()).t(" since version ").decoy("VERSION", v.version())
         b.t(". I tried password ").pii("PASSWORD", v.password()).t(" from ").pii("LOCATION", v.location())
@@ -271,7 +287,9 @@ def fmt_ticket(b: _Builder, v: _Values) -> None:
         b.t(", SSN ").pii("US_SSN", v.ssn()).t(") asked for records to be sent to ").pii("STREET_ADDRESS", v.street())
         b.t(" in ").pii("LOCATION", v.location()).t(".")
     else:
-        b.t("Please send the refund in BTC to ").pii("CRYPTO", v.crypto()).t(" - thanks, ").pii("PERSON", f"{first} {last}")
+        b.t("Please send the refund in BTC to ").pii("CRYPTO", v.crypto()).t(" - thanks, ").pii(
+            "PERSON", f"{first} {last}"
+        )
         b.t(" (").pii("URL", v.url()).t(")")
 
 

@@ -19,8 +19,12 @@ def fmt_haproxy(b: _Builder, v: _Values) -> None:
         b.t("[").pii("IP_ADDRESS", ip).t("]:")
     else:
         b.pii("IP_ADDRESS", ip).t(":")
-    b.decoy("PORT", str(v.r.randint(1024, 65535))).t(" [").decoy("TIMESTAMP", ts.strftime("%d/%b/%Y:%H:%M:%S.") + f"{ts.microsecond // 1000:03d}")
-    b.t(f"] fe_https~ be_app/app-{v.r.randint(1, 9)} 0/0/{v.r.randint(0, 9)}/{v.r.randint(1, 300)}/{v.r.randint(1, 400)} ")
+    b.decoy("PORT", str(v.r.randint(1024, 65535))).t(" [").decoy(
+        "TIMESTAMP", ts.strftime("%d/%b/%Y:%H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
+    )
+    b.t(
+        f"] fe_https~ be_app/app-{v.r.randint(1, 9)} 0/0/{v.r.randint(0, 9)}/{v.r.randint(1, 300)}/{v.r.randint(1, 400)} "
+    )
     b.t(f"{v.r.choice([200, 200, 302, 401, 503])} {v.r.randint(200, 90000)} - - ---- 1/1/0/0/0 0/0 {{")
     b.t(_ua(v).split(" (")[0]).t("|")
     if v.r.random() < 0.5:
@@ -47,17 +51,23 @@ def fmt_k8s(b: _Builder, v: _Values) -> None:
         b.t("WARN  [kyc] manual review for ").pii("PERSON", v.person()).t(" born ").pii("DATE_OF_BIRTH", v.dob())
         b.t(" tax id ").pii("US_SSN", v.ssn())
     elif k < 0.8:
-        b.t("ERROR [payout] transfer to ").pii("IBAN_CODE", v.iban()).t(" rejected, contact ").pii("PHONE_NUMBER", v.phone())
+        b.t("ERROR [payout] transfer to ").pii("IBAN_CODE", v.iban()).t(" rejected, contact ").pii(
+            "PHONE_NUMBER", v.phone()
+        )
     else:
         b.t("DEBUG [gateway] upstream token=").pii("ACCESS_TOKEN", v.jwt()).t(" peer=").pii("IP_ADDRESS", v.ip())
-    b.t('\\n","stream":"').t(v.r.choice(["stdout", "stderr"])).t('","time":"').decoy("TIMESTAMP", ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z").t('"}')
+    b.t('\\n","stream":"').t(v.r.choice(["stdout", "stderr"])).t('","time":"').decoy(
+        "TIMESTAMP", ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"
+    ).t('"}')
 
 
 def fmt_csv(b: _Builder, v: _Values) -> None:
-    cols = v.r.choice([
-        ("customer_id", "full_name", "email", "phone", "dob", "ssn"),
-        ("id", "name", "card_number", "iban", "ip"),
-    ])
+    cols = v.r.choice(
+        [
+            ("customer_id", "full_name", "email", "phone", "dob", "ssn"),
+            ("id", "name", "card_number", "iban", "ip"),
+        ]
+    )
     b.t(",".join(cols) + "\n")
     b.t(str(v.r.randint(1000, 999999)))
     for c in cols[1:]:
@@ -86,7 +96,9 @@ def fmt_csv(b: _Builder, v: _Values) -> None:
 
 def fmt_mail(b: _Builder, v: _Values) -> None:
     ts = v.when()
-    b.t("Received: from ").pii("DOMAIN_NAME", f"mail.{v.f.domain_name()}").t(" ([").pii("IP_ADDRESS", v.f.ipv4_public()).t("])\n")
+    b.t("Received: from ").pii("DOMAIN_NAME", f"mail.{v.f.domain_name()}").t(" ([").pii(
+        "IP_ADDRESS", v.f.ipv4_public()
+    ).t("])\n")
     b.t("From: ").pii("PERSON", v.person()).t(" <").pii("EMAIL_ADDRESS", v.email()).t(">\n")
     b.t('To: "').pii("PERSON", v.person()).t('" <').pii("EMAIL_ADDRESS", v.email()).t(">\n")
     b.t("Date: ").decoy("TIMESTAMP", ts.strftime("%a, %d %b %Y %H:%M:%S +0000")).t("\n")

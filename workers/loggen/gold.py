@@ -7,13 +7,35 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PII_TYPES: tuple[str, ...] = (
-    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "LOCATION", "DATE_OF_BIRTH",
-    "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "MAC_ADDRESS", "URL", "USERNAME",
-    "PASSWORD", "API_KEY", "ACCESS_TOKEN", "CRYPTO", "MEDICAL_RECORD_NUMBER", "DOMAIN_NAME",
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "STREET_ADDRESS",
+    "LOCATION",
+    "DATE_OF_BIRTH",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "MAC_ADDRESS",
+    "URL",
+    "USERNAME",
+    "PASSWORD",
+    "API_KEY",
+    "ACCESS_TOKEN",
+    "CRYPTO",
+    "MEDICAL_RECORD_NUMBER",
+    "DOMAIN_NAME",
 )
 # Decoy kinds: values shaped like PII that are not PII.
 DECOY_TYPES: tuple[str, ...] = (
-    "ORDER_ID", "UUID", "TIMESTAMP", "VERSION", "HEX_HASH", "PORT", "MESSAGE_ID",
+    "ORDER_ID",
+    "UUID",
+    "TIMESTAMP",
+    "VERSION",
+    "HEX_HASH",
+    "PORT",
+    "MESSAGE_ID",
 )
 
 

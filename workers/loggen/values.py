@@ -59,17 +59,40 @@ class _Values:
         return f"{self.f.street_address()}, {self.f.city()}, {self.f.state_abbr()} {self.f.postcode()}"
 
     def location(self) -> str:
-        return self.r.choice([
-            self.f.city, lambda: f"{self.f.city()}, {self.f.state_abbr()}", self.f.country,
-            lambda: self.r.choice(["London", "Berlin", "Paris", "Madrid", "Toronto", "Chicago", "Austin", "Lisbon"]),
-        ])()
+        return self.r.choice(
+            [
+                self.f.city,
+                lambda: f"{self.f.city()}, {self.f.state_abbr()}",
+                self.f.country,
+                lambda: self.r.choice(
+                    ["London", "Berlin", "Paris", "Madrid", "Toronto", "Chicago", "Austin", "Lisbon"]
+                ),
+            ]
+        )()
 
     def mrn(self) -> str:
         d = "".join(self.r.choice(string.digits) for _ in range(self.r.choice([7, 8, 10])))
         return self.r.choice([d, f"MRN{d}", f"MRN-{d}"])
 
     # contact
-    _AREAS = ("212", "213", "305", "312", "404", "415", "503", "512", "602", "617", "646", "702", "718", "773", "206", "303")
+    _AREAS = (
+        "212",
+        "213",
+        "305",
+        "312",
+        "404",
+        "415",
+        "503",
+        "512",
+        "602",
+        "617",
+        "646",
+        "702",
+        "718",
+        "773",
+        "206",
+        "303",
+    )
 
     def phone(self) -> str:
         import phonenumbers
@@ -81,18 +104,30 @@ class _Values:
                 if ex[1:] == "11" or ex == "555":
                     continue
                 ln = f"{self.r.randint(0, 9999):04d}"
-                s = self.r.choice([
-                    f"({a}) {ex}-{ln}", f"{a}-{ex}-{ln}", f"+1 {a}-{ex}-{ln}", f"+1{a}{ex}{ln}",
-                    f"{a}.{ex}.{ln}", f"+1 ({a}) {ex}-{ln}", f"1-{a}-{ex}-{ln}",
-                ])
+                s = self.r.choice(
+                    [
+                        f"({a}) {ex}-{ln}",
+                        f"{a}-{ex}-{ln}",
+                        f"+1 {a}-{ex}-{ln}",
+                        f"+1{a}{ex}{ln}",
+                        f"{a}.{ex}.{ln}",
+                        f"+1 ({a}) {ex}-{ln}",
+                        f"1-{a}-{ex}-{ln}",
+                    ]
+                )
                 region = "US"
             else:
-                s, region = self.r.choice([
-                    (f"+44 20 7{self.r.randint(100, 999)} {self.r.randint(1000, 9999)}", "GB"),
-                    (f"+49 30 {self.r.randint(1000000, 9999999)}", "DE"),
-                    (f"+33 1 {self.r.randint(10, 99)} {self.r.randint(10, 99)} {self.r.randint(10, 99)} {self.r.randint(10, 99)}", "FR"),
-                    (f"+61 2 {self.r.randint(8000, 9999)} {self.r.randint(1000, 9999)}", "AU"),
-                ])
+                s, region = self.r.choice(
+                    [
+                        (f"+44 20 7{self.r.randint(100, 999)} {self.r.randint(1000, 9999)}", "GB"),
+                        (f"+49 30 {self.r.randint(1000000, 9999999)}", "DE"),
+                        (
+                            f"+33 1 {self.r.randint(10, 99)} {self.r.randint(10, 99)} {self.r.randint(10, 99)} {self.r.randint(10, 99)}",
+                            "FR",
+                        ),
+                        (f"+61 2 {self.r.randint(8000, 9999)} {self.r.randint(1000, 9999)}", "AU"),
+                    ]
+                )
             try:
                 if phonenumbers.is_valid_number(phonenumbers.parse(s, region)):
                     return s
@@ -150,7 +185,9 @@ class _Values:
         if k < 0.7:
             return self.f.ipv4_private()
         v6 = ipaddress.IPv6Address(self.f.ipv6())
-        return self.r.choice([str(v6), v6.exploded, f"2001:db8:{self.r.randint(1, 0xFFFF):x}::{self.r.randint(1, 0xFFFF):x}"])
+        return self.r.choice(
+            [str(v6), v6.exploded, f"2001:db8:{self.r.randint(1, 0xFFFF):x}::{self.r.randint(1, 0xFFFF):x}"]
+        )
 
     def mac(self) -> str:
         m = self.f.mac_address()
@@ -164,7 +201,9 @@ class _Values:
 
     def url(self) -> str:
         base = self.f.url().rstrip("/")
-        return self.r.choice([base, f"{base}/{self.f.uri_path()}", f"{base}/{self.f.uri_path()}?ref={self.f.user_name()}"])
+        return self.r.choice(
+            [base, f"{base}/{self.f.uri_path()}", f"{base}/{self.f.uri_path()}?ref={self.f.user_name()}"]
+        )
 
     # secrets
     def api_key(self) -> str:
@@ -188,8 +227,11 @@ class _Values:
             return self.jwt()
         if k < 0.8:  # GitHub personal access token
             return "ghp_" + "".join(self.r.choice(string.ascii_letters + string.digits) for _ in range(36))
-        return "xoxb-" + "-".join(str(self.r.randint(10**10, 10**11)) for _ in range(2)) + "-" + "".join(
-            self.r.choice(string.ascii_letters + string.digits) for _ in range(24)
+        return (
+            "xoxb-"
+            + "-".join(str(self.r.randint(10**10, 10**11)) for _ in range(2))
+            + "-"
+            + "".join(self.r.choice(string.ascii_letters + string.digits) for _ in range(24))
         )
 
     def bearer(self) -> str:
@@ -208,11 +250,13 @@ class _Values:
 
     # decoys
     def order_id(self) -> str:
-        return self.r.choice([
-            f"ORD-{self.r.randint(2019, 2026)}-{self.r.randint(0, 999999):06d}",
-            f"INV{self.r.randint(10**7, 10**8 - 1)}",
-            self.non_luhn16(),
-        ])
+        return self.r.choice(
+            [
+                f"ORD-{self.r.randint(2019, 2026)}-{self.r.randint(0, 999999):06d}",
+                f"INV{self.r.randint(10**7, 10**8 - 1)}",
+                self.non_luhn16(),
+            ]
+        )
 
     def non_luhn16(self) -> str:
         while True:
@@ -224,8 +268,12 @@ class _Values:
         return str(self.f.uuid4())
 
     def version(self) -> str:
-        return self.r.choice([f"{self.r.randint(0, 9)}.{self.r.randint(0, 30)}.{self.r.randint(0, 40)}",
-                              f"v{self.r.randint(1, 5)}.{self.r.randint(0, 20)}.{self.r.randint(0, 9)}"])
+        return self.r.choice(
+            [
+                f"{self.r.randint(0, 9)}.{self.r.randint(0, 30)}.{self.r.randint(0, 40)}",
+                f"v{self.r.randint(1, 5)}.{self.r.randint(0, 20)}.{self.r.randint(0, 9)}",
+            ]
+        )
 
     def hexhash(self) -> str:
         return self.r.choice([self.f.sha1, self.f.md5, self.f.sha256])()
@@ -247,14 +295,21 @@ def _luhn_ok(num: str) -> bool:
 
 
 _IBAN_BBAN = {  # country: (length of BBAN, kind per char: a=upper, n=digit)
-    "GB": "aaaannnnnnnnnnnnnn", "DE": "nnnnnnnnnnnnnnnnnn", "FR": "nnnnnnnnnnnnnnnnnnnnnnn",
-    "ES": "nnnnnnnnnnnnnnnnnnnn", "NL": "aaaannnnnnnnnn", "IT": "annnnnnnnnnnnnnnnnnnnnn",
-    "BE": "nnnnnnnnnnnn", "PL": "nnnnnnnnnnnnnnnnnnnnnnnn",
+    "GB": "aaaannnnnnnnnnnnnn",
+    "DE": "nnnnnnnnnnnnnnnnnn",
+    "FR": "nnnnnnnnnnnnnnnnnnnnnnn",
+    "ES": "nnnnnnnnnnnnnnnnnnnn",
+    "NL": "aaaannnnnnnnnn",
+    "IT": "annnnnnnnnnnnnnnnnnnnnn",
+    "BE": "nnnnnnnnnnnn",
+    "PL": "nnnnnnnnnnnnnnnnnnnnnnnn",
 }
 
 
 def _make_iban(country: str, r: random.Random) -> str:
-    bban = "".join(r.choice(string.ascii_uppercase) if k == "a" else r.choice(string.digits) for k in _IBAN_BBAN[country])
+    bban = "".join(
+        r.choice(string.ascii_uppercase) if k == "a" else r.choice(string.digits) for k in _IBAN_BBAN[country]
+    )
     if country == "FR":  # RIB key check digits: keep stdnum's national check happy
         b, g, c = int(bban[:5]), int(bban[5:10]), int(bban[10:21])
         bban = bban[:21] + f"{97 - (89 * b + 15 * g + 3 * c) % 97:02d}"

@@ -41,14 +41,18 @@ def build_app(cfg: ServeAppConfig) -> Application:
     extractor = None
     if cfg.extractor.enabled:
         ex = cfg.extractor
-        extractor = cast(Deployment, Extractor).options(**opts[EXTRACTOR]).bind(
-            ex.factory, cfg.extractor_options, ex.max_batch_size, ex.batch_wait_timeout_s, ex.request_timeout_s
+        extractor = (
+            cast(Deployment, Extractor)
+            .options(**opts[EXTRACTOR])
+            .bind(ex.factory, cfg.extractor_options, ex.max_batch_size, ex.batch_wait_timeout_s, ex.request_timeout_s)
         )
     encoder = None
     if cfg.encoder.enabled:
         en = cfg.encoder
-        encoder = cast(Deployment, Encoder).options(**opts[ENCODER]).bind(
-            en.factory, cfg.encoder_options, en.max_batch_size, en.batch_wait_timeout_s, en.request_timeout_s
+        encoder = (
+            cast(Deployment, Encoder)
+            .options(**opts[ENCODER])
+            .bind(en.factory, cfg.encoder_options, en.max_batch_size, en.batch_wait_timeout_s, en.request_timeout_s)
         )
     consumer = None
     if cfg.consumer.enabled:

@@ -346,8 +346,9 @@ class HandleDetector:
             if self._queue_timeout_s is not None:
                 left = sent + self._queue_timeout_s - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"no answer from the {self.name} deployment within "
-                                       f"queue_timeout_s={self._queue_timeout_s:g}")
+                    raise TimeoutError(
+                        f"no answer from the {self.name} deployment within queue_timeout_s={self._queue_timeout_s:g}"
+                    )
                 slice_s = min(slice_s, left)
             try:
                 return dict(resp.result(timeout_s=slice_s))
@@ -355,6 +356,10 @@ class HandleDetector:
                 now = time.monotonic()
                 if now >= next_note:
                     next_note = now + self._note_every_s
-                    log.info("waiting for the %s deployment: %d requests pending, oldest sent %.0fs ago "
-                             "(back-pressure: this caller fetches nothing new meanwhile)",
-                             self.name, pending, now - sent)
+                    log.info(
+                        "waiting for the %s deployment: %d requests pending, oldest sent %.0fs ago "
+                        "(back-pressure: this caller fetches nothing new meanwhile)",
+                        self.name,
+                        pending,
+                        now - sent,
+                    )

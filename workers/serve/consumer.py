@@ -76,8 +76,10 @@ class Consumer:
         if self.settings.create_topics:
             ensure_topics(self.settings)
         self.worker = StreamWorker(
-            self.settings, MeteredPipeline(pipeline, self.metrics, "stream"),
-            hash_key=key, include_values=ps.include_values,
+            self.settings,
+            MeteredPipeline(pipeline, self.metrics, "stream"),
+            hash_key=key,
+            include_values=ps.include_values,
         )
         self.error: str | None = None
         self.started = time.time()
@@ -85,7 +87,9 @@ class Consumer:
         self._loop = threading.Thread(target=self._run, name="pii-consumer-loop", daemon=True)
         self._loop.start()
         self._probe = LagProbe(
-            self.settings.bootstrap_servers, self.settings.group_id, self.settings.input_topic,
+            self.settings.bootstrap_servers,
+            self.settings.group_id,
+            self.settings.input_topic,
             client_id=f"pii-worker-lag-{self.tag}",
         )
         self._lag_thread = threading.Thread(target=self._measure_lag, name="pii-consumer-lag", daemon=True)

@@ -72,7 +72,11 @@ def deployment_options(cfg: ServeAppConfig) -> dict[str, dict[str, Any]]:
     a = cfg.autoscaling
     if cfg.extractor.enabled:
         out[EXTRACTOR] = _batched_options(
-            cfg, EXTRACTOR, cfg.extractor, cfg.extractor_num_gpus, EXTRACTOR_POLICY,
+            cfg,
+            EXTRACTOR,
+            cfg.extractor,
+            cfg.extractor_num_gpus,
+            EXTRACTOR_POLICY,
             {
                 "target_lag_per_replica": a.target_lag_per_extractor,
                 "target_ongoing_per_replica": a.target_ongoing_per_extractor,
@@ -82,7 +86,11 @@ def deployment_options(cfg: ServeAppConfig) -> dict[str, dict[str, Any]]:
         )
     if cfg.encoder.enabled:
         out[ENCODER] = _batched_options(
-            cfg, ENCODER, cfg.encoder, cfg.encoder_num_gpus, ENCODER_POLICY,
+            cfg,
+            ENCODER,
+            cfg.encoder,
+            cfg.encoder_num_gpus,
+            ENCODER_POLICY,
             {"target_ongoing_per_replica": a.target_ongoing_per_encoder},
             health_check_timeout_s=60.0,
         )

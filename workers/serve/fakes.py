@@ -35,8 +35,10 @@ class _FakeTier:
             time.sleep(self.delay_s)
         self.batches.append(len(texts))
         return [
-            [Span(start=m.start(1), end=m.end(1), type=self.entity_type, score=self.score, detector=self.name)
-             for m in self.pattern.finditer(t)]
+            [
+                Span(start=m.start(1), end=m.end(1), type=self.entity_type, score=self.score, detector=self.name)
+                for m in self.pattern.finditer(t)
+            ]
             for t in texts
         ]
 
@@ -45,8 +47,11 @@ class FakeLLMDetector(_FakeTier):
     name = "llm"
     # Counts like the real LLM detector (one of its series), so the replica's publication of
     # detector counters is exercised end to end.
-    ROUTED = Counter("pii_worker_llm_routed_docs", "Documents the cascade router sent to the model (llm) "
-                     "or kept from it (away)", ("route", "llm"))
+    ROUTED = Counter(
+        "pii_worker_llm_routed_docs",
+        "Documents the cascade router sent to the model (llm) or kept from it (away)",
+        ("route", "llm"),
+    )
 
     def counters(self) -> list[tuple[Counter, int]]:
         return [(self.ROUTED, sum(self.batches))]
@@ -62,6 +67,8 @@ def fake_llm_detector(delay_s: float = 0.0, entity_type: str = "PERSON") -> Fake
     return FakeLLMDetector(delay_s=delay_s, entity_type=entity_type)
 
 
-def fake_ner_detector(delay_s: float = 0.0, entity_type: str = "PERSON", taxonomy: str | None = None) -> FakeNerDetector:
+def fake_ner_detector(
+    delay_s: float = 0.0, entity_type: str = "PERSON", taxonomy: str | None = None
+) -> FakeNerDetector:
     # `taxonomy` is accepted (and ignored) so a config written for the real factory runs as is.
     return FakeNerDetector(delay_s=delay_s, entity_type=entity_type)

@@ -57,9 +57,13 @@ def framing_for(content_type: str) -> Framing:
 
 
 def _spec(framing: Framing, base: RecordSpec) -> RecordSpec:
-    return RecordSpec(input_format="text" if framing == "text" else "json", id_field=base.id_field,
-                      text_field=base.text_field, fields=base.fields,
-                      max_document_bytes=base.max_document_bytes)
+    return RecordSpec(
+        input_format="text" if framing == "text" else "json",
+        id_field=base.id_field,
+        text_field=base.text_field,
+        fields=base.fields,
+        max_document_bytes=base.max_document_bytes,
+    )
 
 
 def check_lines(body: bytes, framing: Framing, max_docs: int, spec: RecordSpec = JSON_SPEC) -> int:
@@ -83,8 +87,9 @@ def check_lines(body: bytes, framing: Framing, max_docs: int, spec: RecordSpec =
     return n
 
 
-def redact_lines(pipeline: RedactingPipeline, body: bytes, framing: Framing, batch_size: int = 64,
-                 spec: RecordSpec = JSON_SPEC) -> bytes:
+def redact_lines(
+    pipeline: RedactingPipeline, body: bytes, framing: Framing, batch_size: int = 64, spec: RecordSpec = JSON_SPEC
+) -> bytes:
     out = io.BytesIO()
     _redact_lines(pipeline, io.BytesIO(body), out, _spec(framing, spec), batch_size=batch_size)
     return out.getvalue()
@@ -116,6 +121,7 @@ def redact_json(pipeline: RedactingPipeline, body: bytes, max_docs: int, spec: R
         if isinstance(r, Failure):
             recs.append(error_record(i, p.doc_id, r.stage, r.error_class, r.message))
         else:
-            recs.append(output_record(redact_record(p, r, pipeline.redactor), r, spec.id_field,
-                                      spec.text_field, p.doc_id))
+            recs.append(
+                output_record(redact_record(p, r, pipeline.redactor), r, spec.id_field, spec.text_field, p.doc_id)
+            )
     return dumps(recs if isinstance(obj, list) else recs[0])

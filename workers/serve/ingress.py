@@ -32,8 +32,9 @@ def _json(obj: Any, status: int = 200) -> Response:
 
 @serve.deployment
 class Ingress:
-    def __init__(self, config: ServeAppConfig | dict[str, Any], extractor: Any = None, consumer: Any = None,
-                 encoder: Any = None):
+    def __init__(
+        self, config: ServeAppConfig | dict[str, Any], extractor: Any = None, consumer: Any = None, encoder: Any = None
+    ):
         from workers.cpu import configure_threads
 
         configure_threads()  # this replica's own cores (vLLM binding, onnxruntime threads)

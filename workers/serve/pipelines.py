@@ -41,19 +41,29 @@ def build_serve_pipeline(
             # Never load an engine inside an ingress/consumer replica by accident.
             raise ValueError("pipeline.detectors has 'llm' but the extractor deployment is disabled")
         ex = cfg.extractor
-        kw["llm"] = HandleDetector(extractor_handle, name="llm", queue_timeout_s=ex.queue_timeout_s,
-                                   max_in_flight=ex.max_in_flight, lag_hint=lag_hint)
+        kw["llm"] = HandleDetector(
+            extractor_handle,
+            name="llm",
+            queue_timeout_s=ex.queue_timeout_s,
+            max_in_flight=ex.max_in_flight,
+            lag_hint=lag_hint,
+        )
     if "ner" in detectors:
         if encoder_handle is None:
             raise ValueError("pipeline.detectors has 'ner' but the encoder deployment is disabled")
         en = cfg.encoder
         # No lag hint: the encoder scales on its own queue.
-        kw["ner"] = HandleDetector(encoder_handle, name="ner", queue_timeout_s=en.queue_timeout_s,
-                                   max_in_flight=en.max_in_flight)
+        kw["ner"] = HandleDetector(
+            encoder_handle, name="ner", queue_timeout_s=en.queue_timeout_s, max_in_flight=en.max_in_flight
+        )
     if "ner" in kw and "ner" not in inspect.signature(build_pipeline).parameters:
-        return _with_ner(build_pipeline(settings.model_copy(update={
-            "detectors": [d for d in detectors if d != "ner"]}), **{k: v for k, v in kw.items() if k != "ner"}),
-            kw["ner"])
+        return _with_ner(
+            build_pipeline(
+                settings.model_copy(update={"detectors": [d for d in detectors if d != "ner"]}),
+                **{k: v for k, v in kw.items() if k != "ner"},
+            ),
+            kw["ner"],
+        )
     return build_pipeline(settings, **kw)
 
 
@@ -61,8 +71,14 @@ def _with_ner(p: Pipeline, ner: Detector) -> Pipeline:
     """A factory that cannot take an injected `ner` detector: slot it in after the rules."""
     dets = list(p.detectors)
     at = 1 if dets and dets[0].name == "rules" else 0
-    return Pipeline(p.taxonomy, [*dets[:at], ner, *dets[at:]], p.redactor, on_detector_error=p.on_detector_error,
-                    required=sorted(p.required), echo_min_len=p.echo_min_len)
+    return Pipeline(
+        p.taxonomy,
+        [*dets[:at], ner, *dets[at:]],
+        p.redactor,
+        on_detector_error=p.on_detector_error,
+        required=sorted(p.required),
+        echo_min_len=p.echo_min_len,
+    )
 
 
 class MeteredDetector:

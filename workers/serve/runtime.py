@@ -77,8 +77,9 @@ def start_local_ray(
         ray.init(address=address, log_to_driver=False)
     port = http_port or free_port()
     serve.start(http_options={"host": http_host, "port": port})
-    return LocalRay(http_port=port, dashboard_url=dashboard_url, metrics_url=metrics_url,
-                    started_s=time.monotonic() - t0)
+    return LocalRay(
+        http_port=port, dashboard_url=dashboard_url, metrics_url=metrics_url, started_s=time.monotonic() - t0
+    )
 
 
 def stop_local_ray() -> None:

@@ -83,19 +83,19 @@ class ServeMetrics:
         self.detector_documents = metrics.Counter(
             "pii_worker_detector_documents",
             description="Documents each detector tier ran on (a document the router kept from the "
-                        "LLM does not count for llm).",
+            "LLM does not count for llm).",
             tag_keys=_keys("source", "detector"),
         )
         self.detector_spans = metrics.Counter(
             "pii_worker_detector_spans",
             description="Spans each detector tier returned, before resolution (encoder hints below "
-                        "a type's min_score included).",
+            "a type's min_score included).",
             tag_keys=_keys("source", "detector"),
         )
         self.detector_latency = metrics.Histogram(
             "pii_worker_detector_latency_seconds",
             description="Wall time of one detect() call per tier, as the caller sees it (queueing "
-                        "at a deployment included).",
+            "at a deployment included).",
             boundaries=_LATENCY_BUCKETS,
             tag_keys=_keys("source", "detector"),
         )
@@ -109,7 +109,7 @@ class ServeMetrics:
         self.deployment_documents = metrics.Counter(
             "pii_worker_deployment_documents",
             description="Documents a detector deployment answered, by detector tier and outcome "
-                        "(ran|skipped: the router kept it from the engine|failed).",
+            "(ran|skipped: the router kept it from the engine|failed).",
             tag_keys=_keys("detector", "outcome"),
         )
         self.deployment_spans = metrics.Counter(

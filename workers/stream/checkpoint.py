@@ -50,8 +50,9 @@ class Checkpoint:
             self.producer.begin_transaction()
             self._open = True
 
-    def send(self, topic: str, value: bytes, key: bytes | None, headers: Sequence[tuple[str, bytes]],
-             kind: str) -> None:
+    def send(
+        self, topic: str, value: bytes, key: bytes | None, headers: Sequence[tuple[str, bytes]], kind: str
+    ) -> None:
         fut = self.producer.send(topic, value=value, key=key, headers=list(headers) or None)
         self._futures.append((topic, kind, fut))
 

@@ -66,8 +66,15 @@ class KeyHashCachePartitioner(DefaultPartitioner):
         self._hashes: dict[bytes, int] = {}
         self._size = size
 
-    def partition(self, topic: str, key: Any, serialized_key: bytes | None, value: Any,  # noqa: ANN401
-                  serialized_value: bytes | None, cluster: Any) -> int:  # noqa: ANN401
+    def partition(
+        self,
+        topic: str,
+        key: Any,
+        serialized_key: bytes | None,
+        value: Any,  # noqa: ANN401
+        serialized_value: bytes | None,
+        cluster: Any,
+    ) -> int:  # noqa: ANN401
         if serialized_key is None:
             return int(super().partition(topic, key, serialized_key, value, serialized_value, cluster))
         if topic not in cluster.topics():

@@ -40,8 +40,13 @@ class Inbound:
     @classmethod
     def from_consumer_record(cls, r: Any) -> Inbound:
         return cls(
-            topic=r.topic, partition=r.partition, offset=r.offset, key=r.key, value=r.value,
-            headers=list(r.headers or []), timestamp_ms=r.timestamp if r.timestamp and r.timestamp > 0 else None,
+            topic=r.topic,
+            partition=r.partition,
+            offset=r.offset,
+            key=r.key,
+            value=r.value,
+            headers=list(r.headers or []),
+            timestamp_ms=r.timestamp if r.timestamp and r.timestamp > 0 else None,
         )
 
 
@@ -59,15 +64,20 @@ class Decoded:
 
 def record_spec(s: StreamSettings) -> RecordSpec:
     return RecordSpec(
-        input_format=s.input_format, id_field=s.id_field, text_field=s.text_field,
-        fields=tuple(s.redact_fields), max_document_bytes=s.max_document_bytes, require_id=True,
+        input_format=s.input_format,
+        id_field=s.id_field,
+        text_field=s.text_field,
+        fields=tuple(s.redact_fields),
+        max_document_bytes=s.max_document_bytes,
+        require_id=True,
     )
 
 
 def decode(rec: Inbound, s: StreamSettings, spec: RecordSpec | None = None) -> Decoded | Failure:
     if rec.value is None:
-        return Failure(id=rec.coords, stage="ingest", error_class="EmptyRecord",
-                       message="record has no value (tombstone)")
+        return Failure(
+            id=rec.coords, stage="ingest", error_class="EmptyRecord", message="record has no value (tombstone)"
+        )
     try:
         parsed = parse_record(rec.value, spec or record_spec(s), rec.coords)
     except RecordError as e:

@@ -71,23 +71,33 @@ def annotations_value(
     for e in red.entities:
         f = fields[e.index]
         sp = e.span
-        value = view[f.start + sp.start:f.start + sp.end]
-        ent: dict[str, Any] = {"type": sp.type, "start": sp.start, "end": sp.end, "score": sp.score,
-                               "detector": sp.detector}
+        value = view[f.start + sp.start : f.start + sp.end]
+        ent: dict[str, Any] = {
+            "type": sp.type,
+            "start": sp.start,
+            "end": sp.end,
+            "score": sp.score,
+            "detector": sp.detector,
+        }
         if e.field is not None:
             ent["field"] = e.field
         ent["value_hash"] = value_hash(hash_key, value, sp.type)
         if include_values:
             ent["value"] = value
         entities.append(ent)
-    return dumps({"id": dec.doc_id, "source": _source(dec.record), "taxonomy_version": taxonomy_version,
-                  "entities": entities})
+    return dumps(
+        {"id": dec.doc_id, "source": _source(dec.record), "taxonomy_version": taxonomy_version, "entities": entities}
+    )
 
 
 def dead_letter_headers(rec: Inbound, failure: Failure) -> list[tuple[str, bytes]]:
     dl = DeadLetter(
-        stage=failure.stage, error_class=failure.error_class, message=failure.message[:_MAX_HEADER_MESSAGE],
-        source_topic=rec.topic, source_partition=rec.partition, source_offset=rec.offset,
+        stage=failure.stage,
+        error_class=failure.error_class,
+        message=failure.message[:_MAX_HEADER_MESSAGE],
+        source_topic=rec.topic,
+        source_partition=rec.partition,
+        source_offset=rec.offset,
     )
     ours = [(DLQ_HEADER_PREFIX + k, str(v).encode("utf-8")) for k, v in dl.model_dump().items() if v is not None]
     # Original headers first (preserved as-is), then ours; drop stale pii.dlq.* from a re-drive.
@@ -95,5 +105,6 @@ def dead_letter_headers(rec: Inbound, failure: Failure) -> list[tuple[str, bytes
 
 
 def parse_dead_letter_headers(headers: Sequence[tuple[str, bytes]]) -> dict[str, str]:
-    return {k[len(DLQ_HEADER_PREFIX):]: v.decode("utf-8", "replace") for k, v in headers
-            if k.startswith(DLQ_HEADER_PREFIX)}
+    return {
+        k[len(DLQ_HEADER_PREFIX) :]: v.decode("utf-8", "replace") for k, v in headers if k.startswith(DLQ_HEADER_PREFIX)
+    }

@@ -131,8 +131,13 @@ class StreamWorker:
         self.producer = self._producer_factory(self.s)
         try:
             self.consumer.subscribe([self.s.input_topic], listener=_Listener(self))
-            log.info("worker started: %s -> %s (group %s, %s)", self.s.input_topic, self.s.output_topic,
-                     self.s.group_id, "exactly-once" if self.s.exactly_once else "at-least-once")
+            log.info(
+                "worker started: %s -> %s (group %s, %s)",
+                self.s.input_topic,
+                self.s.output_topic,
+                self.s.group_id,
+                "exactly-once" if self.s.exactly_once else "at-least-once",
+            )
             while not self.stopping:
                 records = self._collect()
                 if self._reset_needed:
@@ -156,8 +161,12 @@ class StreamWorker:
                 self.consumer.close(autocommit=False)
         except Exception as e:  # noqa: BLE001
             log.warning("consumer close: %s", e)
-        log.info("worker stopped: %d records, %d published, %d dead-lettered", self.totals.records,
-                 self.totals.published, self.totals.dead_lettered)
+        log.info(
+            "worker stopped: %d records, %d published, %d dead-lettered",
+            self.totals.records,
+            self.totals.published,
+            self.totals.dead_lettered,
+        )
 
     # ---- rebalance -------------------------------------------------------------------------
 
@@ -231,8 +240,12 @@ class StreamWorker:
             if records and deadline is None:
                 deadline = time.monotonic() + self.s.batch_max_wait_ms / 1000
             metrics.INFLIGHT_BYTES.set(nbytes)
-            if records and (full or len(records) >= self.s.batch_max_records or nbytes >= self.s.batch_max_bytes
-                            or time.monotonic() >= deadline):  # type: ignore[operator]
+            if records and (
+                full
+                or len(records) >= self.s.batch_max_records
+                or nbytes >= self.s.batch_max_bytes
+                or (deadline is not None and time.monotonic() >= deadline)
+            ):
                 break
         return records
 
@@ -254,9 +267,16 @@ class StreamWorker:
         for d in docs:
             try:
                 one = self.pipeline.run([d])
-                res.append(one[0] if len(one) == 1 else Failure(
-                    id=d.id, stage="pipeline", error_class="PipelineError",
-                    message=f"pipeline returned {len(one)} results for 1 document"))
+                res.append(
+                    one[0]
+                    if len(one) == 1
+                    else Failure(
+                        id=d.id,
+                        stage="pipeline",
+                        error_class="PipelineError",
+                        message=f"pipeline returned {len(one)} results for 1 document",
+                    )
+                )
             except Exception as e:  # noqa: BLE001
                 res.append(Failure(id=d.id, stage="pipeline", error_class=type(e).__name__, message=str(e)))
         return res
@@ -266,12 +286,17 @@ class StreamWorker:
         if isinstance(r, Failure):
             return r
         if not isinstance(r, Result):
-            return Failure(id=None, stage="pipeline", error_class="PipelineError",
-                           message=f"pipeline returned {type(r).__name__}")
+            return Failure(
+                id=None, stage="pipeline", error_class="PipelineError", message=f"pipeline returned {type(r).__name__}"
+            )
         missing = [d for d in self.pipeline.detector_names if d not in r.detectors and d not in r.skipped]
         if missing and not r.degraded:
-            return Failure(id=r.id, stage="detect", error_class="IncompleteDetection",
-                           message=f"detectors did not run: {', '.join(missing)}")
+            return Failure(
+                id=r.id,
+                stage="detect",
+                error_class="IncompleteDetection",
+                message=f"detectors did not run: {', '.join(missing)}",
+            )
         return r
 
     def process(self, records: list[Inbound]) -> BatchReport:
@@ -307,23 +332,26 @@ class StreamWorker:
         try:
             cp.begin()
             for rec, dec, outs in zip(records, decoded, per_record, strict=True):
-                failure = dec if isinstance(dec, Failure) else next(
-                    (o for o in outs if isinstance(o, Failure)), None)
+                failure = dec if isinstance(dec, Failure) else next((o for o in outs if isinstance(o, Failure)), None)
                 if failure is None:
                     assert isinstance(dec, Decoded)  # a Failure was taken above
                     try:
                         results = [o for o in outs if isinstance(o, Result)]
                         fields = redact(dec, results[0], self.pipeline.redactor)
-                        red = redacted_value(dec, fields, results[0], self.taxonomy_version,
-                                             self.pipeline.detector_names)
-                        ann = annotations_value(dec, fields, self.taxonomy_version, self.hash_key,
-                                                self.include_values)
+                        red = redacted_value(
+                            dec, fields, results[0], self.taxonomy_version, self.pipeline.detector_names
+                        )
+                        ann = annotations_value(dec, fields, self.taxonomy_version, self.hash_key, self.include_values)
                     except Exception as e:  # noqa: BLE001 - an encoding error is this record's problem
-                        failure = Failure(id=dec.doc_id, stage="publish", error_class=type(e).__name__,
-                                          message=str(e))
+                        failure = Failure(id=dec.doc_id, stage="publish", error_class=type(e).__name__, message=str(e))
                 if failure is not None:
-                    cp.send(self.s.dlq_topic, rec.value or b"", rec.key, dead_letter_headers(rec, failure),
-                            kind="dead_letter")
+                    cp.send(
+                        self.s.dlq_topic,
+                        rec.value or b"",
+                        rec.key,
+                        dead_letter_headers(rec, failure),
+                        kind="dead_letter",
+                    )
                     dead.append(failure)
                 else:
                     cp.send(self.s.output_topic, red, rec.key, rec.headers, kind="redacted")

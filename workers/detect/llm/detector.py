@@ -128,8 +128,9 @@ class LLMDetector:
         self._builders: OrderedDict[tuple[str, ...], PromptBuilder] = OrderedDict()
         self._shape = ShapeCheck(entities)
         self._min_score = {e.name: e.min_score for e in taxonomy.entities}
-        self.router = LLMRouter(entities, s.llm_route, min_score=self._min_score, band=s.route_band,
-                                covered=s.covered_types or ())
+        self.router = LLMRouter(
+            entities, s.llm_route, min_score=self._min_score, band=s.route_band, covered=s.covered_types or ()
+        )
         self.engine = engine if engine is not None else build_engine(s)
         self.control = ControlTokens(getattr(self.engine, "control_tokens", ()) or ())
         self.stats = LLMStats()
@@ -150,9 +151,14 @@ class LLMDetector:
         b = self._builders.get(types)
         if b is None:
             s = self.settings
-            b = PromptBuilder([e for e in self._entities if e.name in set(types)], s.prompt_style,
-                              max_items=s.max_items, max_chars=s.max_mention_chars,
-                              include_examples=s.include_examples, output=s.output_format)
+            b = PromptBuilder(
+                [e for e in self._entities if e.name in set(types)],
+                s.prompt_style,
+                max_items=s.max_items,
+                max_chars=s.max_mention_chars,
+                include_examples=s.include_examples,
+                output=s.output_format,
+            )
             self._builders[types] = b
             while len(self._builders) > 64:  # a handful of type sets in practice; bound it anyway
                 self._builders.popitem(last=False)
@@ -220,9 +226,7 @@ class LLMDetector:
                     self.stats.masked_echoes += 1
                 for ps, pe in pieces:
                     if pe > ps:
-                        found[u.doc].add(
-                            Span(start=ps, end=pe, type=a.type, score=self.settings.score, detector="llm")
-                        )
+                        found[u.doc].add(Span(start=ps, end=pe, type=a.type, score=self.settings.score, detector="llm"))
         for i in todo:
             if out[i] is None and i not in failed:
                 spans = join_address_parts(texts[i], list(found[i]))
@@ -301,18 +305,24 @@ class LLMDetector:
 # How LLMStats is published: one series per (family, label), the value computed from the cumulative
 # counters. Requests: every attempt is ok, retried (failed, tried again) or failed (out of retries).
 _REQ = "Engine requests by outcome (ok, retried, failed: still failing after the retries)"
-_MEN = ("Mentions the model returned, by outcome (aligned; hallucination: not in the text, dropped; "
-        "masked_echo: an occurrence that only covered a rule placeholder, dropped; rejected: not of its "
-        "type's shape (taxonomy mention_pattern), dropped)")
+_MEN = (
+    "Mentions the model returned, by outcome (aligned; hallucination: not in the text, dropped; "
+    "masked_echo: an occurrence that only covered a rule placeholder, dropped; rejected: not of its "
+    "type's shape (taxonomy mention_pattern), dropped)"
+)
 _TOK = "Engine tokens by kind (prompt, completion, cached)"
 _ROUTE = "Documents the cascade router sent to the model (llm) or kept from it (away)"
 LLM_COUNTERS: tuple[tuple[Counter, Callable[[dict[str, int]], int]], ...] = (
-    (Counter("pii_worker_llm_requests", _REQ, ("outcome", "ok")),
-     lambda d: max(0, d["requests"] - d["retried"] - d["failed_requests"])),
+    (
+        Counter("pii_worker_llm_requests", _REQ, ("outcome", "ok")),
+        lambda d: max(0, d["requests"] - d["retried"] - d["failed_requests"]),
+    ),
     (Counter("pii_worker_llm_requests", _REQ, ("outcome", "retried")), lambda d: d["retried"]),
     (Counter("pii_worker_llm_requests", _REQ, ("outcome", "failed")), lambda d: d["failed_requests"]),
-    (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "aligned")),
-     lambda d: max(0, d["mentions"] - d["hallucinations"])),
+    (
+        Counter("pii_worker_llm_mentions", _MEN, ("outcome", "aligned")),
+        lambda d: max(0, d["mentions"] - d["hallucinations"]),
+    ),
     (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "hallucination")), lambda d: d["hallucinations"]),
     (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "masked_echo")), lambda d: d["masked_echoes"]),
     (Counter("pii_worker_llm_mentions", _MEN, ("outcome", "rejected")), lambda d: d["rejected"]),
@@ -322,6 +332,8 @@ LLM_COUNTERS: tuple[tuple[Counter, Callable[[dict[str, int]], int]], ...] = (
     (Counter("pii_worker_llm_gated_docs", "Documents the cheap gate kept from the model"), lambda d: d["gated"]),
     (Counter("pii_worker_llm_routed_docs", _ROUTE, ("route", "llm")), lambda d: d["routed"]),
     (Counter("pii_worker_llm_routed_docs", _ROUTE, ("route", "away")), lambda d: d["routed_away"]),
-    (Counter("pii_worker_llm_failed_docs", "Documents the model could not answer after the retries"),
-     lambda d: d["failed_docs"]),
+    (
+        Counter("pii_worker_llm_failed_docs", "Documents the model could not answer after the retries"),
+        lambda d: d["failed_docs"],
+    ),
 )

@@ -206,8 +206,10 @@ class PromptBuilder:
 
     def _answer(self, what: str, kind: str) -> str:
         if self.output == "grouped":
-            return (f'Answer with JSON only: {{"<{kind}>": ["<{what}>", ...], ...}}, only the {kind.lower()} '
-                    "names that have mentions; {} if there are none.")
+            return (
+                f'Answer with JSON only: {{"<{kind}>": ["<{what}>", ...], ...}}, only the {kind.lower()} '
+                "names that have mentions; {} if there are none."
+            )
         return f'Answer with JSON only: {{"entities": [{{"text": "<{what}>", "type": "<{kind}>"}}, ...]}}'
 
     def _render_per_type_system(self) -> str:

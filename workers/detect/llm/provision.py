@@ -37,8 +37,18 @@ from workers.modelcache import (
 from workers.modelcache import stderr_log as _stderr
 
 __all__ = [
-    "DEFAULT_MODEL", "MARKER", "MODELS", "Log", "PackagedModel", "ProvisionError", "cache_root", "fetch",
-    "is_ready", "list_models", "model_dir", "resolve_model",
+    "DEFAULT_MODEL",
+    "MARKER",
+    "MODELS",
+    "Log",
+    "PackagedModel",
+    "ProvisionError",
+    "cache_root",
+    "fetch",
+    "is_ready",
+    "list_models",
+    "model_dir",
+    "resolve_model",
 ]
 
 
@@ -104,9 +114,7 @@ def resolve_model(ref: str, cache_dir: str | os.PathLike[str] | None = None) -> 
     if ref in MODELS:
         d = model_dir(ref, cache_dir)
         if not is_ready(d):
-            raise ProvisionError(
-                f"model {ref!r} is not provisioned in {d}; run `pii-worker model fetch {ref}`"
-            )
+            raise ProvisionError(f"model {ref!r} is not provisioned in {d}; run `pii-worker model fetch {ref}`")
         return str(d)
     p = Path(ref).expanduser()
     if p.is_dir():

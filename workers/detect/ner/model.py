@@ -94,7 +94,9 @@ class Encoder:
         if device in ("cuda", "auto") and "CUDAExecutionProvider" in available:
             providers.insert(0, "CUDAExecutionProvider")
         elif device == "cuda":
-            raise NerModelError("ner device=cuda but onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu)")
+            raise NerModelError(
+                "ner device=cuda but onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu)"
+            )
         try:
             self.session = ort.InferenceSession(str(files.onnx), sess_options=opts, providers=providers)
         except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
