@@ -49,6 +49,14 @@ def datasets(a: argparse.Namespace) -> dict[str, list[ev.GoldDoc]]:
     return out
 
 
+def _gold(name: str, n: int, a: argparse.Namespace) -> list[ev.GoldDoc]:
+    from workers.loggen import generate
+
+    if name == "dev":
+        return ev.load_gold(Path(a.dev), n)
+    return generate(n, seed=int(name.removeprefix("gen-")))
+
+
 # ---------------------------------------------------------------- child: one configuration
 
 
@@ -114,7 +122,11 @@ def score(a: argparse.Namespace, runs: dict[str, dict[str, Any]]) -> dict[str, A
     from workers.taxonomy import load_taxonomy
 
     types = ev.TypeMap(scored=frozenset(load_taxonomy(None).names()))
-    data = datasets(a)
+    data: dict[str, list[ev.GoldDoc]] = {}
+    for res in runs.values():  # the same documents every configuration ran (merged runs included)
+        for name, r in res["runs"].items():
+            if name not in data:
+                data[name] = _gold(name, r["docs"], a)
     table: dict[str, dict[str, Any]] = {}
     for cfg, res in runs.items():
         for name, r in res["runs"].items():
@@ -162,8 +174,12 @@ def _p(x: Any) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _docs(res: dict[str, Any], name: str) -> int:
+    return next(per[name]["docs"] for per in res["table"].values() if name in per)
+
+
 def render(res: dict[str, Any]) -> str:
-    m, a = res["machine"], res["args"]
+    m = res["machine"]
     L = [
         SECTION,
         "",
@@ -171,8 +187,9 @@ def render(res: dict[str, Any]) -> str:
         f"Date: {m['date']}; machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB, Python {m['python']}; "
         f"load average at start {m['loadavg_start']} (shared cores: wall-clock figures are noisy, docs per CPU-second "
         "counts the whole process tree, vLLM's engine processes included).  ",
-        f"Documents: dev set first {a['dev_limit']} sentences; `pii-worker gen` seeds {a['seeds']}, {a['gen_n']} lines each; "
-        "the same documents for every configuration. LLM: the default model of `LLMSettings`; "
+        f"Documents per dataset: {', '.join(f'{n} {_docs(res, n)}' for n in res['datasets'])} (dev: the first sentences "
+        "of the presidio-research set; gen-S: `pii-worker gen` with seed S); the same documents for every "
+        "configuration. LLM: the default model of `LLMSettings`; "
         "rules+llm asks the LLM on every document (`llm_route: all`), the cascade only where the encoder is unsure "
         "or a type no cheaper tier covers is cued (`llm_route: uncertain`).",
         "",
@@ -216,7 +233,17 @@ def main() -> int:
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--dev", default=str(DEV))
     ap.add_argument("--dev-limit", type=int, default=200)
-    ap.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], default=[7, 11, 13])
+    ap.add_argument(
+        "--seeds",
+        type=lambda s: [int(x) for x in s.split(",") if x.strip()],
+        default=[7, 11, 13],
+        help="generated-log seeds, comma-separated ('' for none)",
+    )
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the runs already in bench/results/cascade.json (other datasets) and add these",
+    )
     ap.add_argument("--gen-n", type=int, default=48)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
@@ -227,7 +254,7 @@ def main() -> int:
     raw = RESULTS / "cascade.json"
     RESULTS.mkdir(parents=True, exist_ok=True)
     prev = json.loads(raw.read_text()) if raw.exists() else {}
-    runs: dict[str, Any] = prev.get("runs", {}) if a.phase == "report" else {}
+    runs: dict[str, Any] = prev.get("runs", {}) if a.phase == "report" or a.merge else {}
     if a.phase == "all":
         work = RESULTS / "cascade"
         work.mkdir(exist_ok=True)
@@ -254,13 +281,16 @@ def main() -> int:
             ]
             log(f"running {cfg}")
             subprocess.run(cmd, check=True)
-            runs[cfg] = json.loads(out.read_text())
+            new = json.loads(out.read_text())
+            if cfg in runs:  # --merge: this run's datasets replace the same ones, others stay
+                new["runs"] = {**runs[cfg]["runs"], **new["runs"]}
+            runs[cfg] = new
     res = {
         "machine": prev.get("machine") if a.phase == "report" else machine(),
         "command": "make bench-cascade" if a.phase == "all" else " ".join(sys.argv),
         "args": {"dev_limit": a.dev_limit, "seeds": a.seeds, "gen_n": a.gen_n},
         "runs": runs,
-        "datasets": [*(["dev"] if Path(a.dev).exists() else []), *(f"gen-{s}" for s in a.seeds)],
+        "datasets": sorted({name for r in runs.values() for name in r["runs"]}, key=lambda n: (n != "dev", n)),
     }
     res["table"] = score(a, runs)
     raw.write_text(json.dumps(res, indent=1) + "\n")
