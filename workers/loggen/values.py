@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 # One checksum implementation: the generator encodes with the validators' own.
-from workers.detect.validators import _B58, _BECH32, _bech32_polymod, digits, luhn
+from workers.detect.validators.checksums import _B58, _BECH32, _bech32_polymod, digits, luhn
 
 if TYPE_CHECKING:  # pragma: no cover
     from faker import Faker

@@ -1,0 +1,73 @@
+"""Checksum and parse validators: a regex finds candidates, these decide if they are real.
+
+Each takes the matched value and returns True (keep, validated) or False (drop).
+Inputs are bounded by their regexes, so every validator here runs in constant time per match
+(the few stdlib `re` patterns below are simple character-class runs on those bounded values).
+"""
+
+from workers.detect.validators.checksums import (
+    btc_base58,
+    btc_bech32,
+    credit_card,
+    digits,
+    eth_address,
+    iban,
+    luhn,
+    luhn_number,
+)
+from workers.detect.validators.credentials import basic_credentials, high_entropy, password, secret_phrase, username
+from workers.detect.validators.hosts import domain_name, ip_address
+from workers.detect.validators.names import titled_name
+from workers.detect.validators.national_ids import (
+    ca_sin,
+    es_nif,
+    fr_nir,
+    in_aadhaar,
+    in_pan,
+    it_fiscal_code,
+    nl_bsn,
+    uk_nhs,
+    us_itin,
+    us_ssn,
+)
+from workers.detect.validators.phones import (
+    DEFAULT_PHONE_REGIONS,
+    encoded_phone,
+    phone_regions,
+    phone_shape,
+    phone_valid,
+)
+
+__all__ = [
+    "DEFAULT_PHONE_REGIONS",
+    "basic_credentials",
+    "btc_base58",
+    "btc_bech32",
+    "ca_sin",
+    "credit_card",
+    "digits",
+    "domain_name",
+    "encoded_phone",
+    "es_nif",
+    "eth_address",
+    "fr_nir",
+    "high_entropy",
+    "iban",
+    "in_aadhaar",
+    "in_pan",
+    "ip_address",
+    "it_fiscal_code",
+    "luhn",
+    "luhn_number",
+    "nl_bsn",
+    "password",
+    "phone_regions",
+    "phone_shape",
+    "phone_valid",
+    "secret_phrase",
+    "titled_name",
+    "uk_nhs",
+    "us_itin",
+    "us_ssn",
+    "username",
+]
