@@ -11,7 +11,7 @@ from functools import partial
 from workers.detect import validators as v
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import Utf8Offsets, normalized_view
-from workers.detect.patterns.builtin import BUILTIN, Recognizer
+from workers.detect.patterns import BUILTIN, Recognizer
 from workers.models import Span
 from workers.taxonomy import Taxonomy
 

@@ -1,0 +1,92 @@
+"""The built-in recognizer families assemble into BUILTIN in the order the rules tier relies on."""
+
+from __future__ import annotations
+
+from workers.detect.patterns import BUILTIN
+from workers.detect.patterns.contact import CONTACT
+from workers.detect.patterns.credentials import CREDENTIALS
+from workers.detect.patterns.financial import FINANCIAL
+from workers.detect.patterns.hosts import HOSTS
+from workers.detect.patterns.national_ids import NATIONAL_IDS
+from workers.detect.patterns.network import NETWORK
+from workers.detect.patterns.people import PEOPLE
+
+# Recognizer order before the split into family modules: recognizers run in this order (deferred
+# ones after the rest, seeing what earlier ones claimed), so a reordering changes which one wins.
+ORDER = [
+    "email",
+    "email_intl",
+    "phone",
+    "keyed_phone",
+    "credit_card",
+    "credit_card_dotted",
+    "keyed_card",
+    "iban",
+    "crypto_btc",
+    "crypto_bech32",
+    "crypto_eth",
+    "us_ssn",
+    "us_ssn_spaced",
+    "us_ssn_plain",
+    "us_itin",
+    "uk_nhs",
+    "es_nif",
+    "it_fiscal_code",
+    "in_pan",
+    "in_aadhaar",
+    "ca_sin",
+    "nl_bsn",
+    "fr_nir",
+    "ipv4",
+    "ipv6",
+    "mac",
+    "mac_dash",
+    "mac_cisco",
+    "url",
+    "url_www",
+    "url_userinfo_password",
+    "url_userinfo_user",
+    "keyed_password",
+    "quoted_password",
+    "quoted_password_single",
+    "password_phrase",
+    "json_password",
+    "aws_access_key",
+    "google_api_key",
+    "stripe_key",
+    "slack_token",
+    "github_token",
+    "openai_style_key",
+    "keyed_api_key",
+    "pem_private_key",
+    "authorization_basic",
+    "basic_credentials",
+    "jwt",
+    "bearer",
+    "keyed_token",
+    "keyed_username",
+    "ssh_user",
+    "login_as",
+    "clf_user",
+    "sudo_user",
+    "password_for_user",
+    "keyed_dob",
+    "keyed_mrn",
+    "titled_person",
+    "country",
+    "domain_name",
+]
+
+
+def test_builtin_order_is_unchanged() -> None:
+    assert [r.name for r in BUILTIN] == ORDER
+
+
+def test_families_concatenate_to_builtin() -> None:
+    families = (CONTACT, FINANCIAL, NATIONAL_IDS, NETWORK, CREDENTIALS, PEOPLE, HOSTS)
+    assert all(families)
+    assert tuple(r for family in families for r in family) == BUILTIN
+
+
+def test_recognizer_names_are_unique() -> None:
+    assert len({r.name for r in BUILTIN}) == len(BUILTIN)

@@ -1,0 +1,61 @@
+"""Contact recognizers: e-mail addresses and phone numbers."""
+
+from __future__ import annotations
+
+from workers.detect import validators as v
+from workers.detect.patterns.fragments import _EXT, _NA, _PHONE_KEY, _SEP, PHONE_CONTEXT
+from workers.detect.patterns.recognizer import Recognizer
+
+CONTACT: tuple[Recognizer, ...] = (
+    # --- contact -----------------------------------------------------------------------------
+    Recognizer(
+        "email",
+        "EMAIL_ADDRESS",
+        r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
+        0.9,
+        # Mail header ids are addr-spec shaped but name a message, not a mailbox.
+        reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
+    ),
+    Recognizer(
+        # Internationalised addresses (RFC 6531: non-ASCII local part or domain, IDN TLDs). Only
+        # run on non-ASCII text (tag): ASCII addresses are the recognizer above. Unbounded repeats:
+        # bounded ones copy the Unicode classes and blow RE2's DFA memory.
+        "email_intl",
+        "EMAIL_ADDRESS",
+        r"(?:\b[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9._%+-]|" + _NA + r")*@"
+        r"(?:(?:[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9-]|" + _NA + r")*\.)+(?:[A-Za-z]{2,24}\b|" + _NA + r"+)",
+        0.9,
+        reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
+        tags=frozenset({"non_ascii"}),
+    ),
+    Recognizer(
+        "phone",
+        "PHONE_NUMBER",
+        # International (+CC), parenthesised area code, separated digit groups, or a plain run of
+        # 7-15 digits. At least one of these shapes is required, so bare small numbers never match.
+        r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,5}){1,5}"
+        r"|\(\d{1,5}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,5}){1,4}"
+        r"|\b\d{1,5}[ .-]\d{2,8}(?:[ .-]\d{1,5}){0,4}"
+        r"|\b\d{7,15})" + _EXT + r"\b",
+        0.3,
+        v.phone_shape,
+        context=PHONE_CONTEXT,
+        negative_context=("port", "pid", "bytes", "ms", "took", "size", "version", "id=", "build"),
+        strong_check=v.phone_valid,
+        strong_bonus=0.3,
+        standalone=True,
+        trim_chunks=True,
+        defer=True,
+    ),
+    Recognizer(
+        # Phone numbers in key=value logs and query strings, possibly percent-encoded
+        # ("phone=%2B61%202%209188%209869"): the key is the context, the validator decodes.
+        "keyed_phone",
+        "PHONE_NUMBER",
+        r"\b" + _PHONE_KEY + _SEP + r"([+%0-9A-Fa-f().\- ]{7,60}[0-9]" + _EXT + ")",
+        0.85,
+        v.encoded_phone,
+        group=1,
+        ignore_case=True,
+    ),
+)

@@ -1,0 +1,148 @@
+"""Credential recognizers: passwords, API keys, tokens, private keys."""
+
+from __future__ import annotations
+
+from workers.detect import validators as v
+from workers.detect.patterns.fragments import _PEM_BODY, _PEM_LABEL, _PEM_TAIL, _PW_KEY, _SEP
+from workers.detect.patterns.recognizer import Recognizer
+
+CREDENTIALS: tuple[Recognizer, ...] = (
+    # --- credentials (key names as context are part of the pattern) --------------------------
+    Recognizer(
+        "url_userinfo_password",
+        "PASSWORD",
+        r"[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{1,64}:([^\s@/]{1,128})@",
+        0.9,
+        v.password,
+        group=1,
+    ),
+    Recognizer(
+        "url_userinfo_user",
+        "USERNAME",
+        r"[A-Za-z][A-Za-z0-9+.-]{1,15}://([^\s:/@]{1,64}):[^\s@/]{1,128}@",
+        0.75,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        "keyed_password",
+        "PASSWORD",
+        r"\b" + _PW_KEY + _SEP + r"""([^\s"',;&}]{1,128})""",
+        0.9,
+        v.password,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        # Quoted values keep their spaces: password="correct horse battery staple", also with
+        # escaped quotes inside a JSON string (password=\"...\") and Ruby/PHP hashes (=>).
+        "quoted_password",
+        "PASSWORD",
+        r"\b" + _PW_KEY + r"""["']?\s*(?:=>|[:=])\s*\\?"([^"\r\n]{1,128}?)\\?""" + '"',
+        0.95,
+        v.password,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "quoted_password_single",
+        "PASSWORD",
+        r"\b" + _PW_KEY + r"""["']?\s*(?:=>|[:=])\s*\\?'([^'\r\n]{1,128}?)\\?'""",
+        0.95,
+        v.password,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "password_phrase",
+        "PASSWORD",
+        r"\b(?:password|passwd|passcode|passphrase)(?: is| was| of)?\s+(\S{6,128})",
+        0.75,
+        v.secret_phrase,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "json_password",
+        "PASSWORD",
+        r"""["'](?:password|passwd|passphrase|pwd|pass)["']\s*:\s*["']([^"'\n]{1,128})["']""",
+        0.95,
+        v.password,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "aws_access_key",
+        "API_KEY",
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        0.95,
+    ),
+    Recognizer("google_api_key", "API_KEY", r"\bAIza[0-9A-Za-z_-]{35}\b", 0.95),
+    Recognizer("stripe_key", "API_KEY", r"\b[rsp]k_(?:live|test)_[0-9A-Za-z]{16,}\b", 0.95),
+    Recognizer("slack_token", "ACCESS_TOKEN", r"\bxox[abposr]-[0-9A-Za-z-]{10,}\b", 0.95),
+    Recognizer(
+        "github_token", "ACCESS_TOKEN", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b", 0.95
+    ),
+    Recognizer("openai_style_key", "API_KEY", r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}\b", 0.85, v.high_entropy),
+    Recognizer(
+        "keyed_api_key",
+        "API_KEY",
+        r"\b(?:api[_-]?key|apikey|x-api-key|client[_-]?secret|secret[_-]?key|secret|private[_-]?key|"
+        r"access[_-]?key(?:[_-]?id)?|aws[_-]?secret[_-]?access[_-]?key)" + _SEP + r"([A-Za-z0-9_\-./+=]{8,})",
+        0.85,
+        v.high_entropy,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "pem_private_key",
+        "API_KEY",
+        r"-----BEGIN " + _PEM_LABEL + r"(?:" + _PEM_BODY + r"*?-----END " + _PEM_LABEL + "|" + _PEM_TAIL + ")",
+        0.99,
+    ),
+    Recognizer(
+        # HTTP Basic (and token-scheme) credentials after an Authorization header key.
+        "authorization_basic",
+        "ACCESS_TOKEN",
+        r"\b(?:proxy-)?authorization" + _SEP + r"(?:basic|token)\s+([A-Za-z0-9+/._~-]{4,}=*)",
+        0.95,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        # "Basic <base64>" anywhere (curl -H lines, dumped header maps): the value must decode
+        # to user:password.
+        "basic_credentials",
+        "ACCESS_TOKEN",
+        r"\bbasic\s+([A-Za-z0-9+/]{8,}={0,2})",
+        0.9,
+        v.basic_credentials,
+        group=1,
+        ignore_case=True,
+        checksum=True,
+    ),
+    Recognizer(
+        "jwt",
+        "ACCESS_TOKEN",
+        r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}",
+        0.95,
+    ),
+    Recognizer(
+        "bearer",
+        "ACCESS_TOKEN",
+        r"\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)",
+        0.9,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "keyed_token",
+        "ACCESS_TOKEN",
+        r"\b(?:access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|session[_-]?(?:id|token|key)|"
+        r"sessionid|token|sid|csrf[_-]?token)" + _SEP + r"([A-Za-z0-9\-._~+/]{12,}=*)",
+        0.85,
+        v.high_entropy,
+        group=1,
+        ignore_case=True,
+    ),
+)

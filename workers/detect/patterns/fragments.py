@@ -1,0 +1,108 @@
+"""Regex fragments, context-word lists and the country-name pattern shared by the recognizer families."""
+
+from __future__ import annotations
+
+import re
+
+import pycountry
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
+    + _MONTH
+    + r" \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? (?:of )?"
+    + _MONTH
+    + r",? \d{4})"
+)
+# A non-ASCII letter, mark or digit (RE2 has no class subtraction: exclude the other categories).
+_NA = r"[^\x00-\x7F\p{Z}\p{P}\p{S}\p{C}]"
+_Q = r"""["']?"""  # optional quote around keys / values
+_SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
+
+PHONE_CONTEXT = (
+    "phone",
+    "tel",
+    "telephone",
+    "mobile",
+    "cell",
+    "call",
+    "fax",
+    "contact",
+    "reach",
+    "number",
+    "whatsapp",
+    "sms",
+    "text me",
+    "dial",
+    "ph",
+    "ph.",
+    "answer",
+    "answering",
+    "calling",
+    "called",
+    "ring",
+    "line",
+    "extension",
+    "office",
+    "home",
+    "message",
+    "phones",
+    "texted",
+    "reached",
+)
+CARD_CONTEXT = ("card", "credit", "debit", "visa", "mastercard", "amex", "pan", "cc", "payment", "cardnumber")
+# Key names: optional prefixes joined by _ . - ("db_password", "spring.datasource.password",
+# "contact_phone"), letters glued before the long forms ("PGPASSWORD", "cellphone").
+_PREFIX = r"(?:[A-Za-z0-9]+[_.-])*"
+_PW_KEY = (
+    _PREFIX + r"(?:[A-Za-z]*pass(?:word|wd|phrase)|pass|pwd|pin|passcode)"
+    r"(?:[_-]?(?:confirm(?:ation)?|again|repeat|new|old|\d))?"
+)
+_PHONE_KEY = (
+    _PREFIX + r"(?:[A-Za-z]*phone|tel|mobile|mob|cell|msisdn|fax)"
+    r"(?:[ _.-]?(?:number|num|no|nr|#)\.?)?"
+)
+_CARD_KEY = (
+    _PREFIX + r"(?:card|cc|ccn|pan|cardnumber|credit[_ -]?card)"
+    r"(?:[ _-]?(?:number|num|no|nr|#))?"
+)
+_EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?"
+# PEM private keys (PKCS#1 RSA/EC/DSA, PKCS#8 plain and ENCRYPTED, OPENSSH, PGP blocks), with real
+# or escaped (JSON, C) newlines. Without an END line (a truncated log line) the block runs to the
+# end of its base64 body.
+_PEM_LABEL = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+_PEM_BODY = r"[A-Za-z0-9+/=\s\\:,.-]"
+_PEM_TAIL = r"(?:[A-Za-z0-9+/=\r\n\\,.-]|: ?)*"
+
+# Given names first: "Chad" and "Jordan" are far more often people than countries in text.
+_COUNTRY_EXTRA = (
+    "Russia",
+    "Turkey",
+    "England",
+    "Scotland",
+    "Wales",
+    "Northern Ireland",
+    "Great Britain",
+    "Britain",
+    "Holland",
+    "Ivory Coast",
+    "Burma",
+    "Macedonia",
+    "South Korea",
+    "North Korea",
+)
+_NOT_COUNTRIES = frozenset({"Chad", "Jordan"})
+
+
+def _country_regex() -> str:
+    names: set[str] = set(_COUNTRY_EXTRA)
+    for c in pycountry.countries:
+        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            if n and "," not in n and "(" not in n:
+                names.add(n.removeprefix("the "))
+    names = {n for n in names if len(n) >= 4 and n not in _NOT_COUNTRIES}
+    forms = sorted(names | {n.upper() for n in names}, key=len, reverse=True)
+    return r"\b(?:" + "|".join(re.escape(n) for n in forms) + r")\b"
+
+
+_COUNTRIES = _country_regex()

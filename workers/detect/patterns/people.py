@@ -1,0 +1,110 @@
+"""People and places: user names, birth dates, record numbers, titled names, countries."""
+
+from __future__ import annotations
+
+from workers.detect import validators as v
+from workers.detect.patterns.fragments import _COUNTRIES, _DATE, _SEP
+from workers.detect.patterns.recognizer import Recognizer
+
+PEOPLE: tuple[Recognizer, ...] = (
+    # --- people-adjacent identifiers with key-name context -----------------------------------
+    Recognizer(
+        "keyed_username",
+        "USERNAME",
+        r"\b(?:user(?:name)?|login|user[_-]?id|uid|account|acct|owner|author|assignee|suser|duser)"
+        + _SEP
+        + r"([A-Za-z0-9._@+-]{2,64})",
+        0.7,
+        v.username,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "ssh_user",
+        "USERNAME",
+        r"\b(?:for|by|as)(?: invalid| illegal)? user ([A-Za-z0-9._-]{2,64})",
+        0.75,
+        v.username,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "login_as",
+        "USERNAME",
+        r"\b(?:log(?:ged)?[ -]?in as|signed in as|sign in as|login as|logged in user)\s+([A-Za-z0-9._@+-]{2,64})",
+        0.75,
+        v.username,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        # Common/combined log format: client - remote_user [time]
+        "clf_user",
+        "USERNAME",
+        r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{3,}) - ([A-Za-z0-9._@+-]{2,64}) \[",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        "sudo_user",
+        "USERNAME",
+        r"\bsudo(?:\[\d+\])?:\s+([A-Za-z0-9._-]{2,64}) : ",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        "password_for_user",
+        "USERNAME",
+        r"\b(?:password|publickey|keyboard-interactive/pam) for (?:invalid user )?([A-Za-z0-9._-]{2,64})",
+        0.75,
+        v.username,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "keyed_dob",
+        "DATE_OF_BIRTH",
+        r"\b(?:dob|d\.o\.b\.?|date[ _-]?of[ _-]?birth|birth[ _-]?date|birthdate|birthday|born(?: on| in)?)"
+        + r"""[^\n\d]{0,24}?("""
+        + _DATE
+        + ")",
+        0.85,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        "keyed_mrn",
+        "MEDICAL_RECORD_NUMBER",
+        r"\b(?:mrn|medical[ _-]?record(?:[ _-]?(?:number|no|num|#))?|patient[ _-]?(?:id|number|no|#)|"
+        r"chart[ _-]?(?:number|no|#))" + r"""(?:["']?\s*[:=#]\s*["']?|\s+)([A-Za-z]{0,4}[-]?\d[0-9A-Za-z-]{3,19})""",
+        0.85,
+        group=1,
+        ignore_case=True,
+    ),
+    # --- names and places with their own marks -----------------------------------------------
+    Recognizer(
+        # A courtesy title names a person: "Mr. Leiva", "Dr. Wells", "Ms. Ann Jones" - the encoder
+        # often misses a lone surname. Up to three capitalised words (or initials) after it.
+        "titled_person",
+        "PERSON",
+        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Mister|Madam|Mme|Mlle|Herr|Frau)\.?[ \t]+"
+        r"((?:\p{Lu}[\p{Ll}'-]+|\p{Lu}\.)(?:[ \t]+(?:\p{Lu}[\p{Ll}'-]+|\p{Lu}\.)){0,2})",
+        0.8,
+        v.titled_name,
+        group=1,
+        partial=True,
+    ),
+    Recognizer(
+        # Country names (ISO 3166 short, common and official names; title case or upper case):
+        # places the encoder has no label for.
+        "country",
+        "LOCATION",
+        _COUNTRIES,
+        0.7,
+        standalone=True,
+        partial=True,
+        prefilter=_COUNTRIES.removeprefix(r"\b").removesuffix(r"\b"),
+    ),
+)
