@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _demo(args: argparse.Namespace) -> int:
     import signal
 
-    from workers.demo import DemoOptions, run_demo
+    from workers.demo import DemoOptions
+    from workers.demo_run import run_demo
 
     def _term(signum, _frame):  # noqa: ANN001 - a TERM before Ray starts; run_demo re-installs it after
         raise KeyboardInterrupt
