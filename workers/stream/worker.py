@@ -10,58 +10,24 @@ partition back to its committed offset, so whatever was not committed is read ag
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 
 from workers import metrics
 from workers.models import Document, Failure, Result
-from workers.redact import Redactor
 from workers.stream.checkpoint import Checkpoint, CommitError, DeliveryError
 from workers.stream.clients import make_consumer, make_producer
 from workers.stream.config import StreamSettings
 from workers.stream.ingest import Decoded, Inbound, decode, record_spec
+from workers.stream.interfaces import BatchReport, PipelineLike, install_stop_handlers
 from workers.stream.output import annotations_value, dead_letter_headers, redact, redacted_value
 
 log = logging.getLogger(__name__)
-
-
-class PipelineLike(Protocol):
-    """What the loop needs from workers.pipeline.Pipeline."""
-
-    @property
-    def detector_names(self) -> list[str]: ...
-
-    @property
-    def redactor(self) -> Redactor: ...
-
-    def run(self, docs: Sequence[Document]) -> list[Result | Failure]: ...
-
-
-@dataclass
-class BatchReport:
-    records: int = 0
-    published: int = 0
-    dead_lettered: int = 0
-
-
-def install_stop_handlers(stop: threading.Event) -> None:
-    """SIGTERM/SIGINT set `stop` (the loop finishes or abandons its batch, never commits a
-    half-published one); a second signal kills at once."""
-
-    def handler(signum: int, _frame: Any) -> None:
-        log.info("received %s: stopping after the current step", signal.Signals(signum).name)
-        stop.set()
-        signal.signal(signum, signal.SIG_DFL)
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 class _Listener(ConsumerRebalanceListener):
