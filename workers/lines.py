@@ -13,15 +13,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, Protocol
 
 from workers.models import Document, Failure, Result
+from workers.record_output import error_record, output_record, redact_record
 from workers.records import (
     ParsedRecord,
     RecordError,
     RecordSpec,
     dumps,
-    error_record,
-    output_record,
     parse_record,
-    redact_record,
 )
 from workers.redact import Redactor
 

@@ -10,14 +10,13 @@ from hypothesis import strategies as st
 from workers.config import PipelineSettings
 from workers.models import Result, Span
 from workers.pipeline_factory import build_pipeline
+from workers.record_output import output_record, redact_record
 from workers.records import (
     RecordError,
     RecordSpec,
     dumps,
     loads,
-    output_record,
     parse_record,
-    redact_record,
 )
 from workers.redact import Redactor
 from workers.taxonomy import load_taxonomy
@@ -231,7 +230,7 @@ def test_any_spans_redact_only_string_values_and_cover_what_they_touched(body, c
 
 
 def _get(body, f):
-    from workers.records import _holder
+    from workers.record_output import _holder
 
     class P:  # the minimal shape _holder reads
         pass

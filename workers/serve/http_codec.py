@@ -22,16 +22,14 @@ from workers.errors import PiiWorkerError
 from workers.lines import RedactingPipeline, TooLong, read_lines
 from workers.lines import redact_lines as _redact_lines
 from workers.models import Failure
+from workers.record_output import error_record, output_record, redact_record
 from workers.records import (
     RecordError,
     RecordSpec,
     dumps,
-    error_record,
     loads,
-    output_record,
     parse_object,
     parse_record,
-    redact_record,
 )
 
 Framing = Literal["jsonl", "text", "json"]

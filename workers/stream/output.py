@@ -16,7 +16,8 @@ from typing import Any
 
 from workers.messages import SourceRef
 from workers.models import DeadLetter, Failure, Result
-from workers.records import RedactedRecord, dumps, redact_record
+from workers.record_output import redact_record
+from workers.records import RedactedRecord, dumps
 from workers.redact import Redactor, value_hash
 from workers.stream.ingest import Decoded, Inbound
 
