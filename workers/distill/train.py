@@ -208,10 +208,9 @@ def train_ray(config: dict[str, Any], num_workers: int, use_gpu: bool, storage: 
     import os
 
     import ray
-    from ray.train import RunConfig, ScalingConfig
-    from ray.train.torch import TorchTrainer
 
-    if not ray.is_initialized():
+    started = not ray.is_initialized()
+    if started:
         # RAY_ADDRESS (e.g. "auto" on a cluster node) joins a cluster; without it a private local
         # Ray starts, never someone else's instance found on this machine.
         addr = os.environ.get("RAY_ADDRESS")
@@ -219,6 +218,17 @@ def train_ray(config: dict[str, Any], num_workers: int, use_gpu: bool, storage: 
             ray.init(address=addr)
         else:
             ray.init(address="local", include_dashboard=False, _node_ip_address="127.0.0.1")
+    try:
+        _fit_ray(config, num_workers, use_gpu, storage)
+    finally:
+        if started:  # the connection this call opened (a caller's own stays theirs)
+            ray.shutdown()
+
+
+def _fit_ray(config: dict[str, Any], num_workers: int, use_gpu: bool, storage: Path) -> None:
+    from ray.train import RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
     cfg = {k: v for k, v in config.items() if k != "log"}
     trainer = TorchTrainer(
         train_loop_per_worker,
