@@ -1,0 +1,74 @@
+"""Candidate boundaries for the rules tier (workers.detect.rules): where a validated candidate ends
+once trailing groups are trimmed, and whether it is glued to a larger token. Each looks at a
+bounded slice around one candidate."""
+
+from __future__ import annotations
+
+from workers.detect.patterns import Recognizer
+
+
+def _next_chunk(text: str, start: int, end: int) -> int | None:
+    """Start of the chunk after the first separator inside [start, end)."""
+    for i in range(start + 1, end):
+        if text[i - 1] in " -.()" and text[i] not in " -.()":
+            return i
+    return None
+
+
+def _chunk_ends(rec: Recognizer, text: str, start: int, end: int) -> list[int]:
+    """`end`, then (with trim_chunks) up to three shorter ends at space/dash separators: the
+    pattern may have swallowed a following group ("DE89 3704 ... 00 2024", "+1 415-555-2671 123")."""
+    ends = [end]
+    if rec.trim_chunks:
+        cut = end
+        for _ in range(3):
+            cut = max(text.rfind(" ", start, cut), text.rfind("-", start, cut))
+            if cut <= start:
+                break
+            ends.append(cut)
+    return ends
+
+
+def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
+    validate = rec.validate
+    if validate is None or validate(text[start:end]):
+        return end
+    if not rec.trim_chunks:
+        return None
+    for e in _chunk_ends(rec, text, start, end)[1:]:
+        if validate(text[start:e]):
+            return e
+    return None
+
+
+def _strong_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
+    assert rec.strong_check is not None
+    for e in _chunk_ends(rec, text, start, end):
+        if (rec.validate is None or rec.validate(text[start:e])) and rec.strong_check(text[start:e]):
+            return e
+    return None
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """True when [start, end) continues a larger token across - _ / . (e.g. a UUID's last group)."""
+    if start >= 2 and text[start - 1] in "-_/." and text[start - 2].isalnum():
+        return True
+    if start >= 2 and text[start - 1] == ":" and text[start - 2].isalnum():
+        # host:port ("api-7.example.internal:8443"), but not key:value ("phone:5551234567").
+        # A bounded window, not the whole prefix: this runs per candidate.
+        window = text[max(0, start - 64) : start - 1]
+        token = window.rsplit(None, 1)[-1] if window.strip() else ""
+        if "." in token or "-" in token:
+            return True
+    return end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()
+
+
+def _after_word(text: str, start: int, end: int) -> bool:
+    """A validated value glued only on its left, to a word of letters ("order-4111111111111111",
+    "sku_5555555555554444"): a label, not the tail of an id such as a UUID's last group."""
+    if end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isalnum():
+        return False
+    i = start - 2
+    while i >= 0 and start - i <= 66 and text[i].isalpha():
+        i -= 1
+    return i < start - 2 and (i < 0 or not text[i].isalnum())
