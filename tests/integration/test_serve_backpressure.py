@@ -45,11 +45,13 @@ def ray_gpu():
 
     mp = pytest.MonkeyPatch()
     mp.setenv("PII_WORKER_HMAC_KEY", "serve-backpressure-test-key")
-    rt = start_local_ray(num_cpus=2, num_gpus=1, dashboard=False)
-    try:
-        yield rt
+    try:  # undone even when Ray fails to start (a leaked key changed later tests' behaviour)
+        rt = start_local_ray(num_cpus=2, num_gpus=1, dashboard=False)
+        try:
+            yield rt
+        finally:
+            stop_local_ray()
     finally:
-        stop_local_ray()
         mp.undo()
 
 
