@@ -100,7 +100,7 @@ def child(a: argparse.Namespace) -> None:
             "wall_s": wall,
             "cpu_s": cpu,
             "llm_stats": delta,
-            "predictions": str(path),
+            "predictions": str(path.resolve().relative_to(ROOT)) if path.resolve().is_relative_to(ROOT) else str(path),
         }
         log(f"{a.config} on {name}: {len(gold)} docs in {wall:.1f} s ({len(gold) / max(wall, 1e-9):.1f} docs/s)")
     Path(a.out).write_text(json.dumps(out, indent=1) + "\n")
@@ -133,7 +133,9 @@ def score(a: argparse.Namespace, runs: dict[str, dict[str, Any]]) -> dict[str, A
             gold = data[name]
             preds = {
                 p.id: p
-                for p in (ev.Prediction.model_validate_json(x) for x in Path(r["predictions"]).read_text().splitlines())
+                for p in (
+                    ev.Prediction.model_validate_json(x) for x in (ROOT / r["predictions"]).read_text().splitlines()
+                )
             }
             rep = ev.score(gold, ev.align(gold, preds), types, keep_examples=0)
             held = [g for g in gold if getattr(g, "format", None) in HELD_OUT_FORMATS]
