@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from workers.detect.llm.settings import DEFAULT_MEMORY_SHARE
@@ -45,16 +44,6 @@ class EngineResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
-
-
-@dataclass
-class EngineStats:
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine(Protocol):
@@ -90,7 +79,6 @@ class VLLMEngine:
         os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
         from vllm import LLM
 
-        self.stats = EngineStats()
         self.llm = LLM(
             model=model,
             max_model_len=max_model_len,
@@ -163,13 +151,11 @@ class VLLMEngine:
             )
             for r in requests
         ]
-        t0 = time.perf_counter()
         try:
             outs = self.llm.generate(prompts, params, use_tqdm=False)
         except Exception as e:  # noqa: BLE001 - the batch failed; report it per request
             msg = f"{type(e).__name__}: {e}"
             return [EngineResult(error=msg) for _ in requests]
-        self.stats.seconds += time.perf_counter() - t0
         results = []
         for o in outs:
             c = o.outputs[0] if o.outputs else None
@@ -181,15 +167,8 @@ class VLLMEngine:
                 completion_tokens=len(c.token_ids) if c else 0,
                 cached_tokens=int(getattr(o, "num_cached_tokens", 0) or 0),
             )
-            self._count(r)
             results.append(r)
         return results
-
-    def _count(self, r: EngineResult) -> None:
-        self.stats.requests += 1
-        self.stats.prompt_tokens += r.prompt_tokens
-        self.stats.completion_tokens += r.completion_tokens
-        self.stats.cached_tokens += r.cached_tokens
 
 
 class OpenAIEngine:
@@ -211,7 +190,6 @@ class OpenAIEngine:
         self.api_key = api_key
         self.timeout_s = timeout_s
         self.concurrency = max(1, concurrency)
-        self.stats = EngineStats()
         self._closed = False
 
     def close(self) -> None:
@@ -223,16 +201,8 @@ class OpenAIEngine:
             return []
         if self._closed:
             return [EngineResult(error="engine closed") for _ in requests]
-        t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
-            results = list(pool.map(self._one, requests))
-        self.stats.seconds += time.perf_counter() - t0
-        for r in results:
-            self.stats.requests += 1
-            self.stats.prompt_tokens += r.prompt_tokens
-            self.stats.completion_tokens += r.completion_tokens
-            self.stats.cached_tokens += r.cached_tokens
-        return results
+            return list(pool.map(self._one, requests))
 
     def _one(self, r: EngineRequest) -> EngineResult:
         body: dict[str, Any] = {
