@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from workers.detect.base import DetectFailure, Skipped
 from workers.detect.llm import LLMDetector, LLMSettings
 from workers.detect.llm.engines import EngineRequest, EngineResult
-from workers.detect.llm.route import CueMatcher, LLMRouter
+from workers.detect.llm.route import CueMatcher, LLMRouter, _outside_longer
 from workers.detect.rules import RulesDetector
 from workers.models import Document, Failure, Result, Span
 from workers.pipeline import Pipeline
@@ -155,7 +155,7 @@ UNCERTAIN_TABLE = [
     ("moved to Leeds, Ann Lee", {"Leeds": ("LOCATION", 0.2), "Ann Lee": ("PERSON", 0.9)}, ["LOCATION"]),
     ("badge for employee E-10442", {}, ["EMPLOYEE_ID"]),  # a custom type's cue
     ("Emp-ID E-10442 revoked", {}, ["EMPLOYEE_ID"]),  # cue phrase joined by '-'
-    ("account of jsmith closed", {}, ["USERNAME"]),  # a covered type's cue, rules found nothing
+    ("handle of jsmith closed", {}, ["USERNAME"]),  # a covered type's cue, rules found nothing
     ("user logged in as jsmith", {}, None),  # ... and where the rules found it, not asked again
     (
         "patient Ann Lee born in spring",
@@ -256,7 +256,7 @@ def test_detector_reports_partial_failure_only_for_routed_documents():
 
 def test_stats_count_routed_and_routed_away():
     pipe, llm, _ = build("uncertain")
-    run(pipe, PLAIN, "employee E-1", "payment ok", "account of bob closed")
+    run(pipe, PLAIN, "employee E-1", "payment ok", "handle of bob closed")
     assert (llm.stats.routed, llm.stats.routed_away, llm.stats.docs) == (2, 2, 4)
 
 
@@ -265,6 +265,69 @@ def test_unknown_route_is_rejected():
         LLMSettings(llm_route="some")
     with pytest.raises(ValueError):
         LLMSettings(route_band=(0.8, 0.2))
+
+
+# --- cue satisfaction: a cue whose value slot earlier tiers explained does not route ----------
+
+SLOT_TABLE = [
+    # (text, encoder spans, types asked or None = not sent); rules run too
+    ("password=Hunter2! rejected", {}, None),  # the rules' PASSWORD span fills the slot
+    ("password: 'Hunter2!' rejected", {}, None),  # key separators and a quote before the value
+    ("password reset requested for the team", {}, ["PASSWORD"]),  # slot is a word nothing explains
+    ("handle Ann Lee", {"Ann Lee": ("PERSON", 0.95)}, None),  # any confident type explains the slot
+    ("handle Ann Lee", {"Ann Lee": ("PERSON", 0.45)}, None),  # confident = at least min_score (0.4)
+    ("handle Ann Lee", {"Ann Lee": ("PERSON", 0.30)}, ["PERSON", "USERNAME"]),  # unsure: hint, slot open
+    ("handle         Ann Lee", {"Ann Lee": ("PERSON", 0.95)}, ["USERNAME"]),  # past the slot gap
+    ("handle is Ann Lee", {"Ann Lee": ("PERSON", 0.95)}, ["USERNAME"]),  # a word before the span
+    ("mail ann.user@example.com now", {}, None),  # the cue lies inside a confident span
+    ("Failed password for jsmith from 10.0.0.1", {}, None),  # USERNAME's "password for" owns it
+    ("Failed password for nobody", {}, ["USERNAME"]),  # rules decline a system account: asked
+    ("handle Mr Lee and handle bobby", {}, ["USERNAME"]),  # one open occurrence is enough
+    # A custom (uncovered) type is asked wherever its cue occurs, slot explained or not.
+    ("employee Ann Lee", {"Ann Lee": ("PERSON", 0.95)}, ["EMPLOYEE_ID"]),
+    ("employee: a@b.io", {}, ["EMPLOYEE_ID"]),
+]
+
+
+@pytest.mark.parametrize(("text", "ner", "asked"), SLOT_TABLE)
+def test_cue_satisfied_by_a_confident_span_in_its_value_slot(text, ner, asked):
+    pipe, _, eng = build("uncertain", ner)
+    (r,) = run(pipe, text)
+    assert isinstance(r, Result) and not r.degraded
+    assert ([t for _, t in eng.seen] or None) == (None if asked is None else [asked])
+
+
+@pytest.mark.parametrize("mode", ["all", "uncovered"])
+@pytest.mark.parametrize(("text", "ner"), [(t, n) for t, n, _ in SLOT_TABLE])
+def test_slot_rule_is_only_for_uncertain_routing(mode, text, ner):
+    pipe, llm, eng = build(mode, ner)
+    run(pipe, text)
+    expected = [list(ALL_LLM)] if mode == "all" else [list(llm.router.uncovered)]
+    assert [t for _, t in eng.seen] == expected
+
+
+OCC_TABLE = [
+    # (own occurrences, another type's occurrences, kept)
+    ([(7, 15)], [(7, 19)], []),  # inside a longer one, same start
+    ([(11, 15)], [(7, 15)], []),  # inside, same end
+    ([(7, 15)], [(7, 15)], [(7, 15)]),  # same length: not "longer"
+    ([(0, 4), (20, 24)], [(18, 30)], [(0, 4)]),
+    ([(0, 4), (20, 24)], [], [(0, 4), (20, 24)]),
+    ([(5, 9)], [(0, 6)], [(5, 9)]),  # overlapping, not inside
+]
+
+
+@pytest.mark.parametrize(("own", "others", "kept"), OCC_TABLE)
+def test_cue_occurrence_inside_a_longer_cue_of_another_type_is_dropped(own, others, kept):
+    assert _outside_longer(own, others) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "hits"),
+    [("user user=x", [(0, 4), (5, 9)]), ("USER-name", [(0, 4)]), ("superuser", []), ("a user", [(2, 6)])],
+)
+def test_cue_finditer_finds_adjacent_occurrences(text, hits):
+    assert list(CueMatcher(["user"]).finditer(text)) == hits
 
 
 # --- cues -------------------------------------------------------------------------------------
@@ -338,3 +401,27 @@ def test_router_picks_are_llm_types_in_order_and_within_all(text, prior, covered
     for t in ALL_LLM:
         if t not in covered and not TAX.by_name[t].cues:
             assert t in modes["uncertain"] and t in modes["uncovered"]
+
+
+_CUE_WORDS = sorted({c for e in _TYPES for c in (e.cues or [])})
+cue_text = st.lists(
+    st.one_of(st.sampled_from(_CUE_WORDS), st.sampled_from(["=", ": ", " ", "x1", "for", "-"])), max_size=8
+)
+span_at = st.builds(
+    lambda t, a, n, s: Span(start=a, end=a + n, type=t, score=s, detector="ner"),
+    st.sampled_from([e.name for e in TAX.entities]),
+    st.integers(0, 40),
+    st.integers(1, 12),
+    st.floats(0.0, 1.0),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cue_text, st.lists(span_at, max_size=4), st.sets(st.sampled_from([e.name for e in _TYPES])))
+def test_spans_only_ever_satisfy_cues_never_add_cue_routes(words, spans, covered):
+    text = "".join(words)
+    prior = [s for s in spans if s.end <= len(text)]
+    r = LLMRouter(_TYPES, "uncertain", min_score={e.name: e.min_score for e in TAX.entities}, covered=covered)  # type: ignore[arg-type]
+    bare = set(r.types_for(text, []))
+    hinted = {s.type for s in prior if r.unsure(s)}
+    assert set(r.types_for(text, prior)) - hinted <= bare

@@ -187,7 +187,7 @@ class LLMDetector:
             confident = [p for p in prior[i] if self.router.confident(p)] if self.settings.mask_prior else []
             m = MaskedText(texts[i], confident)
             masked[i] = m
-            types = self.router.types_for(m.text, prior[i])
+            types = self.router.types_for(texts[i], prior[i])
             if not types:
                 self.stats.routed_away += 1
                 out[i] = Skipped()

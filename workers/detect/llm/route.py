@@ -10,7 +10,15 @@ picks the LLM-handled types worth asking about (an empty pick = the document is 
   * an uncovered type with no cues on every document; one with cues only where a cue occurs;
   * a type an earlier detector was unsure about: a prior span scoring below its type's
     `min_score` (the encoder's hints, which the pipeline drops) or inside the configured band;
-  * a covered type with cues where a cue occurs but no earlier detector confidently found it.
+  * a covered type with cues where an open cue occurs and no earlier detector confidently found
+    the type anywhere in the document. A cue occurrence is open unless earlier tiers already
+    explain it: it lies inside a confident span (`user` in an e-mail address), or its value slot -
+    the first character after the cue and at most `SLOT_GAP` separator characters (`=`, `:`,
+    quotes, spaces) - lies inside a confident span of any type (`password=<PASSWORD span>`,
+    `Customer <PERSON span>`). The slot rule is for covered types only: a custom type nothing
+    before the LLM knows is asked wherever its cue occurs, since the value it names may be further
+    on than the span that follows the cue. Nor does a covered type's cue count inside a longer cue
+    of another type ("password" in USERNAME's "password for").
 
 "Covered" is learnt from the detectors before the LLM in the pipeline (their `entity_types`);
 until the LLM detector is told (`LLMDetector.follow`), nothing counts as covered, so an
@@ -19,8 +27,9 @@ unconfigured router asks too much rather than too little.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol
 
 from workers.models import Span
@@ -32,6 +41,9 @@ ROUTES: tuple[str, ...] = ("all", "uncovered", "uncertain")
 # `user_id=` and `user-name` (a log key is as good a hint as prose).
 _EDGE_L = r"(?:^|[^\pL\pN])"
 _EDGE_R = r"(?:[^\pL\pN]|$)"
+# How far past a cue its value may start: a key's separators (`=`, `: "`, ` = '`), not prose. A
+# letter or digit ends the gap sooner (`password for ...`: the slot is `for`, not explained).
+SLOT_GAP = 8
 
 
 class CueMatcher:
@@ -46,10 +58,75 @@ class CueMatcher:
         alts = ["[\\s_-]+".join(re.escape(w) for w in c.split()) for c in cues]
         if not alts:
             raise ValueError("a cue matcher needs at least one cue")
-        self._re = compile_re2(f"{_EDGE_L}(?:{'|'.join(alts)}){_EDGE_R}", ignore_case=True)
+        self._re = compile_re2(f"{_EDGE_L}({'|'.join(alts)}){_EDGE_R}", ignore_case=True)
 
     def search(self, text: str) -> bool:
         return self._re.search(text) is not None
+
+    def finditer(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each cue occurrence, left to right. The next search starts at the cue's
+        end, not the match's: the edge character after one cue may be the edge before the next."""
+        pos = 0
+        while pos <= len(text):
+            m = self._re.search(text, pos)
+            if m is None:
+                return
+            yield m.start(1), m.end(1)
+            pos = m.end(1)
+
+
+class _Cover:
+    """The union of confident spans as sorted disjoint intervals: is a position inside one?"""
+
+    def __init__(self, spans: Iterable[Span]):
+        merged: list[list[int]] = []
+        for s in sorted(spans, key=lambda s: s.start):
+            if merged and s.start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], s.end)
+            else:
+                merged.append([s.start, s.end])
+        self._starts = [a for a, _ in merged]
+        self._ends = [b for _, b in merged]
+
+    def covers(self, pos: int) -> bool:
+        k = bisect.bisect_right(self._starts, pos) - 1
+        return k >= 0 and pos < self._ends[k]
+
+    def starts_at(self, pos: int) -> bool:
+        k = bisect.bisect_left(self._starts, pos)
+        return k < len(self._starts) and self._starts[k] == pos
+
+
+def open_cue(occurrences: Iterable[tuple[int, int]], text: str, cover: _Cover) -> bool:
+    """Is one of these cue occurrences in `text` not explained by earlier tiers (module doc)?
+    Each occurrence is checked once and its slot scan stops at a letter or digit, where the next
+    occurrence may start: linear in the text (log of the span count per occurrence)."""
+    n = len(text)
+    for start, end in occurrences:
+        if cover.covers(start):
+            continue  # part of a value already found (`user` inside an e-mail address)
+        pos = end
+        while pos < n and pos - end < SLOT_GAP and not cover.starts_at(pos) and not text[pos].isalnum():
+            pos += 1
+        if pos < n and cover.covers(pos):
+            continue  # the value slot holds a confident span
+        return True
+    return False
+
+
+def _outside_longer(own: list[tuple[int, int]], others: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`own` occurrences not inside a longer occurrence in `others` (both sorted by start, each
+    list non-overlapping): "password" in "Failed password for jsmith" belongs to USERNAME's cue
+    "password for", whose slot is the user name, not to PASSWORD's. A merge of the two lists."""
+    keep: list[tuple[int, int]] = []
+    k = 0
+    for a, b in own:
+        while k < len(others) and others[k][1] < b:
+            k += 1
+        inside = k < len(others) and others[k][0] <= a and others[k][1] - others[k][0] > b - a
+        if not inside:
+            keep.append((a, b))
+    return keep
 
 
 class _RoutedType(Protocol):
@@ -99,24 +176,31 @@ class LLMRouter:
         return self.band is not None and self.band[0] <= s.score < self.band[1]
 
     def types_for(self, text: str, prior: Sequence[Span]) -> tuple[str, ...]:
-        """The types to ask about in `text` (rule/encoder spans masked), in taxonomy order;
-        empty when the document should not reach the LLM."""
+        """The types to ask about in `text` (the original text; `prior` the earlier detectors'
+        spans on it), in taxonomy order; empty when the document should not reach the LLM."""
         if self.mode == "all":
             return self.types
         if self.mode == "uncovered":
             return self.uncovered
         unsure = {s.type for s in prior if self.unsure(s)}
-        found = {s.type for s in prior if self.confident(s)}
+        sure = [s for s in prior if self.confident(s)]
+        found = {s.type for s in sure}
+        inside = _Cover(sure)
+        occ = {t: list(c.finditer(text)) for t, c in self._cues.items()}
         pick: list[str] = []
         for t in self.types:
-            cue = self._cues.get(t)
             if t in unsure:
                 pick.append(t)
             elif t not in self.covered:
-                if cue is None or cue.search(text):
+                if t not in occ or any(not inside.covers(a) for a, _ in occ[t]):
                     pick.append(t)
-            elif cue is not None and t not in found and cue.search(text):
-                pick.append(t)
+            elif t in occ and t not in found and occ[t]:
+                mine = occ[t]
+                for u, theirs in occ.items():
+                    if u != t and theirs and mine:
+                        mine = _outside_longer(mine, theirs)
+                if open_cue(mine, text, inside):
+                    pick.append(t)
         return tuple(pick)
 
 
