@@ -20,8 +20,8 @@ RecordId = str | int | float
 
 
 class InputDocument(BaseModel):
-    """A JSON input record (field names configurable). Every string in it, nested objects and
-    arrays included, is scanned and redacted; the id is kept as it is (never scanned)."""
+    """A JSON input record (field names configurable). Every string and object key in it, nested
+    objects and arrays included, is scanned and redacted; the id is kept as it is (never scanned)."""
 
     model_config = ConfigDict(extra="allow")
     id: RecordId | None = None
@@ -38,13 +38,14 @@ class EntityRef(BaseModel):
     detector: str
     field: str | None = Field(
         default=None,
-        description="JSON path of the string holding it (text, meta.ssn, items[2].email); absent for plain-text input",
+        description="JSON path in the output of the string holding it (text, meta.ssn, items[2].email; "
+        'a key: path + "~", users["[EMAIL_ADDRESS]"]~); absent for plain-text input',
     )
 
 
 class RedactOutput(BaseModel):
     """One line of `pii-worker redact` output and one item of `POST /redact` responses: the input
-    record with every string redacted (keys and non-string values as they were), plus entities."""
+    record with every string and key redacted (other keys and non-string values as they were), plus entities."""
 
     model_config = ConfigDict(extra="allow")
     id: RecordId = Field(description="the input id as given, else the line number")

@@ -8,21 +8,24 @@ from typing import Any
 
 from workers.messages import EntityRef, RecordId, RedactError, RedactOutput
 from workers.models import Result, Span
-from workers.records import _SPAN, FieldRef, FieldSpan, ParsedRecord, RedactedRecord, _find, _Node
+from workers.records import _SPAN, FieldSpan, ParsedRecord, RedactedRecord, _find, _Node
 from workers.redact import Redactor
+
+# Appended to a redacted key that another key of its object already holds: `[EMAIL_ADDRESS]#2`.
+KEY_SUFFIX = "#"
 
 
 def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> RedactedRecord:
     """Clip the view's spans to each field and redact each field's string on its own.
 
     Spans are disjoint and fields are ordered, so one merge-walk does it: O(fields + spans).
-    The record's body is edited in place: a ParsedRecord is redacted once.
+    The record's body is edited in place: a ParsedRecord is redacted once. Keys holding a detection
+    are replaced by their redacted form after every value is written (see rename_keys).
     """
     if parsed._applied:
         raise RuntimeError("a parsed record is redacted once")
     parsed._applied = True
     spans = sorted(result.entities, key=lambda s: s.start)
-    entities: list[FieldSpan] = []
     per_field: list[list[Span]] = [[] for _ in parsed.fields]
     j = 0
     for i, f in enumerate(parsed.fields):
@@ -32,7 +35,7 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
         while k < len(spans) and spans[k].start < f.end:
             s = spans[k]
             lo, hi = max(s.start, f.start) - f.start, min(s.end, f.end) - f.start
-            if hi > lo:  # the part of a span on a key name or separator is not a value
+            if hi > lo:  # the part of a span on a separator or an array label is in no field
                 # A span already in field offsets (the main text is laid out first, at 0) is kept
                 # as is; others are rebuilt through the validator (model_copy costs 2-3x more).
                 per_field[i].append(
@@ -42,35 +45,63 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
                 )
             k += 1
     redacted_text: str | None = None
+    renames: list[tuple[_Node, str, str]] = []
     for i, f in enumerate(parsed.fields):
         pieces = per_field[i]
         if not pieces:
             continue
         value = parsed.view[f.start : f.end]
         new = redactor.redact(value, pieces)
-        path = f.path
-        entities.extend(FieldSpan(path, s, i) for s in pieces)
         if f.node is None:
             redacted_text = new
+        elif f.is_key:
+            if new != value:  # an operator that keeps values (annotate only) keeps the key too
+                renames.append((f.node, value, new))
         else:
-            _holder(parsed, f)[f.key] = new
+            f.node.container[f.key] = new
+    if renames:
+        rename_keys(renames)
+    # Paths are named after the renames: an entity under a redacted key never names the raw key.
+    entities: list[FieldSpan] = []
+    for i, f in enumerate(parsed.fields):
+        if per_field[i]:
+            path = f.path
+            entities.extend(FieldSpan(path, s, i) for s in per_field[i])
     if parsed.body is None and redacted_text is None:
         redacted_text = parsed.view
     return RedactedRecord(body=parsed.body, text=redacted_text if parsed.body is None else None, entities=entities)
 
 
-def _holder(parsed: ParsedRecord, f: FieldRef) -> Any:
-    """The dict or list that holds field f, reached by walking its node chain from the body."""
-    assert f.node is not None
-    keys: list[str | int] = []
-    n: _Node | None = f.node
-    while n is not None and n.key is not None:
-        keys.append(n.key)
-        n = n.parent
-    cur: Any = parsed.body
-    for key in reversed(keys):
-        cur = cur[key]
-    return cur
+def rename_keys(renames: Sequence[tuple[_Node, str, str]]) -> None:
+    """Replace keys by their redacted form, each object rebuilt once in its own order (linear).
+
+    Two keys must never land on one output key (one value would silently overwrite the other), so
+    an output key already taken - by a key that stays, or by an earlier renamed key of the same
+    object - gets the first free suffix `#2`, `#3`, ...; each redacted form keeps its own counter,
+    so all the tries together are linear in the object's size.
+    """
+    by_node: dict[int, tuple[_Node, dict[str, str]]] = {}
+    for node, old, new in renames:  # in layout order, which is each object's own order
+        by_node.setdefault(id(node), (node, {}))[1][old] = new
+    for node, wanted in by_node.values():
+        obj: dict[str, Any] = node.container
+        taken = {k for k in obj if k not in wanted}
+        counters: dict[str, int] = {}
+        final: dict[str, str] = {}
+        for old, new in wanted.items():
+            n = counters.get(new, 1)
+            out = new if n == 1 else f"{new}{KEY_SUFFIX}{n}"
+            while out in taken:
+                n += 1
+                out = f"{new}{KEY_SUFFIX}{n}"
+            counters[new] = n
+            taken.add(out)
+            final[old] = out
+        items = list(obj.items())
+        obj.clear()  # in place: the parent and the output record hold this very dict
+        for k, v in items:
+            obj[final.get(k, k)] = v
+        node.renamed = final
 
 
 def entity_refs(entities: Sequence[FieldSpan]) -> list[dict[str, Any]]:

@@ -3,18 +3,25 @@
 A record is a JSON object or a line of plain text. Every string value in a JSON record, nested
 objects and arrays included, is scanned and redacted, and so is the text of every number (a card
 number sent as a JSON integer is still a card: a number with a detection in it comes out as the
-redacted string); keys, booleans and numbers without detections are kept as they are (integers of
-any size exactly). Naming fields (`RecordSpec.fields`) says where the text of a
-structured log is - no `text` field is then required and a missing id is not an error - but never
-lets another string through unscanned: unnamed strings are scanned too.
+redacted string) and every object key at any depth (careless producers key maps by e-mail or
+phone number: a key with a detection in it is replaced by its redacted form). Booleans, numbers
+and keys without detections are kept as they are (integers of any size exactly). Naming fields
+(`RecordSpec.fields`) says where the text of a structured log is - no `text` field is then
+required and a missing id is not an error - but never lets another string through unscanned:
+unnamed strings are scanned too.
 
 One detector call per record: the strings are laid out as one view text, each on its own line as
 `<key>: <value>` (the key names are context for the rules, as in `ssn: 078-05-1121`; the main text
-field has no prefix), the pipeline runs once on the view, and its spans are clipped to each value's
-range and redacted per field with the pipeline's Redactor. A span crossing from one value into the
-next is split, never dropped. Building the view, clipping and redacting are linear in the record.
+field has no prefix); a key whose value is not a non-empty string or number (an object, an array,
+a boolean, null, "") gets a line of its own. Keys and values are separate fields. The pipeline
+runs once on the view, and its spans are clipped to each field's range and redacted per field with
+the pipeline's Redactor. A span crossing from one field into the next is split, never dropped.
+Two keys of one object that redact to the same text keep both entries: the later one (in the
+object's order) gets the first free suffix `#2`, `#3`, ... (workers.record_output). Building the
+view, clipping and redacting are linear in the record.
 
-The id is never scanned nor replaced, and never taken from the text: an id that is not a string or
+The id (its key and value) is never scanned nor replaced, and never taken from the text; nor is the
+key of the main text field, which the configuration names. An id that is not a string or
 a number is an error. Errors never carry the record's text.
 """
 
@@ -76,31 +83,43 @@ class RecordSpec:
 
 @dataclass(slots=True)
 class _Node:
-    """A container on the way down to a string: enough to name its path lazily."""
+    """A container on the way down to a string: enough to name its path lazily and to write into
+    it without walking from the root."""
 
     parent: _Node | None
     key: str | int | None
+    container: Any  # the dict or list itself
+    # Keys of this object replaced by their redacted form (set once, when the record is redacted):
+    # paths name the output's keys, never the raw ones.
+    renamed: dict[str, str] | None = None
+
+    def out_key(self, key: str | int) -> str | int:
+        return self.renamed.get(key, key) if self.renamed is not None and isinstance(key, str) else key
 
 
 @dataclass(slots=True)
 class FieldRef:
-    """One scanned string: where it sits in the record and where its value is in the view."""
+    """One scanned string - a value, or an object key when `is_key` - where it sits in the record
+    and where it is in the view."""
 
     node: _Node | None  # the container holding it (None: plain-text record)
     key: str | int | None
     start: int
     end: int
+    is_key: bool = False
 
     @property
     def path(self) -> str | None:
+        """JSON path in the output record (redacted keys, never raw ones); a key's own path ends
+        in `~` (the JSONPath-Plus mark for a property name): `users["[EMAIL_ADDRESS]"]~`."""
         if self.node is None:
             return None
-        keys: list[str | int] = [self.key] if self.key is not None else []
+        keys: list[str | int] = [self.node.out_key(self.key)] if self.key is not None else []
         n: _Node | None = self.node
-        while n is not None and n.key is not None:
-            keys.append(n.key)
+        while n is not None and n.key is not None and n.parent is not None:
+            keys.append(n.parent.out_key(n.key))
             n = n.parent
-        return _path(reversed(keys))
+        return _path(reversed(keys)) + ("~" if self.is_key else "")
 
 
 def _path(keys: Any) -> str:
@@ -264,38 +283,62 @@ def _json_type(v: Any) -> str:
 
 
 def _layout(obj: dict[str, Any], skip: tuple[Any, str], text_field: str) -> tuple[str, list[FieldRef]]:
-    """Strings of an object or array in order, then its nested ones, depth-first; no recursion
-    (the nesting depth is the input's choice)."""
+    """Keys and strings of an object or array in order, then its nested ones, depth-first; no
+    recursion (the nesting depth is the input's choice)."""
     parts: list[str] = []
     fields: list[FieldRef] = []
     pos = 0
-    root = _Node(None, None)
-    # (container, node naming it, label for its strings: nearest object key)
-    stack: list[tuple[Any, _Node, str]] = [(obj, root, "")]
+    root = _Node(None, None, obj)
+    # (node naming the container, label for its strings: nearest object key)
+    stack: list[tuple[_Node, str]] = [(root, "")]
     while stack:
-        container, node, label = stack.pop()
-        items = container.items() if isinstance(container, dict) else enumerate(container)
-        nested: list[tuple[Any, _Node, str]] = []
-        for key, value in items:
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            if numeric:
-                # Careless producers send card numbers, phones and SSNs as JSON numbers: scan
-                # their text too; a number with a detection in it comes out as a redacted string.
-                value = str(value) if isinstance(value, int) else orjson.dumps(value).decode()
-            if isinstance(value, str):
-                if (container is skip[0] and key == skip[1]) or not value:
-                    continue  # the id is kept as given; an empty string has nothing to scan
-                name = key if isinstance(key, str) else label
-                prefix = "" if (node is root and key == text_field) else f"{name}: "
-                start = pos + len(prefix)
-                parts.append(prefix)
-                parts.append(value)
-                parts.append("\n")
-                pos = start + len(value) + 1
-                fields.append(FieldRef(node, key, start, start + len(value)))
-            elif isinstance(value, dict | list) and value:
-                nested.append((value, _Node(node, key), key if isinstance(key, str) else label))
+        node, label = stack.pop()
+        container = node.container
+        nested: list[tuple[_Node, str]] = []
+        if isinstance(container, dict):
+            for key, value in container.items():
+                if container is skip[0] and key == skip[1]:
+                    continue  # the id is kept as given, key and value
+                value = _scannable(value)
+                # Every key is scanned but the main text field's, which the configuration names.
+                if not key or (node is root and key == text_field):
+                    if isinstance(value, str) and value:  # the main text: no prefix
+                        fields.append(FieldRef(node, key, pos, pos + len(value)))
+                        parts.append(value + "\n")
+                        pos += len(value) + 1
+                else:
+                    end = pos + len(key)
+                    fields.append(FieldRef(node, key, pos, end, True))
+                    if isinstance(value, str) and value:
+                        # The key reads as context for its value: "ssn: 078-05-1121".
+                        fields.append(FieldRef(node, key, end + 2, end + 2 + len(value)))
+                        parts.append(f"{key}: {value}\n")
+                        pos = end + len(value) + 3
+                    else:  # an object, array, boolean, null or "": the key on a line of its own
+                        parts.append(key + "\n")
+                        pos = end + 1
+                if isinstance(value, dict | list) and value:
+                    nested.append((_Node(node, key, value), key or label))
+        else:
+            for i, value in enumerate(container):
+                value = _scannable(value)
+                if isinstance(value, str) and value:
+                    # Array items read after the nearest object key, as context only.
+                    start = pos + len(label) + 2
+                    fields.append(FieldRef(node, i, start, start + len(value)))
+                    parts.append(f"{label}: {value}\n")
+                    pos = start + len(value) + 1
+                elif isinstance(value, dict | list) and value:
+                    nested.append((_Node(node, i, value), label))
         # Children are visited after their siblings' strings, in order; a stack pops the last
         # pushed first, so push them reversed.
         stack.extend(reversed(nested))
     return "".join(parts), fields
+
+
+def _scannable(value: Any) -> Any:
+    """Careless producers send card numbers, phones and SSNs as JSON numbers: their text is
+    scanned too; a number with a detection in it comes out as a redacted string."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value) if isinstance(value, int) else orjson.dumps(value).decode()
+    return value

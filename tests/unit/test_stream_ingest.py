@@ -82,8 +82,19 @@ def test_structured_log_names_fields_but_every_string_is_scanned():
     out = decode(rec(value), settings(redact_fields="message,user.email,user.absent"))
     assert isinstance(out, Decoded)
     assert out.doc_id == "in/2/7"  # no id field: coordinates
-    # Numbers are scanned too (a card sent as a JSON number): user.n is a field of the view.
-    assert [f.path for f in out.parsed.fields] == ["level", "message", "user.email", "user.n"]
+    # Numbers are scanned too (a card sent as a JSON number): user.n is a field of the view; so
+    # is every key (`~`: the key itself), nested objects' keys included.
+    assert [f.path for f in out.parsed.fields] == [
+        "level~",
+        "level",
+        "message~",
+        "message",
+        "user~",
+        "user.email~",
+        "user.email",
+        "user.n~",
+        "user.n",
+    ]
 
 
 def test_structured_log_named_field_holding_a_number_is_a_failure():
@@ -91,7 +102,11 @@ def test_structured_log_named_field_holding_a_number_is_a_failure():
     assert isinstance(out, Failure) and out.error_class == "InvalidField"
     # An object under a named field is text too: its strings are scanned.
     out = decode(rec(orjson.dumps({"message": {"body": "x"}})), settings(redact_fields=["message"]))
-    assert isinstance(out, Decoded) and [f.path for f in out.parsed.fields] == ["message.body"]
+    assert isinstance(out, Decoded) and [f.path for f in out.parsed.fields] == [
+        "message~",
+        "message.body~",
+        "message.body",
+    ]
 
 
 def _publish(value: bytes, spans: list[tuple[str, str]], degraded: bool = False, **kw):
@@ -131,12 +146,17 @@ def test_structured_log_redacts_nested_fields_in_place():
         value, [("EMAIL_ADDRESS", "to a@b.co"[3:]), ("EMAIL_ADDRESS", "email: a@b.co")], redact_fields=["message"]
     )
     out = orjson.loads(redacted_value(dec, red, res, "v", ["rules"]))
-    assert out["message"] == "to [EMAIL_ADDRESS]" and out["user"] == {"email": "[EMAIL_ADDRESS]", "id": 9}
+    # Keys are scanned too: the span that began on the key name redacts the key and the value.
+    assert out["message"] == "to [EMAIL_ADDRESS]" and out["user"] == {"[EMAIL_ADDRESS]": "[EMAIL_ADDRESS]", "id": 9}
     assert out["ts"] == 1
     raw = annotations_value(dec, red, "v", b"key")
     ann = orjson.loads(raw)
-    # The span that began on the key name is clipped to the value; offsets are into each field.
-    assert [(e["field"], e["start"], e["end"]) for e in ann["entities"]] == [("message", 3, 9), ("user.email", 0, 6)]
+    # The span is split at the separator; offsets are into each field; paths name output keys.
+    assert [(e["field"], e["start"], e["end"]) for e in ann["entities"]] == [
+        ("message", 3, 9),
+        ('user["[EMAIL_ADDRESS]"]~', 0, 5),
+        ('user["[EMAIL_ADDRESS]"]', 0, 6),
+    ]
     assert b"a@b.co" not in raw
 
 
