@@ -1,6 +1,11 @@
-"""The built-in recognizer families assemble into BUILTIN in the order the rules tier relies on."""
+"""The built-in recognizer families assemble into BUILTIN in the order the rules tier relies on;
+declared digit floors hold for their validators."""
 
 from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workers.detect.patterns import BUILTIN
 from workers.detect.patterns.contact import CONTACT
@@ -90,3 +95,24 @@ def test_families_concatenate_to_builtin() -> None:
 
 def test_recognizer_names_are_unique() -> None:
     assert len({r.name for r in BUILTIN}) == len(BUILTIN)
+
+
+MIN_DIGITS = [r for r in BUILTIN if r.min_digits]
+SHORT = st.text(alphabet="0123456789 +-.()x", max_size=24)
+
+
+def test_some_recognizer_declares_a_digit_floor() -> None:
+    assert [r.name for r in MIN_DIGITS] == ["phone"]
+
+
+@pytest.mark.parametrize("rec", MIN_DIGITS, ids=lambda r: r.name)
+@given(value=SHORT)
+@settings(max_examples=400, deadline=None)
+def test_min_digits_is_a_floor_of_the_validator(rec, value: str) -> None:
+    # The shortcut in rules._evaluate drops candidates under the floor unvalidated; a value the
+    # validator accepts must therefore hold at least that many digits.
+    assert rec.validate is not None
+    if sum(c.isdigit() for c in value) < rec.min_digits:
+        assert not rec.validate(value)
+    else:
+        rec.validate(value)  # any answer; it must not raise

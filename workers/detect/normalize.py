@@ -186,6 +186,13 @@ class NormalizedView:
         return start, end
 
 
+# The two hint patterns as (regex, ignore_case), for a caller that already runs an exact
+# multi-pattern scan over ASCII text (the rules tier's hyperscan pass): when neither occurs in an
+# ASCII text, normalized_view(text) is None without being called. On ASCII text, case-insensitive
+# matching is the same in every engine.
+VIEW_HINTS: tuple[tuple[str, bool], ...] = ((_ESCAPE_HINT_RX.pattern, False), (_SPELLED_HINT_RX.pattern, True))
+
+
 def normalized_view(text: str) -> NormalizedView | None:
     """The normalised view of `text`, or None when it would be identical (the common case)."""
     if text.isascii() and not _ESCAPE_HINT_RX.search(text) and not _SPELLED_HINT_RX.search(text):

@@ -11,7 +11,7 @@ from functools import partial
 from workers.detect import validators as v
 from workers.detect.candidates import _after_word, _glued, _next_chunk, _strong_end, _validated_end
 from workers.detect.engine import MatchEngine
-from workers.detect.normalize import Utf8Offsets, normalized_view
+from workers.detect.normalize import VIEW_HINTS, Utf8Offsets, normalized_view
 from workers.detect.patterns import BUILTIN, Recognizer
 from workers.models import Span
 from workers.taxonomy import Taxonomy
@@ -47,10 +47,13 @@ class RulesDetector:
         extra_ctx = {n: tuple(w.lower() for w in e.context) for n, e in wanted.items()}
         self.recognizers = [r if not extra_ctx.get(r.entity) else _with_context(r, extra_ctx[r.entity]) for r in recs]
         self.min_score = {n: e.min_score for n, e in wanted.items()}
+        # The document-level checks (does a normalised view differ, can a line be a phone
+        # column header) ride on the prefilter's hyperscan pass as exact hint patterns.
         self.engine = MatchEngine(
             [r.regex for r in self.recognizers],
             [r.ignore_case for r in self.recognizers],
             [r.prefilter for r in self.recognizers],
+            hints=[*VIEW_HINTS, (_PHONE_HINT.pattern, True)],
         )
         # The types this tier covers, for the LLM router: a type whose only recognizers are partial
         # (titled names, country names) still needs a tier that reads every mention of it.
@@ -65,6 +68,12 @@ class RulesDetector:
         self._phone_columns = "PHONE_NUMBER" in wanted
         self._matchers = [self.engine.byte_matcher(i) for i in range(len(self.recognizers))]
         self._labels = [f"rules:{r.name}" for r in self.recognizers]
+        # Run order of candidate patterns on ASCII text, as one sort key per pattern: deferred
+        # ones after the others, each group in pattern order; None for patterns skipped there.
+        n = len(self.recognizers)
+        self._ascii_rank: list[int | None] = [
+            None if i in self._ascii_skip else i + (n if i in self._deferred else 0) for i in range(n)
+        ]
 
     def detect(self, texts: Sequence[str], prior: Sequence[Sequence[Span]] = ()) -> list[list[Span]]:
         return [self.detect_one(t) for t in texts]
@@ -73,11 +82,13 @@ class RulesDetector:
         """Spans on the text, plus those found on its normalised view (invisible characters
         removed, look-alikes and escapes decoded: see normalize.py) mapped back to the original.
         O(n log n) in len(text); plain ASCII text without escapes builds no view."""
-        out = self._detect_text(text)
-        view = normalized_view(text)
+        ascii_only = text.isascii()
+        out, hints = self._detect_text(text, ascii_only)
+        # On ASCII text the prefilter pass already told whether a view can differ.
+        view = None if ascii_only and not hints & _VIEW_HINT_BITS else normalized_view(text)
         if view is not None:
             seen = {(h.start, h.end, h.type) for h in out}
-            for h in self._detect_text(view.text):
+            for h in self._detect_text(view.text, view.text.isascii())[0]:
                 a, b = view.to_original(h.start, h.end)
                 if (a, b, h.type) in seen:
                     continue
@@ -91,31 +102,41 @@ class RulesDetector:
             for h in out
         ]
 
-    def _detect_text(self, text: str) -> list[_Hit]:
-        """Every step O(n log n) in len(text): one hyperscan pass, RE2 scans that resume forward
-        (bytes subjects: RE2's str API re-encodes the whole text per search call), O(1) work per
-        candidate (validators and context windows see bounded slices), O(log n) claim lookups.
+    def _detect_text(self, text: str, ascii_only: bool) -> tuple[list[_Hit], int]:
+        """(hits, mask of the engine's hints found in the text). Every step O(n log n) in
+        len(text): one hyperscan pass, RE2 scans that resume forward (bytes subjects: RE2's str
+        API re-encodes the whole text per search call), O(1) work per candidate (validators and
+        context windows see bounded slices), O(log n) claim lookups.
 
         RE2 is called through its raw matcher (engine.byte_matcher): a list of group spans per
         match, without the wrapper's generator and match objects, which cost more than the
         matching itself on log-line sized texts."""
         out: list[_Hit] = []
         ctx = _Lowered(text)
-        ascii_only = text.isascii()
         subject = text.encode("utf-8", "surrogatepass")
         nbytes = len(subject)
         offsets = None if ascii_only else Utf8Offsets(text)
-        pids = self.engine.candidates(text)
-        if not ascii_only and self._unicode:
-            pids = sorted(set(pids) | self._unicode)
-        elif ascii_only and self._ascii_skip:
-            pids = [p for p in pids if p not in self._ascii_skip]
-        if self._deferred:
-            pids = [p for p in pids if p not in self._deferred] + [p for p in pids if p in self._deferred]
+        pids, hints = self.engine.scan_bytes(subject)
+        if ascii_only:
+            rank = self._ascii_rank
+            n = len(rank)
+            order = sorted(r for r in (rank[p] for p in pids) if r is not None)
+            pids = [r - n if r >= n else r for r in order]
+        else:
+            if self._unicode:
+                pids = sorted(set(pids) | self._unicode)
+            if self._deferred:
+                pids = [p for p in pids if p not in self._deferred] + [p for p in pids if p in self._deferred]
+        claimed: _Claims | None = None
         for pid in pids:
             rec, match, label = self.recognizers[pid], self._matchers[pid], self._labels[pid]
-            # Deferred recognizers skip candidates inside what the others found (built once each).
-            claimed = _Claims(out) if rec.defer and out else None
+            # Deferred recognizers skip candidates inside what the others found (rebuilt only
+            # when a recognizer before added hits).
+            if rec.defer and out:
+                if claimed is None or claimed.size != len(out):
+                    claimed = _Claims(out)
+            else:
+                claimed = None
             if not rec.trim_chunks:
                 pos = 0
                 while True:  # finditer: leftmost matches, resuming at each match's end
@@ -152,9 +173,10 @@ class RulesDetector:
                 else:
                     nxt = _next_chunk(text, m_start, m_end)
                     pos = nxt if nxt is not None else m_end
-        if self._phone_columns:
+        # A phone column needs a header word: the hint (exact on ASCII text) rules most texts out.
+        if self._phone_columns and (not ascii_only or hints & _PHONE_HINT_BIT):
             out.extend(h for h in _column_phones(text) if h.score >= self.min_score[h.type])
-        return out
+        return out, hints
 
     def _evaluate(
         self, rec: Recognizer, spans: Sequence[tuple[int, int]], text: str, ctx: _Lowered
@@ -163,6 +185,11 @@ class RulesDetector:
         start, end = spans[rec.group]
         if start < 0 or end <= start:
             return None
+        if rec.min_digits:
+            value = text[start:end]
+            # ASCII digits counted in C; other text keeps the full path (Unicode digits count too).
+            if value.isascii() and len(value) - len(value.translate(_NO_DIGITS)) < rec.min_digits:
+                return None
         if rec.strip_trailing:
             while end > start and text[end - 1] in rec.strip_trailing:
                 end -= 1
@@ -188,13 +215,19 @@ class RulesDetector:
             pos_terms, neg_terms = self._context[id(rec)]
             if ctx.has_any(ms, me, pos_terms):
                 score = max(score + CONTEXT_BOOST, rec.context_score or 0.0)
-            elif not rec.checksum and ctx.has_any(ms, me, neg_terms):
+            elif not rec.checksum and score >= self.min_score[rec.entity] and ctx.has_any(ms, me, neg_terms):
+                # (a score already below the threshold cannot rise by lowering it)
                 # Only unvalidated guesses are lowered: "order 4111 1111 1111 1111" stays a card.
                 score -= CONTEXT_BOOST
         score = min(1.0, max(0.0, score))
         if score < self.min_score[rec.entity]:
             return None
         return start, end, round(score, 3)
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+_VIEW_HINT_BITS = (1 << len(VIEW_HINTS)) - 1  # hint bits 0..1: normalize.VIEW_HINTS
+_PHONE_HINT_BIT = 1 << len(VIEW_HINTS)  # the hint after them: _PHONE_HINT
 
 
 # Validating construction from a dict through pydantic's core validator: the same checks as
@@ -266,6 +299,7 @@ class _Claims:
     of ends (a span covers [a, b) iff some span starting at or before a ends at or after b)."""
 
     def __init__(self, spans: Sequence[Span | _Hit]) -> None:
+        self.size = len(spans)
         ordered = sorted((s.start, s.end) for s in spans)
         self._starts = [a for a, _ in ordered]
         self._max_end: list[int] = []

@@ -46,6 +46,7 @@ CONTACT: tuple[Recognizer, ...] = (
         standalone=True,
         trim_chunks=True,
         defer=True,
+        min_digits=7,  # phone_shape: 7 to 15 digits
     ),
     Recognizer(
         # Phone numbers in key=value logs and query strings, possibly percent-encoded

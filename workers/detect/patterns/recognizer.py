@@ -48,6 +48,10 @@ class Recognizer:
     partial: bool = False
     # A cheaper pattern matching a superset of `regex`, for the hyperscan prefilter only.
     prefilter: str | None = None
+    # `validate` rejects every value holding fewer decimal digits than this, and so every
+    # trimmed chunk of one: such candidates are dropped before any validator runs (most phone
+    # candidates in logs are short digit groups of timestamps, versions and durations).
+    min_digits: int = 0
 
     def __post_init__(self) -> None:
         if self.checksum and self.negative_context:
