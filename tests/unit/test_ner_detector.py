@@ -64,7 +64,8 @@ class FakeEncoder:
     encoder reads context both ways): only overlapping windows find entities near a cut. It is
     blind at the text's own ends too, so test texts start and end with two filler words."""
 
-    def __init__(self, blind: int = 2, fail: bool = False):
+    def __init__(self, blind: int = 2, fail: bool = False, lexicon: dict[str, tuple[str, float]] | None = None):
+        self.lexicon = LEXICON if lexicon is None else lexicon
         self.scheme = LabelScheme.from_id2label(dict(enumerate(TAGS)))
         self.max_positions = 512
         self.specials = 2
@@ -100,7 +101,7 @@ class FakeEncoder:
             p = np.full((len(w), len(TAGS)), 0.01, dtype=np.float32)
             p[:, 0] = 0.99
             for t, tok in enumerate(w):
-                label, prob = LEXICON.get(self.words[tok], (None, 0.0))
+                label, prob = self.lexicon.get(self.words[tok], (None, 0.0))
                 if label is None or t < self.blind or t >= len(w) - self.blind:
                     continue
                 p[t, :] = (1 - prob) / (len(TAGS) - 1)
@@ -110,7 +111,7 @@ class FakeEncoder:
 
 
 def _det(window=16, stride=6, **kw) -> tuple[NerDetector, FakeEncoder]:
-    enc = FakeEncoder(**{k: kw.pop(k) for k in ("blind", "fail") if k in kw})
+    enc = FakeEncoder(**{k: kw.pop(k) for k in ("blind", "fail", "lexicon") if k in kw})
     kw.setdefault("threads", 1)
     s = NerSettings(window=window, stride=stride, **kw)
     return NerDetector.from_encoder(TAX, enc, s), enc  # type: ignore[arg-type]
@@ -202,3 +203,70 @@ def test_settings_from_environment(monkeypatch):
     monkeypatch.setenv("PII_WORKER_NER_MODEL", "/models/student")
     s = NerSettings()
     assert (s.threads, s.model, s.hint_floor) == (3, "/models/student", 0.15)
+
+
+# An inverted name in a CSV cell read as street + city (Rampart did this to "Franco, Debra" in the
+# demo's samples): STREET_ADDRESS needs a digit, so the mention fails its shape.
+PLACE_READ = {**LEXICON, "franco": ("STREET_NAME", 0.9), "debra": ("CITY", 0.9), "pine": ("STREET_NAME", 0.3)}
+CSV_ROW = 'INFO y id,name,card\n679109,"Franco, Debra",4228 z w'
+
+
+@pytest.mark.parametrize(
+    ("text", "hints"),
+    [
+        # sure of an entity, wrong about its type: a zero-score hint of each type whose shape fits
+        (CSV_ROW, {("Franco, Debra", "PERSON"), ("Franco, Debra", "LOCATION")}),
+        # the same mention in lower case fits no proper-noun type: nothing to ask about
+        (CSV_ROW.replace("Franco, Debra", "franco, debra"), set()),
+        # unsure (0.3) and of the wrong shape: noise, not a hint
+        ("x y lives on Pine today z w", set()),
+    ],
+)
+def test_a_sure_mention_of_the_wrong_shape_becomes_hints_of_the_types_it_fits(text, hints):
+    det, _ = _det(window=64, stride=8, lexicon=PLACE_READ)
+    (spans,) = det.detect([text], [[]])
+    assert {(text[s.start : s.end], s.type) for s in spans} == hints
+    # hints only: the encoder does not know the type, so nothing redacts on its word alone
+    assert all(s.score < TAX.by_name[s.type].min_score and s.detector == "ner" for s in spans)
+
+
+class _Engine:
+    """A fake LLM engine: finds `value` as `type_` when asked about that type."""
+
+    name = "fake"
+
+    def __init__(self, value: str, type_: str):
+        self.value, self.type = value, type_
+        self.asked: list[list[str]] = []
+
+    def generate(self, requests):
+        import json
+
+        from workers.detect.llm.engines import EngineResult
+
+        out = []
+        for r in requests:
+            types = list(r.schema["properties"]["entities"]["items"]["properties"]["type"]["enum"])
+            self.asked.append(types)
+            found = [{"text": self.value, "type": self.type}] if self.type in types else []
+            out.append(EngineResult(text=json.dumps({"entities": found}), finish_reason="stop"))
+        return out
+
+
+def test_the_cascade_asks_the_llm_about_a_mention_the_encoder_could_not_type():
+    """The demo's leaked PERSON: before, the encoder dropped the mention and the router, seeing no
+    unsure span, kept the document from the LLM, so the name was published raw."""
+    from workers.detect.llm import LLMDetector, LLMSettings
+    from workers.detect.rules import RulesDetector
+    from workers.models import Document
+    from workers.pipeline import Pipeline
+    from workers.redact import Redactor
+
+    det, _ = _det(window=64, stride=8, lexicon=PLACE_READ)
+    engine = _Engine("Franco, Debra", "PERSON")
+    llm = LLMDetector(TAX, LLMSettings(llm_route="uncertain"), engine=engine)
+    pipe = Pipeline(TAX, [RulesDetector(TAX), det, llm], Redactor(TAX))
+    (res,) = pipe.run([Document(id="1", text=CSV_ROW)])
+    assert "PERSON" in engine.asked[0]
+    assert "Franco" not in res.text and "Debra" not in res.text
+    assert res.detectors == ["rules", "ner", "llm"]

@@ -74,6 +74,7 @@ class NerDetector:
         self.entity_types = tuple(e.name for e in ents)
         # Spans below min(hint floor, min_score) are noise; at or above min_score they redact.
         self.keep_from = {e.name: min(self.settings.hint_floor, e.min_score) for e in ents}
+        self.min_score = {e.name: e.min_score for e in ents}
         size = min(self.settings.window, self.encoder.max_positions) - self.encoder.specials
         self.window = size
         self.overlap = min(self.settings.stride, size // 2)
@@ -118,14 +119,28 @@ class NerDetector:
         for m in mentions:
             score = round(min(1.0, max(0.0, m.score)), 4)
             value = text[m.start : m.end]
-            if (
-                score < self.keep_from[m.type]
-                or not self.shape.ok(m.type, value, cased_text=cased)
-                or self.labels.rules[m.type].excluded(value)
-            ):
+            if score < self.keep_from[m.type] or self.labels.rules[m.type].excluded(value):
+                continue
+            if not self.shape.ok(m.type, value, cased_text=cased):
+                out.extend(self._retyped(m.start, m.end, m.type, score, value, cased))
                 continue
             out.append(Span(start=m.start, end=m.end, type=m.type, score=score, detector="ner"))
         return out
+
+    def _retyped(self, start: int, end: int, rejected: str, score: float, value: str, cased: bool) -> list[Span]:
+        """A mention the model is sure of whose type fails its shape ("Franco, Debra" in a CSV
+        name column read as street + city: no digit, so no STREET_ADDRESS) is still an entity, of
+        a type the model got wrong. Dropping it silently would keep the document from the LLM, so
+        it becomes a zero-score hint of every other type of this tier whose shape it has: the
+        router asks the LLM about those types there, and nothing is redacted on the encoder's
+        word alone (the type is unknown). An unsure mention of the wrong shape is noise."""
+        if score < self.min_score[rejected]:
+            return []
+        return [
+            Span(start=start, end=end, type=t, score=0.0, detector="ner")
+            for t in self.entity_types
+            if t != rejected and self.shape.ok(t, value, cased_text=cased) and not self.labels.rules[t].excluded(value)
+        ]
 
 
 def _check_distilled(manifest: dict[str, Any] | None, taxonomy: Taxonomy, model: str) -> None:
