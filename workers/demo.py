@@ -15,6 +15,7 @@ This module holds the options, the Serve app config and the report; workers.demo
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,9 @@ class DemoReport:
     http_answer: dict[str, Any] | None = None
     entities: Counter = field(default_factory=Counter)
     leaks: Counter = field(default_factory=Counter)
+    # Values not left whole but with one of their words still in the output (a surname beside a
+    # redacted given name): the whole-value check alone would call them redacted.
+    partial_leaks: Counter = field(default_factory=Counter)
     gold_values: int = 0
     startup_s: float = 0.0
     deploy_s: float = 0.0
@@ -85,6 +89,38 @@ def load_samples(path: Path, limit: int | None) -> list[dict[str, Any]]:
 def gold_values(doc: dict[str, Any]) -> list[tuple[str, str]]:
     text = doc["text"]
     return [(s["type"], text[s["start"] : s["end"]]) for s in doc.get("spans", ())]
+
+
+# Words of a gold value that identify on their own: letters only, 3 or more (not "de", not the
+# last digits a masked card keeps on purpose), capitalised (below).
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def check_gold(rep: DemoReport, outputs: dict[str, dict[str, Any]], sources: dict[str, dict[str, Any]]) -> None:
+    """Count the gold values of each published document (`<id>#<k>` repeats count again) that
+    are still in its redacted text: whole (`leaks`) or by one of their words (`partial_leaks`,
+    case-sensitive, whole words, so a `[PERSON]` placeholder is not a left "Person")."""
+    for doc_id, v in outputs.items():
+        src = sources.get(doc_id.split("#", 1)[0])
+        if src is None:
+            continue
+        text = str(v.get("text", ""))
+        words: set[str] | None = None  # the output's words, split once per document when needed
+        for etype, value in gold_values(src):
+            rep.gold_values += 1
+            if value and value in text:
+                rep.leaks[etype] += 1
+                continue
+            parts = _WORD.findall(value)
+            # Capitalised words only: a name's or a place's, not an e-mail's "com" that the text
+            # may hold elsewhere.
+            named = [w for w in parts if w[0].isupper()]
+            if len(parts) < 2 or not named:
+                continue
+            if words is None:
+                words = set(_WORD.findall(text))
+            if any(w in words for w in named):
+                rep.partial_leaks[etype] += 1
 
 
 def demo_detectors(opts: DemoOptions) -> list[str]:
@@ -226,6 +262,12 @@ def _print_summary(out: TextIO, rep: DemoReport, cfg: Any, rt: Any, opts: DemoOp
     top = ", ".join(f"{t} {n}" for t, n in rep.entities.most_common(8))
     _say(out, f"  entities    {sum(rep.entities.values())} ({top})")
     leaked = sum(rep.leaks.values())
+    partly = sum(rep.partial_leaks.values())
+    if partly:
+        kinds = ", ".join(f"{t} {n}" for t, n in rep.partial_leaks.most_common())
+        partly_note = f"; {partly} more partly left (a word of the value still there: {kinds})"
+    else:
+        partly_note = "; none partly left"
     if leaked:
         kinds = ", ".join(f"{t} {n}" for t, n in rep.leaks.most_common())
         note = (
@@ -233,9 +275,16 @@ def _print_summary(out: TextIO, rep: DemoReport, cfg: Any, rt: Any, opts: DemoOp
             if demo_detectors(opts) == ["rules"]
             else ""
         )
-        _say(out, f"  gold check  {leaked} of {rep.gold_values} gold PII values still in the output: {kinds}{note}")
+        _say(
+            out,
+            f"  gold check  {leaked} of {rep.gold_values} gold PII values still in the output: {kinds}{note}"
+            f"{partly_note}",
+        )
     else:
-        _say(out, f"  gold check  none of the {rep.gold_values} gold PII values appear in the redacted output")
+        _say(
+            out,
+            f"  gold check  none of the {rep.gold_values} gold PII values appear in the redacted output{partly_note}",
+        )
     _say(
         out,
         f"  http        POST http://127.0.0.1:{rt.http_port}/redact {'answered' if http_ok else 'did not answer'}"

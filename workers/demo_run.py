@@ -23,9 +23,9 @@ from workers.demo import (
     _print_summary,
     _say,
     app_config,
+    check_gold,
     count_outputs,
     demo_detectors,
-    gold_values,
     load_samples,
 )
 
@@ -216,14 +216,7 @@ def run_demo(opts: DemoOptions, out: TextIO = sys.stdout) -> DemoReport:
         ann_reader.close()
         count_outputs(rep, outputs, annotations)
 
-        for doc_id, v in outputs.items():
-            src = by_id.get(doc_id.split("#", 1)[0])
-            if src is None:
-                continue
-            for etype, value in gold_values(src):
-                rep.gold_values += 1
-                if value and value in v.get("text", ""):
-                    rep.leaks[etype] += 1
+        check_gold(rep, outputs, by_id)
 
         _print_before_after(out, samples, outputs, opts.show)
         # The HTTP route while the app is up: the same pipeline, the `pii-worker redact` contract.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.demo import DemoOptions, DemoReport, app_config, count_outputs
+from workers.demo import DemoOptions, DemoReport, app_config, check_gold, count_outputs
 from workers.serve.config import CONSUMER, ENCODER, EXTRACTOR, load_config
 from workers.serve.deployment import deployment_options
 
@@ -56,3 +56,48 @@ def test_per_tier_counts_degraded_and_spans_from_the_topics():
     assert rep.tier_spans == {"rules": 1, "ner": 2, "llm": 1}
     assert rep.degraded == 1
     assert rep.entities["PERSON"] == 2
+
+
+def _src(doc_id: str, text: str, *values: tuple[str, str]) -> dict:
+    spans = [{"type": t, "start": text.index(v), "end": text.index(v) + len(v)} for t, v in values]
+    return {"id": doc_id, "text": text, "spans": spans}
+
+
+CSV = 'id,name,card,email\n679109,"Baird, Elizabeth",2252 2231 8769 4228,mgriffin@example.com'
+GOLD = (
+    ("PERSON", "Baird, Elizabeth"),
+    ("CREDIT_CARD", "2252 2231 8769 4228"),
+    ("EMAIL_ADDRESS", "mgriffin@example.com"),
+)
+
+
+@pytest.mark.parametrize(
+    ("published", "whole", "partly"),
+    [
+        # everything redacted (a masked card keeps its last digits on purpose)
+        ('id,name,card,email\n679109,"[PERSON]",***************4228,[EMAIL_ADDRESS]', {}, {}),
+        # the surname left beside a redacted given name: not whole, but not gone either
+        ('id,name,card,email\n679109,"Baird, [PERSON]",***************4228,[EMAIL_ADDRESS]', {}, {"PERSON": 1}),
+        # the name left whole; an e-mail's lower-case "com" elsewhere is not a left e-mail
+        (
+            'id,name,card,email\n679109,"Baird, Elizabeth",[CREDIT_CARD],[EMAIL_ADDRESS] via example.com',
+            {"PERSON": 1},
+            {},
+        ),
+        # a placeholder is not a left word ("PERSON" is not "Person"); a part of a word is not a word
+        ("[PERSON] Bairds,[CREDIT_CARD],[EMAIL_ADDRESS]", {}, {}),
+    ],
+)
+def test_gold_check_counts_values_left_whole_and_partly(published, whole, partly):
+    rep = DemoReport()
+    check_gold(rep, {"a": {"text": published}}, {"a": _src("a", CSV, *GOLD)})
+    assert rep.gold_values == 3
+    assert rep.leaks == whole
+    assert rep.partial_leaks == partly
+
+
+def test_gold_check_counts_repeats_and_ignores_unknown_ids():
+    rep = DemoReport()
+    outputs = {"a": {"text": "Baird, [PERSON]"}, "a#1": {"text": "[PERSON]"}, "zz": {"text": "Baird"}}
+    check_gold(rep, outputs, {"a": _src("a", "Baird, Elizabeth", ("PERSON", "Baird, Elizabeth"))})
+    assert (rep.gold_values, sum(rep.leaks.values()), rep.partial_leaks) == (2, 0, {"PERSON": 1})
