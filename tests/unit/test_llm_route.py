@@ -81,12 +81,14 @@ class FakeEngine:
         self.known = known or {}
         self.fail_on = fail_on
         self.seen: list[tuple[str, list[str]]] = []  # (document as the model saw it, prompt types)
+        self.requests: list[EngineRequest] = []
 
     def generate(self, requests: Sequence[EngineRequest]) -> list[EngineResult]:
         out = []
         for r in requests:
             doc, types = fenced(r), prompt_types(r)
             self.seen.append((doc, types))
+            self.requests.append(r)
             if self.fail_on and self.fail_on in doc:
                 out.append(EngineResult(error="boom"))
                 continue
@@ -178,6 +180,18 @@ def test_uncertain_routes_by_encoder_doubt_and_cues(text, ner, asked):
         assert [t for _, t in eng.seen] == [asked]
         assert r.detectors == ["rules", "ner", "llm"] and r.skipped == []
         assert llm.stats.routed == 1
+
+
+def test_a_routed_document_is_prompted_with_only_the_types_that_routed_it():
+    pipe, _, eng = build("all")
+    run(pipe, "Ticket from Ann Lee")
+    full = eng.requests[0]
+    pipe, _, eng = build("uncertain", {"Ann Lee": ("PERSON", 0.30)})
+    run(pipe, "Ticket from Ann Lee")
+    (narrow,) = eng.requests
+    system = narrow.messages[0]["content"]
+    assert "- PERSON:" in system and not any(f"- {t}:" in system for t in ALL_LLM if t != "PERSON")
+    assert len(system) < len(full.messages[0]["content"]) / 2
 
 
 def test_rule_found_covered_type_is_not_asked_again_despite_its_cue():
