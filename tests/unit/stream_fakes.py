@@ -30,7 +30,11 @@ class FakeFuture:
 class FakeProducer:
     """Records sends; flush() acknowledges them (or fails those matching `fail_topics`)."""
 
-    def __init__(self, fail_topics: set[str] | None = None, fail_commit_txn: int = 0) -> None:
+    def __init__(
+        self, fail_topics: set[str] | None = None, fail_commit_txn: int = 0, topic_partitions: int = 3
+    ) -> None:
+        self.topic_partitions = topic_partitions
+        self.partitions: list[tuple[str, bytes | None, int | None]] = []  # (topic, key, partition) per send
         self.pending: list[tuple[str, bytes, bytes | None, list, FakeFuture]] = []
         self.visible: list[tuple[str, bytes, bytes | None, list]] = []  # acknowledged / committed
         self.fail_topics = fail_topics or set()
@@ -41,10 +45,23 @@ class FakeProducer:
         self.committed_txns = 0
         self.closed = False
 
-    def send(self, topic: str, value: bytes, key: bytes | None = None, headers: list | None = None) -> FakeFuture:
+    def send(
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes | None = None,
+        headers: list | None = None,
+        partition: int | None = None,
+    ) -> FakeFuture:
+        if partition is not None and partition not in self.partitions_for(topic):
+            raise ValueError(f"unknown partition {partition} of {topic}")
         fut = FakeFuture()
         self.pending.append((topic, value, key, headers or [], fut))
+        self.partitions.append((topic, key, partition))
         return fut
+
+    def partitions_for(self, topic: str) -> set[int]:
+        return set(range(self.topic_partitions))
 
     def flush(self, timeout: float | None = None) -> None:
         for topic, value, key, headers, fut in self.pending:

@@ -15,7 +15,7 @@ from workers.records import dumps
 from workers.redact import Redactor, value_hash
 from workers.stream.config import StreamSettings
 from workers.stream.ingest import Decoded, Inbound, decode
-from workers.stream.output import annotations_value, redact, redacted_value
+from workers.stream.output import annotation_hash, annotations_value, redact, redacted_value
 from workers.taxonomy import load_taxonomy
 
 REDACTOR = Redactor(load_taxonomy())
@@ -119,3 +119,15 @@ def test_span_inside_a_later_field_gets_that_field_offsets() -> None:
     assert red.entities[0].span is first
     assert (red.entities[1].field, red.entities[1].span.start, red.entities[1].span.end) == ("note", 4, 15)
     assert red.body is not None and red.body["note"] == "ssn [US_SSN]" and red.body["text"] == "mail [EMAIL_ADDRESS]"
+
+
+@given(
+    st.binary(min_size=16, max_size=64),
+    st.lists(st.tuples(st.text(max_size=40), st.sampled_from(TYPES)), min_size=1, max_size=6),
+)
+def test_annotation_hash_is_the_redactors_value_hash(key: bytes, values: list[tuple[str, str]]) -> None:
+    """The hot path hashes from a keyed state made once per key; consumers join on these hashes,
+    so they must equal workers.redact.value_hash for every key, value (surrogates too) and type."""
+    for value, etype in values + [("\ud800x", "PERSON")]:
+        assert annotation_hash(key, value, etype) == value_hash(key, value, etype)
+    assert annotation_hash(key, "a", "PERSON") != annotation_hash(key + b"!", "a", "PERSON")

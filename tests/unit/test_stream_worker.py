@@ -8,6 +8,7 @@ import orjson
 import pytest
 from stream_fakes import FakeConsumer, FakePipeline, FakeProducer
 
+from workers.stream.clients import key_partition
 from workers.stream.config import StreamSettings
 from workers.stream.output import parse_dead_letter_headers
 from workers.stream.worker import StreamWorker
@@ -58,6 +59,9 @@ def test_every_record_published_once_with_key_headers_and_metadata(exactly_once)
         assert body["_pii"]["taxonomy_version"] == "test-1" and body["_pii"]["detectors"] == ["fake"]
     ann = [orjson.loads(v) for v, _, _ in by_topic(p, "in.annotations")]
     assert len(ann) == 38 and all(a["entities"][0]["type"] == "SECRET" for a in ann)
+    # The worker names each output's partition: where the default partitioner puts the key.
+    parts = sorted(p.partitions_for("in.redacted"))
+    assert [part for _, _, part in p.partitions] == [key_partition(key, parts) for _, key, _ in p.partitions]
     assert c.commits == {0: 25, 1: 13}
     assert c.closed and p.closed
     if exactly_once:
@@ -181,3 +185,40 @@ def test_batches_respect_the_byte_bound():
     # Records beyond the byte bound are handed back (seek) rather than held in memory.
     assert max(sizes) <= 4096
     assert len(sizes) >= 10
+
+
+def test_output_of_a_keyless_record_is_partitioned_by_the_client():
+    c = FakeConsumer("in", {0: [(None, orjson.dumps({"id": "d0", "text": "SECRET1"}))]})
+    p = FakeProducer()
+    run_until_done(make(c, p), c)
+    assert [(t, part) for t, _, part in p.partitions] == [("in.redacted", None), ("in.annotations", None)]
+
+
+@pytest.mark.parametrize(
+    ("available", "wait_for_full", "polls_before_stop", "batches", "committed"),
+    [
+        # Not backlogged: the batch closes as soon as a poll finds nothing more (no 60 s wait).
+        (5, False, 20, [5], 5),
+        # Backlogged: batches still fill to batch_max_records.
+        (30, False, 20, [10, 10, 10], 30),
+        # batch_wait_for_full: a partial batch waits for batch_max_wait_ms (never reached here).
+        (5, True, 20, [], 0),
+        (30, True, 20, [10, 10, 10], 30),
+    ],
+)
+def test_batch_closes_when_the_input_is_drained(available, wait_for_full, polls_before_stop, batches, committed):
+    c = FakeConsumer("in", {0: docs(available)})
+    p = FakeProducer()
+    w = make(c, p, batch=10, batch_max_wait_ms=60_000, batch_wait_for_full=wait_for_full)
+    sizes: list[int] = []
+    orig = w.process
+
+    def spy(records):
+        sizes.append(len(records))
+        return orig(records)
+
+    w.process = spy  # type: ignore[method-assign]
+    c.on_poll = lambda cons: w.stop() if cons.polls >= polls_before_stop else None
+    w.run()
+    assert sizes == batches
+    assert c.commits.get(0, 0) == committed

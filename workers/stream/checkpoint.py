@@ -12,7 +12,6 @@ then commit_transaction. Any failure aborts the transaction; the caller re-reads
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from kafka import TopicPartition
@@ -51,9 +50,17 @@ class Checkpoint:
             self._open = True
 
     def send(
-        self, topic: str, value: bytes, key: bytes | None, headers: Sequence[tuple[str, bytes]], kind: str
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes | None,
+        headers: list[tuple[str, bytes]],
+        kind: str,
+        partition: int | None = None,
     ) -> None:
-        fut = self.producer.send(topic, value=value, key=key, headers=list(headers) or None)
+        """`headers` is passed on as is (the client only reads it); `partition` None lets the
+        producer's partitioner choose."""
+        fut = self.producer.send(topic, value=value, key=key, headers=headers or None, partition=partition)
         self._futures.append((topic, kind, fut))
 
     def mark(self, topic: str, partition: int, offset: int) -> None:

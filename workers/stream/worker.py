@@ -21,7 +21,7 @@ from kafka.errors import KafkaError
 from workers import metrics
 from workers.models import Document, Failure, Result
 from workers.stream.checkpoint import Checkpoint, CommitError, DeliveryError
-from workers.stream.clients import make_consumer, make_producer
+from workers.stream.clients import key_hash, make_consumer, make_producer
 from workers.stream.config import StreamSettings
 from workers.stream.ingest import Decoded, Inbound, decode, record_spec
 from workers.stream.interfaces import BatchReport, PipelineLike, install_stop_handlers
@@ -179,20 +179,26 @@ class StreamWorker:
     # ---- collect ---------------------------------------------------------------------------
 
     def _collect(self) -> list[Inbound]:
-        """Poll until the batch is full (records or bytes) or max_wait passed since its first record."""
+        """Poll until the batch is full (records or bytes), max_wait passed since its first record,
+        or (unless batch_wait_for_full) a poll finds nothing more buffered: the input is not
+        backlogged, so waiting would only add latency."""
         records: list[Inbound] = []
         nbytes = 0
         deadline: float | None = None
+        eager = not self.s.batch_wait_for_full
         while not self.stopping:
             remaining = self.s.batch_max_records - len(records)
             if deadline is None:
                 timeout_ms = 200
+            elif eager:
+                timeout_ms = 0  # only what the client already holds (fetches still progress)
             else:
                 timeout_ms = max(0, int((deadline - time.monotonic()) * 1000))
             polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=remaining)
             if self._reset_needed:
                 return []
             full = False
+            got = 0
             for tp, msgs in polled.items():
                 for m in msgs:
                     rec = Inbound.from_consumer_record(m)
@@ -203,6 +209,7 @@ class StreamWorker:
                         break
                     records.append(rec)
                     nbytes += rec.size
+                    got += 1
             if records and deadline is None:
                 deadline = time.monotonic() + self.s.batch_max_wait_ms / 1000
             metrics.INFLIGHT_BYTES.set(nbytes)
@@ -210,6 +217,7 @@ class StreamWorker:
                 full
                 or len(records) >= self.s.batch_max_records
                 or nbytes >= self.s.batch_max_bytes
+                or (eager and got == 0)
                 or (deadline is not None and time.monotonic() >= deadline)
             ):
                 break
@@ -270,8 +278,12 @@ class StreamWorker:
         t0 = time.monotonic()
         report = BatchReport(records=len(records))
         consumed: dict[str, int] = {}
+        last: dict[tuple[str, int], int] = {}  # highest offset per input partition in this batch
         for rec in records:
             consumed[rec.topic] = consumed.get(rec.topic, 0) + 1
+            tp = (rec.topic, rec.partition)
+            if rec.offset > last.get(tp, -1):
+                last[tp] = rec.offset
         for topic, n in consumed.items():  # one labelled increment per topic, not per record
             metrics.RECORDS_CONSUMED.labels(topic).inc(n)
         metrics.BATCH_SIZE.observe(len(records))
@@ -287,26 +299,31 @@ class StreamWorker:
         tp0 = time.monotonic()
         outcomes = self._run_pipeline(docs)
         metrics.PIPELINE_LATENCY.observe(time.monotonic() - tp0)
-        per_record: list[list[Result | Failure]] = [[] for _ in records]
-        for owner, out in zip(owners, outcomes, strict=True):
-            per_record[owner].append(self._check(out))
+        # One document per record: its outcome, or None where decoding already failed.
+        per_record: list[Result | Failure | None] = [None] * len(records)
+        for owner, outcome in zip(owners, outcomes, strict=True):
+            per_record[owner] = self._check(outcome)
 
         cp = Checkpoint(self.producer, self.consumer, exactly_once=self.s.exactly_once)
         entity_counts: dict[str, int] = {}
         dead: list[Failure] = []
         degraded = 0
+        out_topic, ann_topic = self.s.output_topic, self.s.annotations_topic
+        detector_names = self.pipeline.detector_names
+        redactor = self.pipeline.redactor
         try:
             cp.begin()
-            for rec, dec, outs in zip(records, decoded, per_record, strict=True):
-                failure = dec if isinstance(dec, Failure) else next((o for o in outs if isinstance(o, Failure)), None)
+            # Both outputs of an input carry its key: hash it once and name the partitions the
+            # default partitioner would choose, instead of the client partitioning each send.
+            out_parts = sorted(self.producer.partitions_for(out_topic))
+            ann_parts = out_parts if ann_topic == out_topic else sorted(self.producer.partitions_for(ann_topic))
+            for rec, dec, out in zip(records, decoded, per_record, strict=True):
+                failure: Failure | None = dec if isinstance(dec, Failure) else out if isinstance(out, Failure) else None
                 if failure is None:
-                    assert isinstance(dec, Decoded)  # a Failure was taken above
+                    assert isinstance(dec, Decoded) and isinstance(out, Result)  # failures taken above
                     try:
-                        results = [o for o in outs if isinstance(o, Result)]
-                        fields = redact(dec, results[0], self.pipeline.redactor)
-                        red = redacted_value(
-                            dec, fields, results[0], self.taxonomy_version, self.pipeline.detector_names
-                        )
+                        fields = redact(dec, out, redactor)
+                        red = redacted_value(dec, fields, out, self.taxonomy_version, detector_names)
                         ann = annotations_value(dec, fields, self.taxonomy_version, self.hash_key, self.include_values)
                     except Exception as e:  # noqa: BLE001 - an encoding error is this record's problem
                         failure = Failure(id=dec.doc_id, stage="publish", error_class=type(e).__name__, message=str(e))
@@ -319,15 +336,21 @@ class StreamWorker:
                         kind="dead_letter",
                     )
                     dead.append(failure)
+                    continue
+                assert isinstance(out, Result)
+                if rec.key is None:
+                    p_out = p_ann = None
                 else:
-                    cp.send(self.s.output_topic, red, rec.key, rec.headers, kind="redacted")
-                    cp.send(self.s.annotations_topic, ann, rec.key, rec.headers, kind="annotations")
-                    report.published += 1
-                    degraded += any(r.degraded for r in results)
-                    for r in results:
-                        for sp in r.entities:
-                            entity_counts[sp.type] = entity_counts.get(sp.type, 0) + 1
-                cp.mark(rec.topic, rec.partition, rec.offset)
+                    h = key_hash(rec.key)
+                    p_out, p_ann = out_parts[h % len(out_parts)], ann_parts[h % len(ann_parts)]
+                cp.send(out_topic, red, rec.key, rec.headers, kind="redacted", partition=p_out)
+                cp.send(ann_topic, ann, rec.key, rec.headers, kind="annotations", partition=p_ann)
+                report.published += 1
+                degraded += out.degraded
+                for sp in out.entities:
+                    entity_counts[sp.type] = entity_counts.get(sp.type, 0) + 1
+            for (topic, partition), offset in last.items():
+                cp.mark(topic, partition, offset)
             cp.commit()
         except (DeliveryError, CommitError, KafkaError) as e:
             self._after_failed_checkpoint(cp, e)
@@ -344,7 +367,7 @@ class StreamWorker:
         for rec in records:
             if rec.timestamp_ms:
                 metrics.END_TO_END_LATENCY.observe(max(0.0, (now_ms - rec.timestamp_ms) / 1000))
-        self._update_lag(records)
+        self._update_lag(last)
         metrics.PROCESSING_LATENCY.observe(time.monotonic() - t0)
         metrics.INFLIGHT_BYTES.set(0)
         self.batches += 1
@@ -378,10 +401,7 @@ class StreamWorker:
             pass
         self.producer = self._producer_factory(self.s)
 
-    def _update_lag(self, records: list[Inbound]) -> None:
-        last: dict[tuple[str, int], int] = {}
-        for r in records:
-            last[(r.topic, r.partition)] = max(last.get((r.topic, r.partition), -1), r.offset)
+    def _update_lag(self, last: dict[tuple[str, int], int]) -> None:
         for (topic, part), off in last.items():
             try:
                 hw = self.consumer.highwater(TopicPartition(topic, part))
