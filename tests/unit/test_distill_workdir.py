@@ -108,7 +108,7 @@ def _docs(path: Path, n: int) -> Path:
 
 
 def _opts(tmp_path: Path, inp: Path, **kw: Any) -> run_mod.Options:
-    logs: list[str] = []
+    kw.setdefault("log", [].append)
     return run_mod.Options(
         taxonomy=TAXONOMY,
         input=inp,
@@ -116,7 +116,6 @@ def _opts(tmp_path: Path, inp: Path, **kw: Any) -> run_mod.Options:
         teacher="gold",
         work_dir=tmp_path / "wd",
         heldout=0.3,
-        log=logs.append,
         **kw,
     )
 
@@ -174,3 +173,30 @@ def test_a_crash_mid_phase_leaves_no_marker(
         run_mod.run(_opts(tmp_path, inp))
     wd = WorkDir(tmp_path / "wd")
     assert wd.record("teach") is not None and wd.record("train") is None
+
+
+def test_default_epochs_come_from_the_data_and_a_tiny_set_is_warned_about(
+    tmp_path: Path, fakes: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, Any]] = []
+    real_train = train_mod.train_local
+    monkeypatch.setattr(train_mod, "train_local", lambda cfg: (seen.append(cfg), real_train(cfg)))
+    inp = _docs(tmp_path / "docs.jsonl", 30)
+    logs: list[str] = []
+    out = run_mod.run(_opts(tmp_path, inp, log=logs.append))
+    n_train = out["training"]["steps"] // out["training"]["epochs"]  # steps per epoch (1 window a doc here)
+    # ~27 training documents in batches of 16: 2 steps an epoch, so the ceiling holds it at 40.
+    assert (seen[0]["epochs"], n_train, out["training"]["auto_epochs"]) == (40, 2, True)
+    assert any("40 epochs x 2 steps = 80 optimizer steps (auto:" in m for m in logs)
+    warnings = [m for m in logs if m.startswith("distill: WARNING:")]
+    assert any("training documents (fewer than" in m for m in warnings)
+    assert any("PERSON (0)" in m for m in warnings)  # these documents hold EMPLOYEE_IDs only
+    assert not any("optimizer steps (fewer than" in m for m in warnings)  # 80 are enough
+    man = json.loads((Path(out["model_dir"]) / "manifest.json").read_text())
+    assert man["training"]["epochs"] == 40 and man["training"]["steps"] == 80
+    assert man["training"]["warnings"] == out["training"]["warnings"] != []
+    # A rerun trains nothing but says again what was wrong with that training.
+    logs.clear()
+    run_mod.run(_opts(tmp_path, inp, log=logs.append))
+    assert fakes["train"] == 1
+    assert any(m.startswith("distill: WARNING (when it was trained):") for m in logs)

@@ -15,6 +15,9 @@ import json
 import sys
 from pathlib import Path
 
+from workers.cli.common import positive_int
+from workers.distill.budget import RULE
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -47,9 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--epochs",
-        type=int,
-        default=2,
-        help="passes over the training split (default 2; raise for a few hundred documents)",
+        type=positive_int,
+        default=None,
+        help=f"passes over the training split (default: {RULE}; 2,000 documents at batch 16 get 2, "
+        "200 about 20); a training set too small to learn from is warned about before training",
     )
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-4)

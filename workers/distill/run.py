@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from workers.distill.budget import MAX_EPOCHS, MIN_EPOCHS, TARGET_STEPS, plan_epochs, training_warnings
 from workers.distill.labels import LabelSet
 from workers.distill.teach import Teacher, open_input, pipeline_labeller, read_docs, teach
 from workers.distill.workdir import WorkDir, file_digest, make_key
@@ -41,8 +42,9 @@ class Options:
     teacher_detectors: list[str] = field(default_factory=lambda: ["rules", "llm"])
     limit: int | None = None
     heldout: float = 0.1
-    # 2,000 documents: 225 steps of 16, ~2/3 of the 20-minute budget on 2 idle cores.
-    epochs: int = 2
+    # None: chosen from the data size for about TARGET_STEPS optimizer steps (budget.py); 2,000
+    # documents at batch 16 get 2 epochs, ~2/3 of the 20-minute budget on 2 idle cores.
+    epochs: int | None = None
     batch_size: int = 16
     lr: float = 2e-4
     warmup: float = 0.1
@@ -165,8 +167,10 @@ def run(opt: Options) -> dict[str, Any]:
     held = [r for r in records if r.get("split") == "heldout"]
     if not train_recs:
         raise DistillError(f"{silver}: no training documents")
+    world = opt.num_workers if opt.ray else 1
+    span_counts = Counter(s["type"] for r in train_recs for s in r["spans"])
     hp: dict[str, Any] = {
-        "epochs": opt.epochs,
+        "epochs": opt.epochs,  # None: from the data (the rule and the worker count are in the key)
         "batch_size": opt.batch_size,
         "lr": opt.lr,
         "warmup": opt.warmup,
@@ -180,9 +184,11 @@ def run(opt: Options) -> dict[str, Any]:
             "base": file_digest(base / "config.json"),
             "base_weights": (base / "model.safetensors").stat().st_size,
             **hp,
+            "epoch_rule": [TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS, world] if opt.epochs is None else None,
         }
     )
-    if phase(2, "train", k_train, [train_dir / "config.json", train_dir / "model.safetensors"]):
+    trained = phase(2, "train", k_train, [train_dir / "config.json", train_dir / "model.safetensors"])
+    if trained:
         from workers.distill.train import (
             MAX_TOKENS,
             bf16_supported,
@@ -194,10 +200,14 @@ def run(opt: Options) -> dict[str, Any]:
 
         t0, c0 = time.perf_counter(), time.process_time()
         feats = features(train_recs, load_tokenizer(base), labels)
+        plan = plan_epochs(len(feats), opt.batch_size, world, opt.epochs)
+        warnings = training_warnings(plan, len(train_recs), span_counts, types)
         opt.log(
             f"distill: train: {len(train_recs)} documents -> {len(feats)} windows, {len(labels.labels)} labels, "
-            f"{opt.epochs} epochs on {'Ray Train' if opt.ray else 'local CPU'}"
+            f"{plan.describe()} on {'Ray Train' if opt.ray else 'local CPU'}"
         )
+        for w in warnings:  # before the training time is spent, so it can be stopped
+            opt.log(f"distill: WARNING: {w}")
         cfg: dict[str, Any] = {
             "base_dir": str(base),
             "out_dir": str(train_dir),
@@ -207,6 +217,7 @@ def run(opt: Options) -> dict[str, Any]:
             "log": opt.log,
             "bf16": opt.bf16 if opt.bf16 is not None else bf16_supported(),
             **hp,
+            "epochs": plan.epochs,
         }
         if opt.ray:
             train_ray(cfg, opt.num_workers, opt.gpu, wd.path("ray"))
@@ -226,12 +237,18 @@ def run(opt: Options) -> dict[str, Any]:
                 "history": history,
                 "ray": opt.ray,
                 **hp,
+                "epochs": plan.epochs,
+                "auto_epochs": plan.auto,
+                "steps": plan.steps,
+                "warnings": warnings,
             },
         )
     train_rec = wd.record("train") or {}
+    if not trained:
+        for w in train_rec.get("warnings", []):
+            opt.log(f"distill: WARNING (when it was trained): {w}")
 
     # ---- export
-    span_counts = Counter(s["type"] for r in train_recs for s in r["spans"])
     manifest = {
         "kind": "ner",
         "name": opt.out,
@@ -249,7 +266,9 @@ def run(opt: Options) -> dict[str, Any]:
             "windows": train_rec.get("windows"),
             "seconds": train_rec.get("seconds"),
             "cpu_seconds": train_rec.get("cpu_seconds"),
-            "epochs": opt.epochs,
+            "epochs": train_rec.get("epochs", opt.epochs),
+            "steps": train_rec.get("steps"),
+            "warnings": train_rec.get("warnings", []),
             "loss": [h["loss"] for h in train_rec.get("history", [])],
             "ray": train_rec.get("ray"),
         },
@@ -303,7 +322,13 @@ def run(opt: Options) -> dict[str, Any]:
         update_manifest(dest, {"evaluation": result})
         wd.mark("evaluate", k_eval, {"heldout_docs": len(held)})
     result = json.loads(eval_path.read_text())
-    return {"model_dir": str(dest), "work_dir": str(wd.root), "types": types, "evaluation": result}
+    return {
+        "model_dir": str(dest),
+        "work_dir": str(wd.root),
+        "types": types,
+        "training": {k: train_rec.get(k) for k in ("epochs", "steps", "auto_epochs", "warnings")},
+        "evaluation": result,
+    }
 
 
 def _teacher_speed(opt: Options, teach_rec: dict[str, Any], held: list[dict[str, Any]]) -> tuple[float | None, str]:
