@@ -207,7 +207,13 @@ def test_settings_from_environment(monkeypatch):
 
 # An inverted name in a CSV cell read as street + city (Rampart did this to "Franco, Debra" in the
 # demo's samples): STREET_ADDRESS needs a digit, so the mention fails its shape.
-PLACE_READ = {**LEXICON, "franco": ("STREET_NAME", 0.9), "debra": ("CITY", 0.9), "pine": ("STREET_NAME", 0.3)}
+PLACE_READ = {
+    **LEXICON,
+    "franco": ("STREET_NAME", 0.9),
+    "debra": ("CITY", 0.9),
+    "pine": ("STREET_NAME", 0.3),
+    "robertfoster64": ("GIVEN_NAME", 0.9),
+}
 CSV_ROW = 'INFO y id,name,card\n679109,"Franco, Debra",4228 z w'
 
 
@@ -220,6 +226,8 @@ CSV_ROW = 'INFO y id,name,card\n679109,"Franco, Debra",4228 z w'
         (CSV_ROW.replace("Franco, Debra", "franco, debra"), set()),
         # unsure (0.3) and of the wrong shape: noise, not a hint
         ("x y lives on Pine today z w", set()),
+        # a sure "name" in lower case: not shaped as a name, and a digit alone makes no address
+        ("INFO y user robertfoster64 logged in z w", set()),
     ],
 )
 def test_a_sure_mention_of_the_wrong_shape_becomes_hints_of_the_types_it_fits(text, hints):

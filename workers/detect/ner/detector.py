@@ -75,6 +75,7 @@ class NerDetector:
         # Spans below min(hint floor, min_score) are noise; at or above min_score they redact.
         self.keep_from = {e.name: min(self.settings.hint_floor, e.min_score) for e in ents}
         self.min_score = {e.name: e.min_score for e in ents}
+        self.names = tuple(e.name for e in ents if e.proper_noun)
         size = min(self.settings.window, self.encoder.max_positions) - self.encoder.specials
         self.window = size
         self.overlap = min(self.settings.stride, size // 2)
@@ -131,15 +132,17 @@ class NerDetector:
         """A mention the model is sure of whose type fails its shape ("Franco, Debra" in a CSV
         name column read as street + city: no digit, so no STREET_ADDRESS) is still an entity, of
         a type the model got wrong. Dropping it silently would keep the document from the LLM, so
-        it becomes a zero-score hint of every other type of this tier whose shape it has: the
-        router asks the LLM about those types there, and nothing is redacted on the encoder's
-        word alone (the type is unknown). An unsure mention of the wrong shape is noise."""
-        if score < self.min_score[rejected]:
+        when it is shaped as a name (capitalised, in cased text) it becomes a zero-score hint of
+        each proper-noun type of this tier it fits (people and places are what the model mixes
+        up): the router asks the LLM about those types there, and nothing is redacted on the
+        encoder's word alone (the type is unknown). An unsure mention of the wrong shape is noise,
+        and so is a lower-case one ("robertfoster64" read as a name: a digit alone makes no address)."""
+        if score < self.min_score[rejected] or not cased:
             return []
         return [
             Span(start=start, end=end, type=t, score=0.0, detector="ner")
-            for t in self.entity_types
-            if t != rejected and self.shape.ok(t, value, cased_text=cased) and not self.labels.rules[t].excluded(value)
+            for t in self.names
+            if t != rejected and self.shape.ok(t, value, cased_text=True) and not self.labels.rules[t].excluded(value)
         ]
 
 
