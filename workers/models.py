@@ -70,3 +70,52 @@ class DeadLetter(BaseModel):
     source_topic: str | None = None
     source_partition: int | None = None
     source_offset: int | None = None
+
+
+# Trusted constructors: for hot paths whose values already hold the model's constraints (Span:
+# 0 <= start < end, 0 <= score <= 1; Result: entities are Spans, lists of str). They skip
+# validation (pydantic's own model_construct is slower than validating); the fields go into the
+# instance dict in declaration order, as validation puts them (serialisers follow that order).
+# tests/unit/test_models.py compares their objects with validated ones.
+_new = object.__new__
+_set = object.__setattr__
+_SPAN_FIELDS = set(Span.model_fields)
+_RESULT_FIELDS = set(Result.model_fields)
+
+
+def span_unchecked(start: int, end: int, type: str, score: float, detector: str) -> Span:  # noqa: A002
+    obj = _new(Span)
+    _set(obj, "__dict__", {"start": start, "end": end, "type": type, "score": score, "detector": detector})
+    _set(obj, "__pydantic_fields_set__", _SPAN_FIELDS.copy())  # its own: model_copy updates it
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def result_unchecked(
+    id: str,  # noqa: A002
+    text: str,
+    entities: list[Span],
+    detectors: list[str],
+    degraded: bool,
+    extra: dict[str, Any],
+    skipped: list[str],
+) -> Result:
+    obj = _new(Result)
+    _set(
+        obj,
+        "__dict__",
+        {
+            "id": id,
+            "text": text,
+            "entities": entities,
+            "detectors": detectors,
+            "degraded": degraded,
+            "extra": extra,
+            "skipped": skipped,
+        },
+    )
+    _set(obj, "__pydantic_fields_set__", _RESULT_FIELDS.copy())
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj

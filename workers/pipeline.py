@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from workers.detect.base import Closeable, DetectFailure, Detection, Detector, Skipped, failed_batch
-from workers.models import Document, Failure, Result, Span
+from workers.models import Document, Failure, Result, Span, result_unchecked
 from workers.redact import Redactor
 from workers.resolve import echo_spans, resolve
 from workers.taxonomy import Taxonomy
@@ -81,22 +81,30 @@ class Pipeline:
                 (skipped if isinstance(o, Skipped) else ran)[i].append(det.name)
 
         results: list[Result | Failure] = []
+        prio = self.taxonomy.priority
         for i, doc in enumerate(docs):
             reason = failed[i]
             if reason is not None:
                 results.append(Failure(id=doc.id, stage="detect", error_class="DetectorError", message=reason))
                 continue
+            text = doc.text
             try:
-                spans = resolve(self.detections(found[i]), self.taxonomy.priority, doc.text)
-                echoes = echo_spans(doc.text, spans, self.echo_min_len) if self.echo_min_len else []
-                if echoes:
-                    spans = resolve([*spans, *echoes], self.taxonomy.priority, doc.text)
-                redacted = self.redactor.redact(doc.text, spans)
+                spans = self.detections(found[i]) if found[i] else []
+                if spans:
+                    spans = resolve(spans, prio, text)
+                    echoes = echo_spans(text, spans, self.echo_min_len) if self.echo_min_len else []
+                    if echoes:
+                        spans = resolve([*spans, *echoes], prio, text)
+                    redacted = self.redactor.redact(text, spans)
+                else:
+                    redacted = text  # nothing to resolve, echo or replace
             except Exception as e:  # noqa: BLE001 - isolate per record
                 results.append(Failure(id=doc.id, stage="redact", error_class=type(e).__name__, message=str(e)))
                 continue
+            # Every field is already of its declared type (a validated Document, validated Spans,
+            # lists of detector names): built without re-validating.
             results.append(
-                Result(
+                result_unchecked(
                     id=doc.id,
                     text=redacted,
                     entities=spans,
@@ -143,4 +151,7 @@ def _detect(det: Detector, texts: list[str], prior: list[list[Span]]) -> Sequenc
 
 
 def _in_bounds(spans: Sequence[Span], n: int) -> bool:
-    return all(0 <= s.start < s.end <= n for s in spans)
+    for s in spans:  # a loop, not all(genexpr): no generator per document
+        if not 0 <= s.start < s.end <= n:
+            return False
+    return True

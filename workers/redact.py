@@ -44,11 +44,16 @@ class Redactor:
                 "(set PII_WORKER_HMAC_KEY): refusing to start rather than emit unkeyed, guessable hashes"
             )
         self.key = key
+        self._fixed: dict[str, tuple[Operator, str]] = {}
 
     def replacement(self, entity_type: str, value: str) -> str:
         op = self.ops.get(entity_type, self.default)
         if op.kind == "replace":
-            return op.template.format(type=entity_type)
+            # Depends on the type and the (frozen) operator only: formatted once per pair.
+            fixed = self._fixed.get(entity_type)
+            if fixed is None or fixed[0] is not op:
+                fixed = self._fixed[entity_type] = (op, op.template.format(type=entity_type))
+            return fixed[1]
         if op.kind == "mask":
             keep = min(op.keep_last, len(value) // 3)  # never more than a third of the value
             return op.mask_char * (len(value) - keep) + (value[-keep:] if keep else "")

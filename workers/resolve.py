@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 
 from workers.models import Span
 
@@ -24,10 +25,17 @@ def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None, te
     them, and a union-find over segments skips those a better span already claimed. (Sorted
     lists with insert() were O(m^2) on hostile documents.)"""
     prio = priority or {}
-    merged = merge_same_type(spans)
-    by_start = sorted(merged, key=lambda s: s.start)
+    spans = list(spans)
+    by_start = sorted(spans, key=_START)
+    # Disjoint input (the usual case): nothing merges (same-type merging needs an overlap) and
+    # every span keeps all its characters; starts are distinct, so the order is the same too.
     if all(a.end <= b.start for a, b in zip(by_start, by_start[1:], strict=False)):
-        return by_start  # disjoint (the usual case): every span keeps all its characters
+        return by_start
+    return _resolve_overlaps(merge_same_type(spans), prio, text)
+
+
+def _resolve_overlaps(merged: list[Span], prio: Mapping[str, int], text: str | None) -> list[Span]:
+    """Rule 2 over same-type-merged spans (the general path of resolve)."""
     ranked = sorted(merged, key=lambda s: (-s.score, -prio.get(s.type, 50), -s.length, s.start, s.type))
     bounds = sorted({p for s in merged for p in (s.start, s.end)})
     index = {p: i for i, p in enumerate(bounds)}
@@ -53,6 +61,9 @@ def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None, te
             i = claimed.next_free(j + 1)
     out.sort(key=lambda s: s.start)
     return out
+
+
+_START = attrgetter("start")
 
 
 class _Claimed:

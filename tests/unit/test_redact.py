@@ -65,3 +65,12 @@ def test_overlapping_spans_rejected() -> None:
 def test_mask_never_reveals_most_of_a_short_value() -> None:
     r = Redactor(TAX)  # CREDIT_CARD default: mask keep_last 4
     assert r.replacement("CREDIT_CARD", "12345") == "****5"
+
+
+def test_replace_text_follows_an_operator_changed_after_use() -> None:
+    tax = load_taxonomy()
+    r = Redactor(tax)
+    spans = [Span(start=0, end=3, type="EMAIL_ADDRESS", score=0.9, detector="t")]
+    assert r.redact("abc!", spans) == "[EMAIL_ADDRESS]!"
+    r.ops["EMAIL_ADDRESS"] = Operator(kind="replace", template="<{type}>")
+    assert r.redact("abc!", spans) == "<EMAIL_ADDRESS>!"

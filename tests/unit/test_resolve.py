@@ -136,3 +136,27 @@ def test_echo_strategies_agree_with_a_brute_force_scan(text: str, cuts: list[tup
     }
     for few in (8, 0):
         assert {(e.start, e.end) for e in echo_spans(text, spans, few=few)} == brute
+
+
+sparse_st = st.lists(
+    st.builds(
+        lambda a, n, t, d: Span(start=a, end=a + n, type=t, score=0.5, detector=d),
+        st.integers(0, 400),
+        st.integers(1, 6),
+        st.sampled_from(["A", "B"]),
+        st.sampled_from(["rules:x", "rules:y", "llm"]),
+    ),
+    max_size=8,
+)
+
+
+@given(sparse_st, st.booleans())
+def test_disjoint_shortcut_equals_the_general_path(spans: list[Span], with_text: bool) -> None:
+    # resolve returns disjoint input sorted without merging or ranking; the general path must
+    # give the same spans, detectors included.
+    from workers.resolve import _resolve_overlaps, merge_same_type
+
+    text = "ab1 +-." * 60 if with_text else None
+    got = resolve(spans, {"A": 10, "B": 20}, text)
+    want = _resolve_overlaps(merge_same_type(spans), {"A": 10, "B": 20}, text)
+    assert [s.model_dump() for s in got] == [s.model_dump() for s in want]

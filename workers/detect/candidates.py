@@ -41,10 +41,15 @@ def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | No
     return None
 
 
-def _strong_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
-    assert rec.strong_check is not None
+def _strong_end(rec: Recognizer, text: str, start: int, end: int, validated: bool = False) -> int | None:
+    """The first of the chunk ends whose value passes the validator and the strong check;
+    `validated`: text[start:end] is known to pass the validator (not run again on it)."""
+    strong = rec.strong_check
+    assert strong is not None
+    validate = rec.validate
     for e in _chunk_ends(rec, text, start, end):
-        if (rec.validate is None or rec.validate(text[start:e])) and rec.strong_check(text[start:e]):
+        value = text[start:e]
+        if (validate is None or (validated and e == end) or validate(value)) and strong(value):
             return e
     return None
 

@@ -13,7 +13,7 @@ from workers.detect.candidates import _after_word, _glued, _next_chunk, _strong_
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import VIEW_HINTS, Utf8Offsets, normalized_view
 from workers.detect.patterns import BUILTIN, Recognizer
-from workers.models import Span
+from workers.models import Span, span_unchecked
 from workers.taxonomy import Taxonomy
 
 CONTEXT_BOOST = 0.35
@@ -96,11 +96,14 @@ class RulesDetector:
                 if (a, b) != (h.start, h.end):
                     h = _Hit(a, b, h.type, h.score, h.detector)
                 out.append(h)
-        # Span (the validated contract) is built once per reported hit, here at the boundary.
-        return [
-            _SPAN({"start": h.start, "end": h.end, "type": h.type, "score": h.score, "detector": h.detector})
-            for h in out
-        ]
+        # Span (the contract) is built once per reported hit, here at the boundary, without
+        # re-validation: scores are clamped to [0, 1] in _evaluate and offsets checked here.
+        spans = []
+        for h in out:
+            if not 0 <= h.start < h.end:
+                raise ValueError(f"rules produced an empty or negative span at {h.start}")
+            spans.append(span_unchecked(start=h.start, end=h.end, type=h.type, score=h.score, detector=h.detector))
+        return spans
 
     def _detect_text(self, text: str, ascii_only: bool) -> tuple[list[_Hit], int]:
         """(hits, mask of the engine's hints found in the text). Every step O(n log n) in
@@ -199,7 +202,7 @@ class RulesDetector:
         end = validated
         score = rec.score
         if rec.strong_check is not None:
-            strong_end = _strong_end(rec, text, start, end)
+            strong_end = _strong_end(rec, text, start, end, validated=True)
             if strong_end is not None:
                 end, score = strong_end, score + rec.strong_bonus
         if rec.standalone and _glued(text, start, end) and not (rec.checksum and _after_word(text, start, end)):
@@ -228,11 +231,6 @@ class RulesDetector:
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 _VIEW_HINT_BITS = (1 << len(VIEW_HINTS)) - 1  # hint bits 0..1: normalize.VIEW_HINTS
 _PHONE_HINT_BIT = 1 << len(VIEW_HINTS)  # the hint after them: _PHONE_HINT
-
-
-# Validating construction from a dict through pydantic's core validator: the same checks as
-# Span(...) at about half its cost (no Python-level __init__ frame).
-_SPAN = Span.__pydantic_validator__.validate_python
 
 
 class _Hit:

@@ -8,9 +8,15 @@ from functools import lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
+# Four dot-separated decimal octets 0-255 without leading zeros ("0" itself allowed).
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
 
 def ip_address(value: str) -> bool:
     if "." in value and ":" not in value:  # IPv4 fast path: the ipaddress module is ~10x slower
+        if value.isascii():  # the same rule as below, as one regex (the usual case)
+            return _IPV4.fullmatch(value) is not None
         parts = value.split(".")
         return len(parts) == 4 and all(
             p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts
