@@ -10,81 +10,17 @@ while its calls are pending. The encoder runs on a fraction of the (logical) GPU
 from __future__ import annotations
 
 import time
-import urllib.request
 import uuid
 
-import orjson
 import pytest
 
 import workers.serve  # noqa: F401 - sets Ray's loopback switch before Ray is imported
 
 pytest.importorskip("ray.serve")
 
-from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
-
-from workers import broker as embedded  # noqa: E402
+from conftest import GROUP_TIMEOUTS, metric_sum, produce_docs, read_by_id, scrape  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.kafka, pytest.mark.slow]
-
-GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
-
-
-@pytest.fixture(scope="module")
-def kafka_bootstrap(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("bp-broker")
-    info = embedded.start(data_dir, kind="noida-db")
-    try:
-        yield info.bootstrap
-    finally:
-        embedded.stop(data_dir)
-
-
-@pytest.fixture(scope="module")
-def ray_gpu():
-    from workers.serve.runtime import start_local_ray, stop_local_ray
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PII_WORKER_HMAC_KEY", "serve-backpressure-test-key")
-    try:  # undone even when Ray fails to start (a leaked key changed later tests' behaviour)
-        rt = start_local_ray(num_cpus=2, num_gpus=1, dashboard=False)
-        try:
-            yield rt
-        finally:
-            stop_local_ray()
-    finally:
-        mp.undo()
-
-
-def read_topic(bootstrap: str, topic: str, want: int, timeout_s: float) -> dict[str, dict]:
-    c = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        **GROUP_TIMEOUTS,
-    )
-    seen: dict[str, dict] = {}
-    deadline = time.monotonic() + timeout_s
-    try:
-        while len(seen) < want and time.monotonic() < deadline:
-            for recs in c.poll(timeout_ms=1000).values():
-                for r in recs:
-                    v = orjson.loads(r.value)
-                    seen[str(v.get("id"))] = v
-    finally:
-        c.close()
-    return seen
-
-
-def metric_sum(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if (line.startswith(name + "{") or line.startswith(name + " ")) and all(
-            f'{k}="{v}"' in line for k, v in labels.items()
-        ):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ray_gpu):
@@ -148,11 +84,7 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
     ]
     serve.run(build_app(cfg), name=cfg.name, route_prefix="/bp")
     try:
-        p = KafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=5, acks="all")
-        for d in docs:
-            p.send(topic, key=d["id"].encode(), value=orjson.dumps(d))
-        p.flush(timeout=60)
-        p.close()
+        produce_docs(kafka_bootstrap, topic, docs)
 
         co = serve.get_deployment_handle("Consumer", cfg.name)
         peak_lag = 0
@@ -163,8 +95,8 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
             if st["published"] + st["dead_lettered"] >= n:
                 break
             time.sleep(0.5)
-        out = read_topic(kafka_bootstrap, ss.output_topic, n, timeout_s=60)
-        dead = read_topic(kafka_bootstrap, ss.dlq_topic, 1, timeout_s=3)
+        out = read_by_id(kafka_bootstrap, ss.output_topic, n, timeout_s=60)
+        dead = read_by_id(kafka_bootstrap, ss.dlq_topic, 1, timeout_s=3)
 
         assert len(out) == n, f"only {len(out)} of {n} came out"
         assert not dead, f"dead-lettered: {list(dead)[:3]}"
@@ -178,16 +110,14 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
         enc = serve.get_deployment_handle("Encoder", cfg.name).describe.remote().result(timeout_s=30)
         assert enc["gpu_ids"] == ["0"] and enc["entity_types"] == ["PERSON"]  # a GPU fraction
 
-        with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
-            text = r.read().decode()
+        text = scrape(ray_gpu.metrics_url)
         deadline = time.monotonic() + 60
         while (
             metric_sum(text, "ray_pii_worker_detector_documents_total", detector="ner") < n
             and time.monotonic() < deadline
         ):
             time.sleep(2)
-            with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
-                text = r.read().decode()
+            text = scrape(ray_gpu.metrics_url)
         for tier in ("rules", "ner", "llm"):
             assert metric_sum(text, "ray_pii_worker_detector_documents_total", detector=tier) >= n, tier
             assert metric_sum(text, "ray_pii_worker_detector_latency_seconds_count", detector=tier) > 0, tier
@@ -196,8 +126,7 @@ def test_saturated_extractor_causes_lag_not_degraded_records(kafka_bootstrap, ra
         deadline = time.monotonic() + 60
         while metric_sum(text, "ray_pii_worker_llm_routed_docs_total", route="llm") < n and time.monotonic() < deadline:
             time.sleep(2)
-            with urllib.request.urlopen(ray_gpu.metrics_url, timeout=10) as r:
-                text = r.read().decode()
+            text = scrape(ray_gpu.metrics_url)
         assert metric_sum(text, "ray_pii_worker_llm_routed_docs_total", route="llm") >= n
         assert metric_sum(text, "ray_pii_worker_deployment_documents_total", detector="ner", outcome="ran") >= n
         assert metric_sum(text, "ray_pii_worker_deployment_documents_total", detector="llm", outcome="ran") >= n

@@ -24,72 +24,9 @@ import workers.serve  # noqa: F401 - sets Ray's loopback switch before Ray is im
 
 pytest.importorskip("ray.serve")
 
-from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
-
-from workers import broker as embedded  # noqa: E402
+from conftest import GROUP_TIMEOUTS, metric_sum, produce_docs, read_by_id, scrape  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.kafka, pytest.mark.slow]
-
-GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
-
-
-@pytest.fixture(scope="module")
-def kafka_bootstrap(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("serve-broker")
-    info = embedded.start(data_dir, kind="noida-db")
-    try:
-        yield info.bootstrap
-    finally:
-        embedded.stop(data_dir)
-
-
-@pytest.fixture(scope="module")
-def ray_gpu(monkeypatch_module):
-    from workers.serve.runtime import start_local_ray, stop_local_ray
-
-    monkeypatch_module.setenv("PII_WORKER_HMAC_KEY", "serve-integration-key")
-    rt = start_local_ray(num_cpus=2, num_gpus=1, dashboard=False)
-    try:
-        yield rt
-    finally:
-        stop_local_ray()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
-
-
-def produce(bootstrap: str, topic: str, docs: list[dict]) -> None:
-    p = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
-    for d in docs:
-        p.send(topic, key=d["id"].encode(), value=orjson.dumps(d))
-    p.flush(timeout=60)
-    p.close()
-
-
-def read_ids(bootstrap: str, topic: str, want: int, timeout_s: float) -> dict[str, dict]:
-    c = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        **GROUP_TIMEOUTS,
-    )
-    seen: dict[str, dict] = {}
-    deadline = time.monotonic() + timeout_s
-    try:
-        while len(seen) < want and time.monotonic() < deadline:
-            for recs in c.poll(timeout_ms=1000).values():
-                for r in recs:
-                    v = orjson.loads(r.value)
-                    seen[v["id"]] = v
-    finally:
-        c.close()
-    return seen
 
 
 def stream_config(bootstrap: str, topic: str, group: str, **over) -> dict:
@@ -134,21 +71,6 @@ def docs(n: int, prefix: str) -> list[dict]:
     ]
 
 
-def scrape(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return r.read().decode()
-
-
-def metric_sum(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
 def test_two_consumers_gpu_extractor_2000_docs(kafka_bootstrap, ray_gpu):
     from ray import serve
 
@@ -160,11 +82,11 @@ def test_two_consumers_gpu_extractor_2000_docs(kafka_bootstrap, ray_gpu):
     cfg = load_config(stream_config(kafka_bootstrap, topic, f"g-{topic}"))
     ensure_topics(cfg.consumer.stream_settings())
     n = 2000
-    produce(kafka_bootstrap, topic, docs(n, "d"))
+    produce_docs(kafka_bootstrap, topic, docs(n, "d"))
 
     serve.run(build_app(cfg), name=cfg.name, route_prefix="/")
     try:
-        out = read_ids(kafka_bootstrap, f"{topic}.redacted", n, timeout_s=300)
+        out = read_by_id(kafka_bootstrap, f"{topic}.redacted", n, timeout_s=300)
         assert len(out) == n, f"only {len(out)} of {n} documents came out"
         for v in out.values():
             assert "Smith" not in v["text"], v  # the LLM path (through the handle) ran
@@ -250,7 +172,7 @@ def test_lag_scales_consumers_up_and_back_down(kafka_bootstrap, ray_gpu):
     serve.run(build_app(cfg), name=cfg.name, route_prefix="/scale")
     try:
         assert running(cfg.name, "Consumer") == 1 and running(cfg.name, "Extractor") == 1
-        produce(kafka_bootstrap, topic, docs(1500, "s"))
+        produce_docs(kafka_bootstrap, topic, docs(1500, "s"))
         deadline = time.monotonic() + 120
         peak = {"Consumer": 1, "Extractor": 1}
         while time.monotonic() < deadline and min(peak.values()) < 2:
@@ -259,7 +181,7 @@ def test_lag_scales_consumers_up_and_back_down(kafka_bootstrap, ray_gpu):
             time.sleep(0.5)
         assert peak == {"Consumer": 2, "Extractor": 2}, f"rising lag did not scale out within 120 s: {peak}"
 
-        out = read_ids(kafka_bootstrap, f"{topic}.redacted", 1500, timeout_s=300)
+        out = read_by_id(kafka_bootstrap, f"{topic}.redacted", 1500, timeout_s=300)
         assert len(out) == 1500
         # Extractor lag hints expire after 30 s without calls; allow for that plus the delays.
         deadline = time.monotonic() + 150
