@@ -73,3 +73,30 @@ DOC = st.lists(st.one_of(PIECES, EVASIONS, st.text(max_size=6)), max_size=14).ma
 def test_any_text_same_spans(pair, text: str) -> None:
     fast, ref = pair
     assert _spans(fast, text) == _spans(ref, text)
+
+
+TERM_SETS = sorted(
+    {r.context for r in BUILTIN if r.context}
+    | {r.negative_context for r in BUILTIN if r.negative_context}
+    | {("téléphone", "tel", "a b"), ("id=", "x")}
+)
+WINDOW = st.lists(
+    st.one_of(
+        st.sampled_from([w for ts in TERM_SETS for w in ts]),
+        st.text(alphabet="abcxyz019 _-.:=\t\n/", max_size=4),
+        st.sampled_from(["é", "\u212a", "İ", "ß"]),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@pytest.mark.parametrize("terms", TERM_SETS, ids=lambda t: t[0])
+@given(window=WINDOW)
+@settings(max_examples=150, deadline=None)
+def test_context_terms_fast_path_equals_the_regex(terms: tuple[str, ...], window: str) -> None:
+    from workers.detect.rules import _terms
+
+    t = _terms(terms)
+    assert t is not None
+    low = window.lower()  # windows are cut from the lower-cased document
+    assert t.found(low) == (t.rx.search(low) is not None)

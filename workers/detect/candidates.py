@@ -29,6 +29,15 @@ def _chunk_ends(rec: Recognizer, text: str, start: int, end: int) -> list[int]:
     return ends
 
 
+def _below_floor(rec: Recognizer, value: str) -> bool:
+    """True when `value` has fewer ASCII digits than the recognizer's digit floor and is ASCII
+    (so its validator rejects it unseen: Recognizer.min_digits). Shorter chunks of it too."""
+    return bool(rec.min_digits) and value.isascii() and len(value) - len(value.translate(_NO_DIGITS)) < rec.min_digits
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
 def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | None:
     validate = rec.validate
     if validate is None or validate(text[start:end]):
@@ -36,7 +45,10 @@ def _validated_end(rec: Recognizer, text: str, start: int, end: int) -> int | No
     if not rec.trim_chunks:
         return None
     for e in _chunk_ends(rec, text, start, end)[1:]:
-        if validate(text[start:e]):
+        value = text[start:e]
+        if _below_floor(rec, value):
+            return None  # and every shorter chunk
+        if validate(value):
             return e
     return None
 
@@ -49,6 +61,8 @@ def _strong_end(rec: Recognizer, text: str, start: int, end: int, validated: boo
     validate = rec.validate
     for e in _chunk_ends(rec, text, start, end):
         value = text[start:e]
+        if e != end and _below_floor(rec, value):
+            return None  # fails the validator, and so does every shorter chunk
         if (validate is None or (validated and e == end) or validate(value)) and strong(value):
             return e
     return None

@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import partial
 
 from workers.detect import validators as v
-from workers.detect.candidates import _after_word, _glued, _next_chunk, _strong_end, _validated_end
+from workers.detect.candidates import _after_word, _below_floor, _glued, _next_chunk, _strong_end, _validated_end
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import VIEW_HINTS, Utf8Offsets, normalized_view
 from workers.detect.patterns import BUILTIN, Recognizer
@@ -64,7 +64,7 @@ class RulesDetector:
         # non_ascii (internationalised e-mail) are skipped on ASCII text, where others cover them.
         self._unicode = {i for i, r in enumerate(self.recognizers) if "\\p{" in r.regex or "non_ascii" in r.tags}
         self._ascii_skip = {i for i, r in enumerate(self.recognizers) if "non_ascii" in r.tags}
-        self._context = {id(r): (_terms_regex(r.context), _terms_regex(r.negative_context)) for r in self.recognizers}
+        self._context = {id(r): (_terms(r.context), _terms(r.negative_context)) for r in self.recognizers}
         self._phone_columns = "PHONE_NUMBER" in wanted
         self._matchers = [self.engine.byte_matcher(i) for i in range(len(self.recognizers))]
         self._labels = [f"rules:{r.name}" for r in self.recognizers]
@@ -188,11 +188,9 @@ class RulesDetector:
         start, end = spans[rec.group]
         if start < 0 or end <= start:
             return None
-        if rec.min_digits:
-            value = text[start:end]
-            # ASCII digits counted in C; other text keeps the full path (Unicode digits count too).
-            if value.isascii() and len(value) - len(value.translate(_NO_DIGITS)) < rec.min_digits:
-                return None
+        # ASCII digits counted in C; other text keeps the full path (Unicode digits count too).
+        if rec.min_digits and _below_floor(rec, text[start:end]):
+            return None
         if rec.strip_trailing:
             while end > start and text[end - 1] in rec.strip_trailing:
                 end -= 1
@@ -228,7 +226,6 @@ class RulesDetector:
         return start, end, round(score, 3)
 
 
-_NO_DIGITS = str.maketrans("", "", "0123456789")
 _VIEW_HINT_BITS = (1 << len(VIEW_HINTS)) - 1  # hint bits 0..1: normalize.VIEW_HINTS
 _PHONE_HINT_BIT = 1 << len(VIEW_HINTS)  # the hint after them: _PHONE_HINT
 
@@ -261,7 +258,7 @@ class _Lowered:
             self._low = self.text.lower()
         return self._low
 
-    def has_any(self, start: int, end: int, terms: re.Pattern[str] | None) -> bool:
+    def has_any(self, start: int, end: int, terms: _Terms | None) -> bool:
         if terms is None:
             return False
         key = (start, end)
@@ -271,10 +268,43 @@ class _Lowered:
             window = self._windows[key] = (
                 low[max(0, start - CONTEXT_BEFORE) : start] + " " + low[end : end + CONTEXT_AFTER]
             )
-        return terms.search(window) is not None
+        return terms.found(window)
 
     def ends_with(self, start: int, suffixes: tuple[str, ...]) -> bool:
         return self.low[max(0, start - 24) : start].endswith(suffixes)
+
+
+class _Terms:
+    """Context terms of one recognizer, searched in a window. On an ASCII window, when every
+    single-word term is made of [a-z0-9], a word occurs on word boundaries exactly when it is one
+    of the window's maximal [a-z0-9] runs: one C-level bytes translate + split + set test, and a
+    substring test per phrase, instead of the alternation regex (which stays for other windows)."""
+
+    __slots__ = ("words", "phrases", "rx", "fast")
+
+    def __init__(self, terms: tuple[str, ...], rx: re.Pattern[str]) -> None:
+        words = {t.lower() for t in terms if t.isalnum()}
+        self.phrases = tuple(t.lower() for t in terms if not t.isalnum())
+        self.rx = rx
+        self.fast = all(_ASCII_WORD.fullmatch(w) for w in words)
+        self.words = frozenset(w.encode() for w in words) if self.fast else frozenset()
+
+    def found(self, window: str) -> bool:
+        if self.fast and window.isascii():
+            if not self.words.isdisjoint(window.encode().translate(_WORD_RUNS).split()):
+                return True
+            return any(p in window for p in self.phrases)
+        return self.rx.search(window) is not None
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+# Every byte other than [a-z0-9] becomes a space: split() then yields the runs.
+_WORD_RUNS = bytes(c if (97 <= c <= 122 or 48 <= c <= 57) else 32 for c in range(256))
+
+
+def _terms(terms: tuple[str, ...]) -> _Terms | None:
+    rx = _terms_regex(terms)
+    return None if rx is None else _Terms(terms, rx)
 
 
 def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:

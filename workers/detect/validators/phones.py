@@ -84,6 +84,20 @@ def encoded_phone(value: str) -> bool:
 
 def phone_shape(value: str) -> bool:
     """Digit count of a phone number (its extension aside), and not an IP, a date or a decimal."""
+    if value.isascii():
+        # The same checks with C-level necessary conditions first (candidates are short ASCII
+        # strings of digits and separators): an extension needs an x or e, a date two of -/.,
+        # an IP three dots.
+        low = value.lower()
+        d = (_EXTENSION.sub("", value) if "x" in low or "e" in low else value).encode().translate(None, _NON_DIGITS)
+        seps = value.count("-") + value.count("/") + value.count(".")
+        return (
+            7 <= len(d) <= 15
+            and len(set(d)) > 2
+            and _NOT_PHONE.fullmatch(value) is None
+            and (seps < 2 or _HAS_DATE.search(value) is None)
+            and (value.count(".") < 3 or _HAS_IPV4.search(value) is None)
+        )
     d = digits(_EXTENSION.sub("", value))
     return (
         7 <= len(d) <= 15
@@ -92,3 +106,7 @@ def phone_shape(value: str) -> bool:
         and _HAS_DATE.search(value) is None
         and _HAS_IPV4.search(value) is None
     )
+
+
+# The bytes bytes.translate deletes to keep ASCII digits (validators.digits on ASCII text).
+_NON_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
