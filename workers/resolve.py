@@ -29,9 +29,12 @@ def resolve(spans: Iterable[Span], priority: Mapping[str, int] | None = None, te
     by_start = sorted(spans, key=_START)
     # Disjoint input (the usual case): nothing merges (same-type merging needs an overlap) and
     # every span keeps all its characters; starts are distinct, so the order is the same too.
-    if all(a.end <= b.start for a, b in zip(by_start, by_start[1:], strict=False)):
-        return by_start
-    return _resolve_overlaps(merge_same_type(spans), prio, text)
+    prev = None
+    for s in by_start:  # a loop, not all(genexpr): no generator per document
+        if prev is not None and prev.end > s.start:
+            return _resolve_overlaps(merge_same_type(spans), prio, text)
+        prev = s
+    return by_start
 
 
 def _resolve_overlaps(merged: list[Span], prio: Mapping[str, int], text: str | None) -> list[Span]:

@@ -375,11 +375,18 @@ def _column_phones(text: str) -> list[_Hit]:
     far below their header no context word is near them. A row with another cell count ends the
     table. Each line is split once per delimiter: linear in the text."""
     out: list[_Hit] = []
-    if _PHONE_HINT.search(text) is None:
+    hint = _PHONE_HINT.search(text)
+    if hint is None:
         return out  # no line can be a phone column header: skip the walk over lines
+    # Start of the next header word: only a line holding one can be a header (each search
+    # resumes past the previous one: linear).
+    next_hint = hint.start()
     header: tuple[str, int, frozenset[int]] | None = None
     pos, n = 0, len(text)
     while pos <= n:
+        if next_hint < pos:
+            hint = _PHONE_HINT.search(text, pos)
+            next_hint = n + 1 if hint is None else hint.start()
         nl = text.find("\n", pos)
         stop = n if nl < 0 else nl
         line = text[pos:stop]
@@ -401,7 +408,7 @@ def _column_phones(text: str) -> list[_Hit]:
                                 )
                             )
                     off += len(cell) + len(delim)
-        if header is None:
+        if header is None and next_hint < stop:
             header = _phone_header(line)
         if nl < 0:
             break

@@ -22,7 +22,9 @@ def ip_address(value: str) -> bool:
             p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts
         )
     try:
-        ip = ipaddress.ip_address(value)
+        # With a ":" only the IPv6 parser can accept it (ipaddress.ip_address tries IPv4 first:
+        # one raised exception more per address).
+        ip = ipaddress.IPv6Address(value) if ":" in value else ipaddress.ip_address(value)
     except ValueError:
         return False
     # "::" and similar degenerate v6 forms are almost always something else (C++ scopes, times).

@@ -98,10 +98,10 @@ def phone_shape(value: str) -> bool:
             and (seps < 2 or _HAS_DATE.search(value) is None)
             and (value.count(".") < 3 or _HAS_IPV4.search(value) is None)
         )
-    d = digits(_EXTENSION.sub("", value))
+    ds = digits(_EXTENSION.sub("", value))
     return (
-        7 <= len(d) <= 15
-        and len(set(d)) > 2
+        7 <= len(ds) <= 15
+        and len(set(ds)) > 2
         and _NOT_PHONE.fullmatch(value) is None
         and _HAS_DATE.search(value) is None
         and _HAS_IPV4.search(value) is None
