@@ -194,6 +194,25 @@ def test_a_routed_document_is_prompted_with_only_the_types_that_routed_it():
     assert len(system) < len(full.messages[0]["content"]) / 2
 
 
+@pytest.mark.parametrize(
+    ("route", "ner", "per_type", "items"),
+    [
+        ("all", {}, 4, 16),  # every type: max_items (7 x 4 is more)
+        ("uncertain", {"Ann Lee": ("PERSON", 0.30)}, 4, 4),  # one type asked: 4 mentions at most
+        ("uncertain", {"Ann Lee": ("PERSON", 0.30)}, 2, 2),
+        ("uncertain", {"Ann Lee": ("PERSON", 0.30)}, 50, 16),  # never above max_items
+    ],
+)
+def test_a_request_answers_at_most_max_items_per_type_asked(route, ner, per_type, items):
+    pipe, llm, eng = build(route, ner, max_items_per_type=per_type)
+    run(pipe, "Ticket from Ann Lee")
+    (req,) = eng.requests
+    assert req.schema["properties"]["entities"]["maxItems"] == items
+    # the token cap fits the longest answer the schema allows, never cutting a valid one
+    longest = json.dumps({"entities": [{"text": "x" * llm.settings.max_mention_chars, "type": "PERSON"}] * items})
+    assert req.max_tokens >= min(llm.settings.max_tokens, len(longest))
+
+
 def test_rule_found_covered_type_is_not_asked_again_despite_its_cue():
     pipe, _, eng = build("uncertain")
     run(pipe, "login=alice_w password=Hunter2! ok")

@@ -73,6 +73,7 @@ class _Unit:
     text: str  # chunk text
     query: Query
     prompts: PromptBuilder
+    max_tokens: int
     mentions: list[Mention] | None = None
     error: str | None = None
 
@@ -116,15 +117,8 @@ class LLMDetector:
             if unknown:
                 raise ValueError(f"types not LLM-handled in the taxonomy: {sorted(unknown)}")
             entities = [e for e in entities if e.name in set(s.types)]
-        self.prompts = PromptBuilder(
-            entities,
-            s.prompt_style,
-            max_items=s.max_items,
-            max_chars=s.max_mention_chars,
-            include_examples=s.include_examples,
-            output=s.output_format,
-        )
         self._entities = entities
+        self.prompts = self._builder(tuple(e.name for e in entities))
         self._builders: OrderedDict[tuple[str, ...], PromptBuilder] = OrderedDict()
         self._shape = ShapeCheck(entities)
         self._min_score = {e.name: e.min_score for e in taxonomy.entities}
@@ -145,20 +139,38 @@ class LLMDetector:
         if self.settings.covered_types is None:
             self.router.set_covered(covered_types(earlier))
 
+    def _items(self, types: tuple[str, ...]) -> int:
+        """Mentions one request may answer: per-type queries ask one type each and keep max_items."""
+        s = self.settings
+        if s.prompt_style == "per-type":
+            return s.max_items
+        return min(s.max_items, s.max_items_per_type * len(types))
+
+    def _max_tokens(self, builder: PromptBuilder) -> int:
+        """Enough for the longest answer the schema allows, counted in characters (a token is at
+        least one): each mention's text, its type name and the JSON around them; so the cap never
+        cuts a valid answer. max_tokens above that."""
+        items = self._items(builder.types)
+        per_item = self.settings.max_mention_chars + max(map(len, builder.types)) + 32
+        return min(self.settings.max_tokens, 32 + items * per_item)
+
+    def _builder(self, types: tuple[str, ...]) -> PromptBuilder:
+        s = self.settings
+        return PromptBuilder(
+            [e for e in self._entities if e.name in set(types)],
+            s.prompt_style,
+            max_items=self._items(types),
+            max_chars=s.max_mention_chars,
+            include_examples=s.include_examples,
+            output=s.output_format,
+        )
+
     def _prompts_for(self, types: tuple[str, ...]) -> PromptBuilder:
         if types == self.prompts.types:
             return self.prompts
         b = self._builders.get(types)
         if b is None:
-            s = self.settings
-            b = PromptBuilder(
-                [e for e in self._entities if e.name in set(types)],
-                s.prompt_style,
-                max_items=s.max_items,
-                max_chars=s.max_mention_chars,
-                include_examples=s.include_examples,
-                output=s.output_format,
-            )
+            b = self._builder(types)
             self._builders[types] = b
             while len(self._builders) > 64:  # a handful of type sets in practice; bound it anyway
                 self._builders.popitem(last=False)
@@ -201,10 +213,11 @@ class LLMDetector:
             clean, n = self.control.neutralise(m.text)
             self.stats.control_tokens += n
             builder = self._prompts_for(types)
+            budget = self._max_tokens(builder)
             for off, ctext in chunk(clean, self.settings.chunk_chars, self.settings.chunk_overlap):
                 if not ctext.strip():
                     continue
-                units.extend(_Unit(i, off, ctext, q, builder) for q in builder.queries(ctext))
+                units.extend(_Unit(i, off, ctext, q, builder, budget) for q in builder.queries(ctext))
 
         self._run(units)
 
@@ -260,7 +273,7 @@ class LLMDetector:
                 EngineRequest(
                     messages=u.query.messages,
                     schema=u.query.schema,
-                    max_tokens=self.settings.max_tokens,
+                    max_tokens=u.max_tokens,
                     temperature=temp,
                     seed=None if attempt == 0 else self.settings.seed + attempt,
                 )

@@ -45,6 +45,10 @@ class LLMConfig(BaseModel):
     max_items: int = Field(default=16, ge=1, le=256)
     max_mention_chars: int = Field(default=96, ge=8)
     max_tokens: int = Field(default=768, ge=16)
+    # A request's answer holds at most this many mentions per type it asks about (and at most
+    # max_items): on CPU a batch of requests costs about its longest generation, and a request the
+    # router narrowed to one type would otherwise be allowed max_items mentions (~700 tokens).
+    max_items_per_type: int = Field(default=4, ge=1, le=256)
 
     # Cascade routing (workers/detect/llm/route.py): which documents and types the LLM is asked
     # about. `uncertain` asks only where no earlier tier covers a type or where one was unsure.
