@@ -94,18 +94,11 @@ class RulesDetector:
                     continue
                 seen.add((a, b, h.type))
                 if (a, b) != (h.start, h.end):
-                    h = _Hit(a, b, h.type, h.score, h.detector)
+                    h = _span(a, b, h.type, h.score, h.detector)
                 out.append(h)
-        # Span (the contract) is built once per reported hit, here at the boundary, without
-        # re-validation: scores are clamped to [0, 1] in _evaluate and offsets checked here.
-        spans = []
-        for h in out:
-            if not 0 <= h.start < h.end:
-                raise ValueError(f"rules produced an empty or negative span at {h.start}")
-            spans.append(span_unchecked(start=h.start, end=h.end, type=h.type, score=h.score, detector=h.detector))
-        return spans
+        return out
 
-    def _detect_text(self, text: str, ascii_only: bool) -> tuple[list[_Hit], int]:
+    def _detect_text(self, text: str, ascii_only: bool) -> tuple[list[Span], int]:
         """(hits, mask of the engine's hints found in the text). Every step O(n log n) in
         len(text): one hyperscan pass, RE2 scans that resume forward (bytes subjects: RE2's str
         API re-encodes the whole text per search call), O(1) work per candidate (validators and
@@ -114,7 +107,7 @@ class RulesDetector:
         RE2 is called through its raw matcher (engine.byte_matcher): a list of group spans per
         match, without the wrapper's generator and match objects, which cost more than the
         matching itself on log-line sized texts."""
-        out: list[_Hit] = []
+        out: list[Span] = []
         ctx = _Lowered(text)
         subject = text.encode("utf-8", "surrogatepass")
         nbytes = len(subject)
@@ -152,7 +145,7 @@ class RulesDetector:
                     if claimed is None or not claimed.covers(*spans[0]):
                         hit = self._evaluate(rec, spans, text, ctx)
                         if hit is not None:
-                            out.append(_Hit(hit[0], hit[1], rec.entity, hit[2], label))
+                            out.append(_span(hit[0], hit[1], rec.entity, hit[2], label))
                     if pos == nbytes:
                         break
                     pos = pos + 1 if whole[1] == pos else whole[1]  # an empty match moves on by one
@@ -171,7 +164,7 @@ class RulesDetector:
                 covered = claimed is not None and claimed.covers(m_start, m_end)
                 hit = None if covered else self._evaluate(rec, spans, text, ctx)
                 if hit is not None:
-                    out.append(_Hit(hit[0], hit[1], rec.entity, hit[2], label))
+                    out.append(_span(hit[0], hit[1], rec.entity, hit[2], label))
                     pos = max(hit[1], m_start + 1)
                 else:
                     nxt = _next_chunk(text, m_start, m_end)
@@ -230,13 +223,12 @@ _VIEW_HINT_BITS = (1 << len(VIEW_HINTS)) - 1  # hint bits 0..1: normalize.VIEW_H
 _PHONE_HINT_BIT = 1 << len(VIEW_HINTS)  # the hint after them: _PHONE_HINT
 
 
-class _Hit:
-    """A detection inside the detector: plain slots, turned into a Span once at the boundary."""
-
-    __slots__ = ("start", "end", "type", "score", "detector")
-
-    def __init__(self, start: int, end: int, type: str, score: float, detector: str) -> None:  # noqa: A002
-        self.start, self.end, self.type, self.score, self.detector = start, end, type, score, detector
+def _span(start: int, end: int, type_: str, score: float, detector: str) -> Span:
+    """A Span (the contract) built without re-validation: scores are clamped to [0, 1] in
+    _evaluate; offsets are checked here, failing the document as validation would."""
+    if not 0 <= start < end:
+        raise ValueError(f"rules produced an empty or negative span at {start}")
+    return span_unchecked(start, end, type_, score, detector)
 
 
 def _char_spans(spans: Sequence[tuple[int, int]], offsets: Utf8Offsets) -> list[tuple[int, int]]:
@@ -326,7 +318,7 @@ class _Claims:
     """Containment queries over fixed spans in O(log n): sorted starts with the running maximum
     of ends (a span covers [a, b) iff some span starting at or before a ends at or after b)."""
 
-    def __init__(self, spans: Sequence[Span | _Hit]) -> None:
+    def __init__(self, spans: Sequence[Span]) -> None:
         self.size = len(spans)
         ordered = sorted((s.start, s.end) for s in spans)
         self._starts = [a for a, _ in ordered]
@@ -370,11 +362,11 @@ def _phone_header(line: str) -> tuple[str, int, frozenset[int]] | None:
     return None
 
 
-def _column_phones(text: str) -> list[_Hit]:
+def _column_phones(text: str) -> list[Span]:
     """Bare numbers in a phone column of a delimited table (CSV, TSV, semicolon, Markdown pipes):
     far below their header no context word is near them. A row with another cell count ends the
     table. Each line is split once per delimiter: linear in the text."""
-    out: list[_Hit] = []
+    out: list[Span] = []
     hint = _PHONE_HINT.search(text)
     if hint is None:
         return out  # no line can be a phone column header: skip the walk over lines
@@ -403,7 +395,7 @@ def _column_phones(text: str) -> list[_Hit]:
                         if value and _PHONE_CELL.fullmatch(value) and v.phone_shape(value):
                             start = off + cell.find(value)
                             out.append(
-                                _Hit(
+                                _span(
                                     start, start + len(value), "PHONE_NUMBER", _COLUMN_PHONE_SCORE, "rules:column_phone"
                                 )
                             )
