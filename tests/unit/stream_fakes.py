@@ -122,6 +122,8 @@ class FakeConsumer:
         self.closed = False
         self.polls = 0
         self.on_poll: Any = None  # hook for tests (e.g. trigger a rebalance, stop the worker)
+        self.highwater_unknown = False  # as before the first fetch answer
+        self.per_poll: int | None = None  # at most this many records per poll (small fetches)
 
     def tp(self, p: int) -> TopicPartition:
         return TopicPartition(self.topic, p)
@@ -139,7 +141,7 @@ class FakeConsumer:
             if self.listener:
                 self.listener.on_partitions_assigned([self.tp(p) for p in self.logs])
         out: dict = {}
-        budget = max_records or 500
+        budget = min(max_records or 500, self.per_poll or 500)
         for p, log in self.logs.items():
             pos = self.positions[p]
             take = log[pos : pos + budget]
@@ -188,8 +190,11 @@ class FakeConsumer:
     def group_metadata(self) -> str:
         return "group"
 
-    def highwater(self, tp: TopicPartition) -> int:
-        return len(self.logs[tp.partition])
+    def highwater(self, tp: TopicPartition) -> int | None:
+        return None if self.highwater_unknown else len(self.logs[tp.partition])
+
+    def position(self, tp: TopicPartition, timeout_ms: int | None = None) -> int:
+        return self.positions[tp.partition]
 
     def close(self, autocommit: bool = True) -> None:
         self.closed = True

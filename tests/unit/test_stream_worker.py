@@ -195,19 +195,25 @@ def test_output_of_a_keyless_record_is_partitioned_by_the_client():
 
 
 @pytest.mark.parametrize(
-    ("available", "wait_for_full", "polls_before_stop", "batches", "committed"),
+    ("available", "per_poll", "wait_for_full", "hw_unknown", "batches"),
     [
-        # Not backlogged: the batch closes as soon as a poll finds nothing more (no 60 s wait).
-        (5, False, 20, [5], 5),
+        # Read up to the end: the batch closes at once (no 60 s wait for more).
+        (5, None, False, False, [5]),
+        # Behind the end (small fetches): keep polling until caught up or full.
+        (8, 3, False, False, [8]),
+        (25, 3, False, False, [10, 10, 5]),
         # Backlogged: batches still fill to batch_max_records.
-        (30, False, 20, [10, 10, 10], 30),
+        (30, None, False, False, [10, 10, 10]),
+        # End unknown (no fetch answered): wait as batch_wait_for_full does.
+        (5, None, False, True, []),
         # batch_wait_for_full: a partial batch waits for batch_max_wait_ms (never reached here).
-        (5, True, 20, [], 0),
-        (30, True, 20, [10, 10, 10], 30),
+        (5, None, True, False, []),
+        (30, None, True, False, [10, 10, 10]),
     ],
 )
-def test_batch_closes_when_the_input_is_drained(available, wait_for_full, polls_before_stop, batches, committed):
+def test_batch_closes_when_the_input_is_read_to_the_end(available, per_poll, wait_for_full, hw_unknown, batches):
     c = FakeConsumer("in", {0: docs(available)})
+    c.per_poll, c.highwater_unknown = per_poll, hw_unknown
     p = FakeProducer()
     w = make(c, p, batch=10, batch_max_wait_ms=60_000, batch_wait_for_full=wait_for_full)
     sizes: list[int] = []
@@ -218,7 +224,7 @@ def test_batch_closes_when_the_input_is_drained(available, wait_for_full, polls_
         return orig(records)
 
     w.process = spy  # type: ignore[method-assign]
-    c.on_poll = lambda cons: w.stop() if cons.polls >= polls_before_stop else None
+    c.on_poll = lambda cons: w.stop() if cons.polls >= 30 else None
     w.run()
     assert sizes == batches
-    assert c.commits.get(0, 0) == committed
+    assert c.commits.get(0, 0) == sum(batches)

@@ -68,10 +68,10 @@ class StreamConfig(BaseModel):
     batch_max_records: int = Field(default=500, ge=1)
     batch_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     batch_max_wait_ms: int = Field(default=100, ge=0)
-    # False: a batch also closes as soon as the client has no further record buffered, so at low
-    # load a record is processed at once instead of waiting out batch_max_wait_ms, while under a
-    # backlog one fetch holds many records and batches still fill. True: wait for a full batch
-    # (or batch_max_wait_ms), trading latency for fewer checkpoints per document at low load.
+    # False: a batch also closes once every assigned partition is read up to the end the broker
+    # last reported, so a record is processed at once instead of waiting out batch_max_wait_ms;
+    # under a backlog the end is ahead and batches still fill (batch size follows the load).
+    # True: wait for a full batch or batch_max_wait_ms (fewer checkpoints at low load, more latency).
     batch_wait_for_full: bool = False
     # How long the broker may hold an empty fetch (a real Kafka answers as soon as data arrives).
     # noida-db 0.2.3 answers empty fetches at once whatever this says (measured: 0.5 ms, 50-140

@@ -180,8 +180,9 @@ class StreamWorker:
 
     def _collect(self) -> list[Inbound]:
         """Poll until the batch is full (records or bytes), max_wait passed since its first record,
-        or (unless batch_wait_for_full) a poll finds nothing more buffered: the input is not
-        backlogged, so waiting would only add latency."""
+        or (unless batch_wait_for_full) the client has read every assigned partition up to the end
+        the broker last reported: nothing more is waiting, so holding the batch would only add
+        latency. Under a backlog the end is ahead of the position and batches still fill."""
         records: list[Inbound] = []
         nbytes = 0
         deadline: float | None = None
@@ -190,15 +191,12 @@ class StreamWorker:
             remaining = self.s.batch_max_records - len(records)
             if deadline is None:
                 timeout_ms = 200
-            elif eager:
-                timeout_ms = 0  # only what the client already holds (fetches still progress)
             else:
                 timeout_ms = max(0, int((deadline - time.monotonic()) * 1000))
             polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=remaining)
             if self._reset_needed:
                 return []
             full = False
-            got = 0
             for tp, msgs in polled.items():
                 for m in msgs:
                     rec = Inbound.from_consumer_record(m)
@@ -209,7 +207,6 @@ class StreamWorker:
                         break
                     records.append(rec)
                     nbytes += rec.size
-                    got += 1
             if records and deadline is None:
                 deadline = time.monotonic() + self.s.batch_max_wait_ms / 1000
             metrics.INFLIGHT_BYTES.set(nbytes)
@@ -217,11 +214,28 @@ class StreamWorker:
                 full
                 or len(records) >= self.s.batch_max_records
                 or nbytes >= self.s.batch_max_bytes
-                or (eager and got == 0)
                 or (deadline is not None and time.monotonic() >= deadline)
+                or (eager and self._caught_up())
             ):
                 break
         return records
+
+    def _caught_up(self) -> bool:
+        """Every assigned partition read up to the high watermark of its last fetch. Unknown (no
+        fetch answered yet, a position being reset) counts as not: the batch then waits as if
+        batch_wait_for_full. With read_committed input an open transaction keeps the watermark
+        ahead, which also only means waiting up to batch_max_wait_ms."""
+        try:
+            for tp in self.consumer.assignment():
+                hw = self.consumer.highwater(tp)
+                if hw is None:
+                    return False
+                pos = self.consumer.position(tp, timeout_ms=0)
+                if pos is None or pos < hw:
+                    return False
+        except KafkaError:  # e.g. a partition revoked under us: the rebalance flag handles it
+            return False
+        return True
 
     # ---- process ---------------------------------------------------------------------------
 
