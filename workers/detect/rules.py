@@ -320,13 +320,15 @@ class _Claims:
 
     def __init__(self, spans: Sequence[Span]) -> None:
         self.size = len(spans)
-        ordered = sorted((s.start, s.end) for s in spans)
+        ordered = sorted([(s.start, s.end) for s in spans])
         self._starts = [a for a, _ in ordered]
         self._max_end: list[int] = []
+        add = self._max_end.append
         best = -1
         for _, b in ordered:
-            best = max(best, b)
-            self._max_end.append(best)
+            if b > best:
+                best = b
+            add(best)
 
     def covers(self, a: int, b: int) -> bool:
         i = bisect_right(self._starts, a) - 1
