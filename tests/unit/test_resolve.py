@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.models import Span
@@ -151,6 +151,7 @@ sparse_st = st.lists(
 
 
 @given(sparse_st, st.booleans())
+@settings(deadline=None)
 def test_disjoint_shortcut_equals_the_general_path(spans: list[Span], with_text: bool) -> None:
     # resolve returns disjoint input sorted without merging or ranking; the general path must
     # give the same spans, detectors included.
