@@ -316,6 +316,13 @@ SLOT_TABLE = [
     ("Failed password for jsmith from 10.0.0.1", {}, None),  # USERNAME's "password for" owns it
     ("Failed password for nobody", {}, ["USERNAME"]),  # rules decline a system account: asked
     ("handle Mr Lee and handle bobby", {}, ["USERNAME"]),  # one open occurrence is enough
+    ("POST /api/password-reset?next=/home HTTP/1.1", {}, None),  # a compound name, not a key
+    ("GET /reset-password?token=abc", {}, None),  # glued on the left: a name too
+    ("user_name=alice_w ok", {}, ["USERNAME"]),  # a compound key: its slot follows the whole key
+    ("user-name : 'bob42'", {}, ["USERNAME"]),
+    ("user_name=Ann Lee", {"Ann Lee": ("PERSON", 0.95)}, None),  # ... and a span there explains it
+    ("passphrase-policy updated", {}, None),
+    ("a-" + "user-" * 20 + "x=1", {}, ["USERNAME"]),  # a run too long to be a key name: a lone cue
     # A custom (uncovered) type is asked wherever its cue occurs, slot explained or not.
     ("employee Ann Lee", {"Ann Lee": ("PERSON", 0.95)}, ["EMPLOYEE_ID"]),
     ("employee: a@b.io", {}, ["EMPLOYEE_ID"]),

@@ -18,7 +18,9 @@ picks the LLM-handled types worth asking about (an empty pick = the document is 
     `Customer <PERSON span>`). The slot rule is for covered types only: a custom type nothing
     before the LLM knows is asked wherever its cue occurs, since the value it names may be further
     on than the span that follows the cue. Nor does a covered type's cue count inside a longer cue
-    of another type ("password" in USERNAME's "password for").
+    of another type ("password" in USERNAME's "password for"). A cue glued by `-` or `_` into a
+    longer word counts only where that word is a key (`user_name=`, `db-password:`), its slot then
+    after the whole key: otherwise the word names something else (`password-reset`, `user_agent`).
 
 "Covered" is learnt from the detectors before the LLM in the pipeline (their `entity_types`);
 until the LLM detector is told (`LLMDetector.follow`), nothing counts as covered, so an
@@ -44,6 +46,8 @@ _EDGE_R = r"(?:[^\pL\pN]|$)"
 # How far past a cue its value may start: a key's separators (`=`, `: "`, ` = '`), not prose. A
 # letter or digit ends the gap sooner (`password for ...`: the slot is `for`, not explained).
 SLOT_GAP = 8
+# The longest compound word (`password-reset`) read as one name or key.
+_WORD_MAX = 48
 
 
 class CueMatcher:
@@ -105,6 +109,11 @@ def open_cue(occurrences: Iterable[tuple[int, int]], text: str, cover: _Cover) -
     for start, end in occurrences:
         if cover.covers(start):
             continue  # part of a value already found (`user` inside an e-mail address)
+        word_end = _compound_end(text, start, end)
+        if word_end is not None:
+            if not _is_key(text, word_end):
+                continue  # a compound name (`password-reset`, `reset-password?token=`): no value slot
+            end = word_end  # a compound key (`user_name=`): its value slot follows the whole key
         pos = end
         while pos < n and pos - end < SLOT_GAP and not cover.starts_at(pos) and not text[pos].isalnum():
             pos += 1
@@ -112,6 +121,30 @@ def open_cue(occurrences: Iterable[tuple[int, int]], text: str, cover: _Cover) -
             continue  # the value slot holds a confident span
         return True
     return False
+
+
+def _compound_end(text: str, start: int, end: int) -> int | None:
+    """Where the word holding the cue ends, when the cue is glued to letters or digits by `-` or
+    `_` (`password-reset`, `reset-password`, `user_name`); None for a cue standing alone."""
+    glued = (start >= 2 and text[start - 1] in "-_" and text[start - 2].isalnum()) or (
+        end + 1 < len(text) and text[end] in "-_" and text[end + 1].isalnum()
+    )
+    if not glued:
+        return None
+    stop = min(len(text), end + _WORD_MAX)
+    while end < stop and (text[end].isalnum() or text[end] in "-_"):
+        end += 1
+    # A longer run is no key name: read as a cue standing alone (a bounded scan per cue keeps the
+    # router linear however many cues one long run holds).
+    return end if end < stop or stop == len(text) else None
+
+
+def _is_key(text: str, pos: int) -> bool:
+    """Is the word ending at `pos` a key: followed by `=` or `:` (after spaces and a quote)?"""
+    stop = min(len(text), pos + SLOT_GAP)
+    while pos < stop and text[pos] in " \t\"'":
+        pos += 1
+    return pos < stop and text[pos] in "=:"
 
 
 def _outside_longer(own: list[tuple[int, int]], others: list[tuple[int, int]]) -> list[tuple[int, int]]:
