@@ -13,6 +13,7 @@ from workers.detect.patterns.people import PEOPLE
 
 # Recognizer order before the split into family modules: recognizers run in this order (deferred
 # ones after the rest, seeing what earlier ones claimed), so a reordering changes which one wins.
+# Recognizers added later go at the end of their family.
 ORDER = [
     "email",
     "email_intl",
@@ -37,6 +38,7 @@ ORDER = [
     "ca_sin",
     "nl_bsn",
     "fr_nir",
+    "us_ssn_dotted",
     "ipv4",
     "ipv6",
     "mac",
@@ -44,6 +46,7 @@ ORDER = [
     "mac_cisco",
     "url",
     "url_www",
+    "mac_header",
     "url_userinfo_password",
     "url_userinfo_user",
     "keyed_password",
@@ -64,6 +67,8 @@ ORDER = [
     "jwt",
     "bearer",
     "keyed_token",
+    "keyed_secret",
+    "aws_secret_key",
     "keyed_username",
     "ssh_user",
     "login_as",
@@ -74,6 +79,10 @@ ORDER = [
     "keyed_mrn",
     "titled_person",
     "country",
+    "windows_account",
+    "downlevel_user",
+    "quoted_user",
+    "home_dir_user",
     "domain_name",
 ]
 

@@ -10,6 +10,7 @@ from functools import partial
 
 from workers.detect import validators as v
 from workers.detect.candidates import _after_word, _glued, _next_chunk, _strong_end, _validated_end
+from workers.detect.encoded import encoded_findings
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import Utf8Offsets, normalized_view
 from workers.detect.patterns import BUILTIN, Recognizer
@@ -74,6 +75,10 @@ class RulesDetector:
         removed, look-alikes and escapes decoded: see normalize.py) mapped back to the original.
         O(n log n) in len(text); plain ASCII text without escapes builds no view."""
         out = self._detect_text(text)
+        # base64/hex tokens hiding a value: one span over the token (decoded once, see encoded.py)
+        out.extend(
+            _Hit(f.start, f.end, f.type, f.score, f"rules:{f.encoding}") for f in encoded_findings(text, self._scan)
+        )
         view = normalized_view(text)
         if view is not None:
             seen = {(h.start, h.end, h.type) for h in out}
@@ -90,6 +95,9 @@ class RulesDetector:
             _SPAN({"start": h.start, "end": h.end, "type": h.type, "score": h.score, "detector": h.detector})
             for h in out
         ]
+
+    def _scan(self, text: str) -> list[tuple[int, int, str, float]]:
+        return [(h.start, h.end, h.type, h.score) for h in self._detect_text(text)]
 
     def _detect_text(self, text: str) -> list[_Hit]:
         """Every step O(n log n) in len(text): one hyperscan pass, RE2 scans that resume forward
