@@ -68,6 +68,7 @@ ORDER = [
     "bearer",
     "keyed_token",
     "keyed_secret",
+    "quoted_secret",
     "aws_secret_key",
     "keyed_username",
     "ssh_user",

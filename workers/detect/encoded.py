@@ -22,12 +22,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 MIN_TOKEN = 12  # 9 decoded bytes: shorter tokens hold no complete value worth the decode
+MIN_HEX = 16  # 8 decoded bytes ("10.0.0.1"): shorter hex runs are ids and hashes
 MAX_DECODED = 64 * 1024  # decoded bytes per document
 MIN_PRINTABLE = 0.9  # share of decoded characters that must be printable (or blanks)
 
-# Maximal runs of the union of both base64 alphabets, with the padding that ends them.
-_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{" + str(MIN_TOKEN) + r",}={0,2}")
+# Maximal runs of the union of both base64 alphabets with the padding that ends them (10+
+# characters: the padding counts towards MIN_TOKEN, "MC4wLjAuMA==" is 0.0.0.0). A greedy run
+# never backtracks (the padding part cannot fail), and a search that fails inside a run of under
+# 10 characters is retried at most 10 times: linear.
+_B64 = "[A-Za-z0-9+/_-]"
+_TOKEN = re.compile(_B64 + "{" + str(MIN_TOKEN - 2) + ",}=*")
 _HEX = frozenset("0123456789abcdefABCDEF")
+_B64_SET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 # Decoded segments are joined with this: no recognizer pattern crosses a blank line and a
 # finding that starts in one segment and ends in another is dropped.
 _JOIN = "\n\n"
@@ -98,14 +104,21 @@ def _as_text(raw: bytes) -> str | None:
 
 def _candidate(token: str) -> str | None:
     """The encoding to try for a token: "hex" for an even run of hex digits, "base64" for a run
-    with upper and lower case letters or padding, else None (a word, a path, a decimal id)."""
+    with padding or with both upper and lower case letters, else None (words, paths, ids)."""
     if _HEX.issuperset(token):
-        return "hex" if len(token) % 2 == 0 else None
-    if token.endswith("="):
+        return "hex" if len(token) % 2 == 0 and len(token) >= MIN_HEX else None
+    if token[-1] == "=":
         return "base64"
-    if token.islower() or token.isupper():
-        return None  # single-case (or no letters): identifiers and words, not base64 of text
+    if token == token.lower() or token == token.upper():
+        return None  # one case or no letters: identifiers, words and numbers, not base64 of text
     return "base64"
+
+
+def _jwt_segment(text: str, token: str, end: int) -> bool:
+    """A JWT's header or payload (base64 JSON followed by ".segment"): the jwt recognizer
+    reports the whole token, so decoding it again is wasted. An unsigned JWT ("...eyJ9." at the
+    end) is decoded: no recognizer covers it."""
+    return token.startswith("eyJ") and text.startswith(".", end) and end + 1 < len(text) and text[end + 1] in _B64_SET
 
 
 def decode_tokens(text: str, max_decoded: int = MAX_DECODED) -> list[_Decoded]:
@@ -113,19 +126,25 @@ def decode_tokens(text: str, max_decoded: int = MAX_DECODED) -> list[_Decoded]:
     out: list[_Decoded] = []
     budget = max_decoded
     for m in _TOKEN.finditer(text):
-        if budget <= 0:
-            break
         token = m.group()
-        kind = _candidate(token)
+        kind = _candidate(token) if len(token) >= MIN_TOKEN else None
         if kind is None:
             continue
-        raw = _decode_hex(token, budget) if kind == "hex" else _decode_base64(token, budget)
+        start, end = m.span()
+        if kind == "hex":
+            raw = _decode_hex(token, budget)
+        elif _jwt_segment(text, token, end):
+            continue
+        else:
+            raw = _decode_base64(token, budget)
         if raw is None:
             continue
         budget -= len(raw)
         decoded = _as_text(raw)
         if decoded is not None:
-            out.append(_Decoded(m.start(), m.end(), kind, decoded))
+            out.append(_Decoded(start, end, kind, decoded))
+        if budget <= 0:
+            break
     return out
 
 

@@ -166,6 +166,16 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         strip_trailing=".)]",
     ),
     Recognizer(
+        # Quoted, the value may also hold the delimiters above ('h7&Jk2@Wq9x', "a;b,c}d").
+        "quoted_secret",
+        "API_KEY",
+        r"\b" + _PREFIX + _SECRET_KEY + r"""\\?["']?\s*(?:=>|[:=])\s*\\?["']([^\s"'\\]{8,256})\\?["']""",
+        0.85,
+        v.secret_value,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
         # A 40-character AWS secret access key by shape, named nearby ("aws key AKIA... secret
         # wJalr..."): no key=value separator needed. The base64 alphabet has / and +, which \b
         # does not bound, so the neighbours are matched (and not part of the value).

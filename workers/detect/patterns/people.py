@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _COUNTRIES, _DATE, _SEP
+from workers.detect.patterns.fragments import _BACKSLASH_NAME, _COUNTRIES, _DATE, _SEP
 from workers.detect.patterns.recognizer import Recognizer
 
 PEOPLE: tuple[Recognizer, ...] = (
@@ -20,7 +20,7 @@ PEOPLE: tuple[Recognizer, ...] = (
         ignore_case=True,
         # user=CORP\\jdoe names the domain first (downlevel_user reports jdoe); WIN-SRV01$ is a
         # computer account.
-        reject_before=("\\", "$"),
+        reject_before=(*_BACKSLASH_NAME, "$"),
     ),
     Recognizer(
         "ssh_user",
@@ -123,7 +123,7 @@ PEOPLE: tuple[Recognizer, ...] = (
         v.windows_account,
         group=1,
         ignore_case=True,
-        reject_before=("\\",),
+        reject_before=_BACKSLASH_NAME,
     ),
     Recognizer(
         # Down-level logon names DOMAIN\user (also JSON-escaped DOMAIN\\user): the user part is
@@ -135,8 +135,8 @@ PEOPLE: tuple[Recognizer, ...] = (
         0.75,
         v.downlevel_user,
         group=1,
-        reject_after=("\\", "/", ":", ".", "-"),
-        reject_before=("\\", "$"),
+        reject_after=("\\", "/", ".", "-"),
+        reject_before=(*_BACKSLASH_NAME, "$"),
     ),
     Recognizer(
         # A quoted name after a user word: user 'hernandez.luis' connected, for user "x.chen".
