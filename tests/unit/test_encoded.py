@@ -61,6 +61,28 @@ ENCODED = [
         "EMAIL_ADDRESS",
         "rules:hex",
     ),
+    # a lone base64 JSON segment (a signed session cookie, not a JWT)
+    (
+        "Cookie: session=eyJ1c2VyIjoiam9obkBleGFtcGxlLmNvbSJ9.ZbC3Kw.abcDEF123ghiJKL456mno",
+        "eyJ1c2VyIjoiam9obkBleGFtcGxlLmNvbSJ9",
+        "EMAIL_ADDRESS",
+        "rules:base64",
+    ),
+    # an unsigned JWT: no recognizer reports it, its payload is decoded
+    (
+        "t eyJhbGciOiJub25lIn0.eyJzdWIiOiJqb2huLmRvZUBleGFtcGxlLmNvbSJ9.",
+        "eyJzdWIiOiJqb2huLmRvZUBleGFtcGxlLmNvbSJ9",
+        "EMAIL_ADDRESS",
+        "rules:base64",
+    ),
+    # PowerShell -EncodedCommand: base64 of UTF-16LE
+    (
+        "powershell.exe -enc "
+        + base64.b64encode("Send-MailMessage -To john.doe@example.com".encode("utf-16-le")).decode(),
+        base64.b64encode("Send-MailMessage -To john.doe@example.com".encode("utf-16-le")).decode(),
+        "EMAIL_ADDRESS",
+        "rules:base64",
+    ),
     # non-ASCII decoded text
     (
         "d " + _b64("Kontakt: jürgen.müller@example.de"),
@@ -101,6 +123,12 @@ def test_decoded_text_must_be_mostly_printable(rules: RulesDetector) -> None:
     mostly_binary = b"\x01\x02\x03\x04\x05\x06\x07\x08john@example.com"  # 8 of 24: dropped
     assert _encoded_spans(rules, "a " + base64.b64encode(mostly_text).decode())
     assert _encoded_spans(rules, "a " + base64.b64encode(mostly_binary).decode()) == []
+
+
+def test_signed_jwt_is_left_to_the_jwt_recognizer(rules: RulesDetector) -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb2huLmRvZUBleGFtcGxlLmNvbSJ9.abcdefghijk"
+    found = [(s.type, s.detector) for s in rules.detect_one("auth " + jwt)]
+    assert found == [("ACCESS_TOKEN", "rules:jwt")]
 
 
 def test_decoded_once_not_recursively(rules: RulesDetector) -> None:

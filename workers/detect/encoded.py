@@ -86,8 +86,10 @@ def _decode_base64(token: str, budget: int) -> bytes | None:
 
 
 def _as_text(raw: bytes) -> str | None:
-    """Valid UTF-8 (a multi-byte character cut by the budget at the end is dropped) that is
-    mostly printable; None for binary."""
+    """Valid UTF-8 (a multi-byte character cut by the budget at the end is dropped), or UTF-16LE
+    ASCII text (PowerShell's -EncodedCommand), that is mostly printable; None for binary."""
+    if len(raw) >= 4 and raw[1::2].count(0) == len(raw) // 2:
+        raw = raw[0::2]  # every high byte zero: the UTF-16LE code units are the ASCII bytes
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -114,17 +116,23 @@ def _candidate(token: str) -> str | None:
     return "base64"
 
 
-def _jwt_segment(text: str, token: str, end: int) -> bool:
-    """A JWT's header or payload (base64 JSON followed by ".segment"): the jwt recognizer
-    reports the whole token, so decoding it again is wasted. An unsigned JWT ("...eyJ9." at the
-    end) is decoded: no recognizer covers it."""
-    return token.startswith("eyJ") and text.startswith(".", end) and end + 1 < len(text) and text[end + 1] in _B64_SET
+def _signed_jwt_part(text: str, token: str, end: int, after_header: bool) -> bool:
+    """The header or payload of a signed JWT (eyJ... . eyJ... . signature), the shape the jwt
+    recognizer reports whole: decoding it again is wasted. A lone base64 JSON segment (a
+    Flask session cookie "eyJ....ts.sig") or an unsigned JWT ("eyJ...eyJ...") is decoded: no
+    recognizer covers it."""
+    if not token.startswith("eyJ") or not text.startswith(".", end):
+        return False
+    if text.startswith("eyJ", end + 1):
+        return True  # a header: the payload follows
+    return after_header and _B64_SET.issuperset(text[end + 1 : end + 6]) and len(text) >= end + 6
 
 
 def decode_tokens(text: str, max_decoded: int = MAX_DECODED) -> list[_Decoded]:
     """Every encoded-looking token of `text` that decodes to text, in document order."""
     out: list[_Decoded] = []
     budget = max_decoded
+    header_end = -2  # end of the last JWT header seen: its payload starts one "." later
     for m in _TOKEN.finditer(text):
         token = m.group()
         kind = _candidate(token) if len(token) >= MIN_TOKEN else None
@@ -133,7 +141,8 @@ def decode_tokens(text: str, max_decoded: int = MAX_DECODED) -> list[_Decoded]:
         start, end = m.span()
         if kind == "hex":
             raw = _decode_hex(token, budget)
-        elif _jwt_segment(text, token, end):
+        elif _signed_jwt_part(text, token, end, header_end == start - 1):
+            header_end = end
             continue
         else:
             raw = _decode_base64(token, budget)
