@@ -14,7 +14,6 @@ A document without a token of 12+ base64 characters costs the regex pass only.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from bisect import bisect_right
@@ -26,12 +25,11 @@ MIN_HEX = 16  # 8 decoded bytes ("10.0.0.1"): shorter hex runs are ids and hashe
 MAX_DECODED = 64 * 1024  # decoded bytes per document
 MIN_PRINTABLE = 0.9  # share of decoded characters that must be printable (or blanks)
 
-# Maximal runs of the union of both base64 alphabets with the padding that ends them (10+
-# characters: the padding counts towards MIN_TOKEN, "MC4wLjAuMA==" is 0.0.0.0). A greedy run
-# never backtracks (the padding part cannot fail), and a search that fails inside a run of under
-# 10 characters is retried at most 10 times: linear.
+# Maximal runs of the union of both base64 alphabets with the padding that ends them: 12+
+# characters, padding included ("MC4wLjAuMA==" is 0.0.0.0). Greedy runs never backtrack; a
+# search failing inside a run of under 12 characters is retried at most 11 times: linear.
 _B64 = "[A-Za-z0-9+/_-]"
-_TOKEN = re.compile(_B64 + "{" + str(MIN_TOKEN - 2) + ",}=*")
+_TOKEN = re.compile(_B64 + "{" + str(MIN_TOKEN - 2) + "}(?:" + _B64 + "{2,}=*|" + _B64 + "?=+)")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _B64_SET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 # Decoded segments are joined with this: no recognizer pattern crosses a blank line and a
@@ -66,36 +64,45 @@ def _decode_hex(token: str, budget: int) -> bytes | None:
         return None
 
 
+_URLSAFE = str.maketrans("-_", "+/")
+
+
 def _decode_base64(token: str, budget: int) -> bytes | None:
     body = token.rstrip("=")
     url = "-" in body or "_" in body
-    if url and ("+" in body or "/" in body):
-        return None  # two alphabets in one token: not base64
+    if url:
+        if "+" in body or "/" in body:
+            return None  # two alphabets in one token: not base64
+        body = body.translate(_URLSAFE)
     # Whole 4-character groups only, up to the budget (3 bytes each); a lone trailing character
     # encodes no full byte and marks a non-base64 token.
     if len(body) % 4 == 1:
         return None
-    body = body[: (budget // 3) * 4] if len(body) > (budget // 3) * 4 else body
-    body += "=" * (-len(body) % 4)
+    cap = (budget // 3) * 4
+    if len(body) > cap:
+        body = body[:cap]
     try:
-        if url:
-            return base64.urlsafe_b64decode(body)
-        return base64.b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
+        return binascii.a2b_base64(body + "=" * (-len(body) % 4), strict_mode=True)
+    except binascii.Error:
         return None
 
 
 def _as_text(raw: bytes) -> str | None:
     """Valid UTF-8 (a multi-byte character cut by the budget at the end is dropped), or UTF-16LE
-    ASCII text (PowerShell's -EncodedCommand), that is mostly printable; None for binary."""
-    if len(raw) >= 4 and raw[1::2].count(0) == len(raw) // 2:
+    ASCII text (PowerShell's -EncodedCommand), that is mostly printable; None for binary. Most
+    tokens are binary: rejected without raising (a replacement character marks invalid UTF-8)."""
+    if len(raw) >= 4 and raw[1] == 0 and raw[3] == 0 and raw[1::2].count(0) == len(raw) // 2:
         raw = raw[0::2]  # every high byte zero: the UTF-16LE code units are the ASCII bytes
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start < len(raw) - 3 or e.reason != "unexpected end of data":
+    text = raw.decode("utf-8", "replace")
+    if "\ufffd" in text:
+        if raw[-3:].isascii():
             return None
-        text = raw[: e.start].decode("utf-8")
+        try:  # a character cut at the end by the budget: drop it, the rest must be valid
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if e.start < len(raw) - 3 or e.reason != "unexpected end of data":
+                return None
+            text = raw[: e.start].decode("utf-8")
     if not text:
         return None
     if text.isprintable():
@@ -105,14 +112,16 @@ def _as_text(raw: bytes) -> str | None:
 
 
 def _candidate(token: str) -> str | None:
-    """The encoding to try for a token: "hex" for an even run of hex digits, "base64" for a run
-    with padding or with both upper and lower case letters, else None (words, paths, ids)."""
-    if _HEX.issuperset(token):
+    """The encoding to try for a token: "hex" for an even run of 16+ hex digits, "base64" for a
+    run with padding or with both upper and lower case letters, else None (words, paths, ids).
+    Ordered for the common case, a one-case word or id, which costs two C calls."""
+    if token.islower() or token.isupper():
+        if token[-1] == "=":
+            return "base64"
+        hexlike = len(token) % 2 == 0 and len(token) >= MIN_HEX and _HEX.issuperset(token)
+        return "hex" if hexlike else None
+    if _HEX.issuperset(token):  # mixed-case hex, or digits only (no cased letter)
         return "hex" if len(token) % 2 == 0 and len(token) >= MIN_HEX else None
-    if token[-1] == "=":
-        return "base64"
-    if token == token.lower() or token == token.upper():
-        return None  # one case or no letters: identifiers, words and numbers, not base64 of text
     return "base64"
 
 
@@ -135,7 +144,7 @@ def decode_tokens(text: str, max_decoded: int = MAX_DECODED) -> list[_Decoded]:
     header_end = -2  # end of the last JWT header seen: its payload starts one "." later
     for m in _TOKEN.finditer(text):
         token = m.group()
-        kind = _candidate(token) if len(token) >= MIN_TOKEN else None
+        kind = _candidate(token)
         if kind is None:
             continue
         start, end = m.span()
