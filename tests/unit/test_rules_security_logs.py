@@ -117,6 +117,9 @@ MUST_DETECT = [
         "52:54:00:12:34:56:52:54:00:65:43:21:08:00",
     ),
     ("mac", "dhcp ack for 00:1a:2b:3c:4d:5e on eth0", "MAC_ADDRESS", "00:1a:2b:3c:4d:5e"),
+    ("url", "see www.example.com/path?q=1 for details", "URL", "www.example.com/path?q=1"),
+    # a bare www host ends at the host (the rest of an X.509 subject is not part of it)
+    ("url", "subject=CN=www.example.com,O=Example Inc,C=US", "URL", "www.example.com"),
     ("mac", "station 00-1A-2B-3C-4D-5E joined", "MAC_ADDRESS", "00-1A-2B-3C-4D-5E"),
 ]
 
@@ -183,6 +186,8 @@ MUST_NOT_DETECT = [
     ("ip", "ref dead::beefcafe0", "IP_ADDRESS"),
     ("ip", "snmp oid 1.3.6.1.4.1.2021.10", "IP_ADDRESS"),
     ("ip", "at 10:32:15 and 10:00:00", "IP_ADDRESS"),
+    # a bare www host ends at the host: nothing of an X.509 subject after it is an address
+    ("url", "subject=CN=www.example.com,O=Example Inc,C=US", "IP_ADDRESS"),
     # six groups inside a longer run are not a MAC
     ("mac", "RSA key fingerprint 16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48", "MAC_ADDRESS"),
     ("mac", "id 00-1a-2b-3c-4d-5e-6f-70", "MAC_ADDRESS"),

@@ -80,7 +80,9 @@ NETWORK: tuple[Recognizer, ...] = (
     Recognizer(
         "url_www",
         "URL",
-        r"""\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[^\s"'<>\\]*""",
+        # The host, then a path, query, fragment or port: "www.example.com,O=Example Inc" (an
+        # X.509 subject) ends at the host.
+        r"""\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:[/?#:][^\s"'<>\\]*)?""",
         0.55,
         strip_trailing=".,;:!?)]}'\"",
     ),
