@@ -173,6 +173,7 @@ MUST_NOT_DETECT = [
     ("secret", "secret: <redacted>", "API_KEY"),
     ("secret", "secretName: my-db-secret", "API_KEY"),
     ("secret", '"SecretId": "prod/db/password"', "API_KEY"),
+    ("secret", "volumes:\n  - name: certs\n    secret:\n      secretName: tls-Secret1\n", "API_KEY"),
     # 40-character look-alikes of AWS secret keys
     ("aws", "aws commit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b secret", "API_KEY"),
     ("aws", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY without any name", "API_KEY"),

@@ -6,6 +6,9 @@ from workers.detect import validators as v
 from workers.detect.patterns.fragments import _PEM_BODY, _PEM_LABEL, _PEM_TAIL, _PREFIX, _PW_KEY, _SEP
 from workers.detect.patterns.recognizer import Recognizer
 
+# A key separator that stays on the key's line: in YAML "secret:" ends a line and the next
+# line's key ("secretName: x") is no value.
+_SEP_LINE = r"""["']?[ \t]*[:=][ \t]*["']?"""
 # Secret-ish key names: clientSecret, app_secret, aws_secret_access_key, SecretAccessKey,
 # signing_key, ... (optional prefixes come from _PREFIX).
 _SECRET_KEY = (
@@ -95,7 +98,7 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         "keyed_api_key",
         "API_KEY",
         r"\b(?:api[_-]?key|apikey|x-api-key|client[_-]?secret|secret[_-]?key|secret|private[_-]?key|"
-        r"access[_-]?key(?:[_-]?id)?|aws[_-]?secret[_-]?access[_-]?key)" + _SEP + r"([A-Za-z0-9_\-./+=]{8,})",
+        r"access[_-]?key(?:[_-]?id)?|aws[_-]?secret[_-]?access[_-]?key)" + _SEP_LINE + r"([A-Za-z0-9_\-./+=]{8,})",
         0.85,
         v.high_entropy,
         group=1,
@@ -158,7 +161,7 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         # a quote, blank or delimiter, not just over key-alphabet characters.
         "keyed_secret",
         "API_KEY",
-        r"\b" + _PREFIX + _SECRET_KEY + r"""\\?["']?\s*(?:=>|[:=])\s*\\?["']?([^\s"'\\,;&}<>]{8,256})""",
+        r"\b" + _PREFIX + _SECRET_KEY + r"""\\?["']?[ \t]*(?:=>|[:=])[ \t]*\\?["']?([^\s"'\\,;&}<>]{8,256})""",
         0.85,
         v.secret_value,
         group=1,
@@ -169,7 +172,7 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         # Quoted, the value may also hold the delimiters above ('h7&Jk2@Wq9x', "a;b,c}d").
         "quoted_secret",
         "API_KEY",
-        r"\b" + _PREFIX + _SECRET_KEY + r"""\\?["']?\s*(?:=>|[:=])\s*\\?["']([^\s"'\\]{8,256})\\?["']""",
+        r"\b" + _PREFIX + _SECRET_KEY + r"""\\?["']?[ \t]*(?:=>|[:=])[ \t]*\\?["']([^\s"'\\]{8,256})\\?["']""",
         0.85,
         v.secret_value,
         group=1,
