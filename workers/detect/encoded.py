@@ -137,8 +137,30 @@ def _signed_jwt_part(text: str, token: str, end: int, after_header: bool) -> boo
     return after_header and _B64_SET.issuperset(text[end + 1 : end + 6]) and len(text) >= end + 6
 
 
+def _any_text(text: str, max_decoded: int) -> bool:
+    """False when no token of `text` can decode to text: the common case, answered without match
+    objects or positions (findall). A budget used up here proves nothing: True."""
+    budget = max_decoded
+    for token in _TOKEN.findall(text):
+        kind = _candidate(token)
+        if kind is None:
+            continue
+        raw = _decode_hex(token, budget) if kind == "hex" else _decode_base64(token, budget)
+        if raw is None:
+            continue
+        budget -= len(raw)
+        if budget <= 0 or _as_text(raw) is not None:
+            return True
+    return False
+
+
 def decode_tokens(text: str, max_decoded: int = MAX_DECODED) -> list[_Decoded]:
-    """Every encoded-looking token of `text` that decodes to text, in document order."""
+    """Every encoded-looking token of `text` that decodes to text, in document order. A first
+    pass over the token strings rules most documents out; the pass with positions (and the JWT
+    check, which only removes tokens) runs for the rest, decoding a subset of the same tokens
+    with at least the same budget: it finds nothing the first pass did not allow."""
+    if not _any_text(text, max_decoded):
+        return []
     out: list[_Decoded] = []
     budget = max_decoded
     header_end = -2  # end of the last JWT header seen: its payload starts one "." later
