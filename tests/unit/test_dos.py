@@ -10,6 +10,7 @@ construction (see rules.py and resolve.py); bench/dos_bench.py measures the wall
 
 from __future__ import annotations
 
+import base64
 import sys
 from collections.abc import Callable
 from types import FrameType
@@ -49,6 +50,13 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "spelled_at_dot": lambda i: f"write to jo{i} at host{i % 13} dot com or meet at noon. ",
     "zero_width_evasion": lambda i: f"mail: a\u200bn{i}@ex\u00adample.org and 4111\u200b1111\u200b1111\u200b1111 ",
     "non_ascii_phones": lambda i: f"電話 +1 415-{200 + i % 700}-{1000 + i % 9000}。",
+    # base64 tokens hiding a value (each decoded once and scanned in one batch), tokens that
+    # decode to binary, and one long base64 run growing with the document
+    "base64_values": lambda i: "blob " + base64.b64encode(f"user{i}@mail{i % 7}.example.com".encode()).decode() + " ",
+    "base64_binary": lambda i: (
+        "k " + base64.b64encode(bytes((i * 37 + j * 91) % 256 for j in range(30))).decode() + " "
+    ),
+    "base64_run": lambda i: base64.b64encode(f"mail to user{i:05d}@example.com; ".encode()).decode(),
 }
 UNITS = (24, 48, 96)
 
@@ -98,7 +106,16 @@ def test_work_grows_linearly(pipeline: Pipeline, shape: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "shape", ["distinct_ips", "many_emails", "many_cards", "zero_width_evasion", "spelled_at_dot", "repeated_phone"]
+    "shape",
+    [
+        "distinct_ips",
+        "many_emails",
+        "many_cards",
+        "zero_width_evasion",
+        "spelled_at_dot",
+        "repeated_phone",
+        "base64_values",
+    ],
 )
 def test_detections_scale_with_the_document(pipeline: Pipeline, shape: str) -> None:
     """The same units give the same detections at n and 2n: nothing is dropped or merged away

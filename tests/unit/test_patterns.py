@@ -18,6 +18,7 @@ from workers.detect.patterns.people import PEOPLE
 
 # Recognizer order before the split into family modules: recognizers run in this order (deferred
 # ones after the rest, seeing what earlier ones claimed), so a reordering changes which one wins.
+# Recognizers added later go at the end of their family.
 ORDER = [
     "email",
     "email_intl",
@@ -42,6 +43,7 @@ ORDER = [
     "ca_sin",
     "nl_bsn",
     "fr_nir",
+    "us_ssn_dotted",
     "ipv4",
     "ipv6",
     "mac",
@@ -49,6 +51,7 @@ ORDER = [
     "mac_cisco",
     "url",
     "url_www",
+    "mac_header",
     "url_userinfo_password",
     "url_userinfo_user",
     "keyed_password",
@@ -69,6 +72,9 @@ ORDER = [
     "jwt",
     "bearer",
     "keyed_token",
+    "keyed_secret",
+    "quoted_secret",
+    "aws_secret_key",
     "keyed_username",
     "ssh_user",
     "login_as",
@@ -79,6 +85,10 @@ ORDER = [
     "keyed_mrn",
     "titled_person",
     "country",
+    "windows_account",
+    "downlevel_user",
+    "quoted_user",
+    "home_dir_user",
     "domain_name",
 ]
 

@@ -10,6 +10,7 @@ from functools import partial
 
 from workers.detect import validators as v
 from workers.detect.candidates import _after_word, _below_floor, _glued, _next_chunk, _strong_end, _validated_end
+from workers.detect.encoded import encoded_findings
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import VIEW_HINTS, Utf8Offsets, normalized_view
 from workers.detect.patterns import BUILTIN, Recognizer
@@ -84,6 +85,8 @@ class RulesDetector:
         O(n log n) in len(text); plain ASCII text without escapes builds no view."""
         ascii_only = text.isascii()
         out, hints = self._detect_text(text, ascii_only)
+        # base64/hex tokens hiding a value: one span over the token (decoded once, see encoded.py)
+        out.extend(_span(f.start, f.end, f.type, f.score, f"rules:{f.encoding}") for f in encoded_findings(text, self._scan))
         # On ASCII text the prefilter pass already told whether a view can differ.
         view = None if ascii_only and not hints & _VIEW_HINT_BITS else normalized_view(text)
         if view is not None:
@@ -97,6 +100,9 @@ class RulesDetector:
                     h = _span(a, b, h.type, h.score, h.detector)
                 out.append(h)
         return out
+
+    def _scan(self, text: str) -> list[tuple[int, int, str, float]]:
+        return [(h.start, h.end, h.type, h.score) for h in self._detect_text(text, text.isascii())[0]]
 
     def _detect_text(self, text: str, ascii_only: bool) -> tuple[list[Span], int]:
         """(hits, mask of the engine's hints found in the text). Every step O(n log n) in

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _PEM_BODY, _PEM_LABEL, _PEM_TAIL, _PW_KEY, _SEP
+from workers.detect.patterns.fragments import _PEM_BODY, _PEM_LABEL, _PEM_TAIL, _PREFIX, _PW_KEY, _SEP
 from workers.detect.patterns.recognizer import Recognizer
+
+# A key separator that stays on the key's line: in YAML "secret:" ends a line and the next
+# line's key ("secretName: x") is no value.
+_SEP_LINE = r"""["']?[ \t]*[:=][ \t]*["']?"""
+# Secret-ish key names: clientSecret, app_secret, aws_secret_access_key, SecretAccessKey,
+# signing_key, ... (optional prefixes come from _PREFIX).
+_SECRET_KEY = (
+    r"(?:[A-Za-z]*secret(?:[_-]?(?:access[_-]?)?key|[_-]?value|[_-]?token)?|"
+    r"(?:private|signing|encryption|master|shared)[_-]?key|credentials?)"
+)
 
 CREDENTIALS: tuple[Recognizer, ...] = (
     # --- credentials (key names as context are part of the pattern) --------------------------
@@ -88,7 +98,7 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         "keyed_api_key",
         "API_KEY",
         r"\b(?:api[_-]?key|apikey|x-api-key|client[_-]?secret|secret[_-]?key|secret|private[_-]?key|"
-        r"access[_-]?key(?:[_-]?id)?|aws[_-]?secret[_-]?access[_-]?key)" + _SEP + r"([A-Za-z0-9_\-./+=]{8,})",
+        r"access[_-]?key(?:[_-]?id)?|aws[_-]?secret[_-]?access[_-]?key)" + _SEP_LINE + r"([A-Za-z0-9_\-./+=]{8,})",
         0.85,
         v.high_entropy,
         group=1,
@@ -144,5 +154,41 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         v.high_entropy,
         group=1,
         ignore_case=True,
+    ),
+    Recognizer(
+        # Any value after a secret-ish key ("secret: s3cr3tV@lue99", app_secret=..., "SecretAccessKey":
+        # "...", escaped JSON, Ruby =>): a secret may hold any punctuation, so the value runs to
+        # a quote, blank or delimiter, not just over key-alphabet characters.
+        "keyed_secret",
+        "API_KEY",
+        r"\b" + _PREFIX + _SECRET_KEY + r"""\\?["']?[ \t]*(?:=>|[:=])[ \t]*\\?["']?([^\s"'\\,;&}<>]{8,256})""",
+        0.85,
+        v.secret_value,
+        group=1,
+        ignore_case=True,
+        strip_trailing=".)]",
+    ),
+    Recognizer(
+        # Quoted, the value may also hold the delimiters above ('h7&Jk2@Wq9x', "a;b,c}d").
+        "quoted_secret",
+        "API_KEY",
+        r"\b" + _PREFIX + _SECRET_KEY + r"""\\?["']?[ \t]*(?:=>|[:=])[ \t]*\\?["']([^\s"'\\]{8,256})\\?["']""",
+        0.85,
+        v.secret_value,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        # A 40-character AWS secret access key by shape, named nearby ("aws key AKIA... secret
+        # wJalr..."): no key=value separator needed. The base64 alphabet has / and +, which \b
+        # does not bound, so the neighbours are matched (and not part of the value).
+        "aws_secret_key",
+        "API_KEY",
+        r"(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])",
+        0.3,
+        v.aws_secret,
+        group=1,
+        context=("secret", "aws", "secret access key", "secret_access_key", "secretaccesskey", "secret key"),
+        context_score=0.9,
     ),
 )

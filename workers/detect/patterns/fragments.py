@@ -66,6 +66,16 @@ _CARD_KEY = (
     _PREFIX + r"(?:card|cc|ccn|pan|cardnumber|credit[_ -]?card)"
     r"(?:[ _-]?(?:number|num|no|nr|#))?"
 )
+# Text after a user name that makes it the domain of DOMAIN\user or a path segment: a backslash,
+# unless it starts an escape in raw text (user=jdoe\r\n, "Account Name:\t\tjdoe\r\n"). An
+# escape letter followed by a lower-case letter or digit reads as a name ("CORP\nancy",
+# "CORP\tom"), so those are rejected too. For reject_before (a prefix test at the value's end).
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_BACKSLASH_NAME = (
+    "\\\\",
+    *("\\" + c for c in _ALNUM + _ALNUM[:26].upper() if c not in "nrt"),
+    *("\\" + e + c for e in "nrt" for c in _ALNUM),
+)
 _EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?"
 # PEM private keys (PKCS#1 RSA/EC/DSA, PKCS#8 plain and ENCRYPTED, OPENSSH, PGP blocks), with real
 # or escaped (JSON, C) newlines. Without an END line (a truncated log line) the block runs to the

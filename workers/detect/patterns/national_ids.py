@@ -112,4 +112,18 @@ NATIONAL_IDS: tuple[Recognizer, ...] = (
         v.fr_nir,
         context=("nir", "sécurité sociale", "securite sociale", "insee"),
     ),
+    Recognizer(
+        # 3.2.4 dotted groups are an SSN's shape (dates are 4.2.2 or 2.2.4); a version or build
+        # number, or four dotted numbers (an IP, an OID), is not.
+        "us_ssn_dotted",
+        "US_SSN",
+        r"\b\d{3}\.\d{2}\.\d{4}\b",
+        0.6,
+        v.us_ssn,
+        context=("ssn", "social security", "social sec"),
+        negative_context=("version", "release", "build", "ver", "rev"),
+        context_score=1.0,
+        reject_after=("/", "v", "version ", *(c + "." for c in "0123456789")),
+        reject_before=tuple("." + c for c in "0123456789"),
+    ),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _COUNTRIES, _DATE, _SEP
+from workers.detect.patterns.fragments import _BACKSLASH_NAME, _COUNTRIES, _DATE, _SEP
 from workers.detect.patterns.recognizer import Recognizer
 
 PEOPLE: tuple[Recognizer, ...] = (
@@ -18,6 +18,9 @@ PEOPLE: tuple[Recognizer, ...] = (
         v.username,
         group=1,
         ignore_case=True,
+        # user=CORP\\jdoe names the domain first (downlevel_user reports jdoe); WIN-SRV01$ is a
+        # computer account.
+        reject_before=(*_BACKSLASH_NAME, "$"),
     ),
     Recognizer(
         "ssh_user",
@@ -106,5 +109,54 @@ PEOPLE: tuple[Recognizer, ...] = (
         standalone=True,
         partial=True,
         prefilter=_COUNTRIES.removeprefix(r"\b").removesuffix(r"\b"),
+    ),
+    # --- security-log account fields ---------------------------------------------------------
+    Recognizer(
+        # Windows security events: "Account Name:\t\ta.kowalski", "Target User Name: x", "Caller
+        # User Name:", and the EventData keys (TargetUserName, SubjectUserName) in XML or JSON.
+        # Computer accounts (WIN-SRV01$), "-" and the service accounts are rejected by the validator.
+        "windows_account",
+        "USERNAME",
+        r"\b(?:(?:Target|Caller|Client|Subject|New|Old|Member)[ \t]?(?:User|Account)[ \t]?Name|(?:User|Account)[ \t]Name)"
+        r"""(?:[ \t]*:(?:[ \t]|\\t)*|\\?["']?\s*[:=]\s*\\?["']?|">)([A-Za-z0-9._@$-]{1,64})""",
+        0.8,
+        v.windows_account,
+        group=1,
+        ignore_case=True,
+        reject_before=_BACKSLASH_NAME,
+    ),
+    Recognizer(
+        # Down-level logon names DOMAIN\user (also JSON-escaped DOMAIN\\user): the user part is
+        # reported. NetBIOS domains are upper case in logs; a domain inside a path (C:\WINDOWS\x,
+        # \\SERVER\share) or a user part followed by another backslash (a path) is not one.
+        "downlevel_user",
+        "USERNAME",
+        r"\b[A-Z][A-Z0-9-]{1,14}\\{1,2}([A-Za-z0-9._-]{2,64})",
+        0.75,
+        v.downlevel_user,
+        group=1,
+        reject_after=("\\", "/", ".", "-"),
+        reject_before=(*_BACKSLASH_NAME, "$"),
+    ),
+    Recognizer(
+        # A quoted name after a user word: user 'hernandez.luis' connected, for user "x.chen".
+        "quoted_user",
+        "USERNAME",
+        r"\b(?:user(?:name)?|login|account|principal)\s+\\?[\"'`]([A-Za-z0-9._@+-]{2,64})\\?[\"'`]",
+        0.75,
+        v.username,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        # A home directory names its owner: sudo's PWD=/home/jdoe, /Users/jdoe/..., C:\Users\jdoe
+        # (also JSON-escaped). Not inside a URL path (example.com/home/x) or a longer path
+        # (/srv/home/x is a project layout, not a person's home).
+        "home_dir_user",
+        "USERNAME",
+        r"(?:^|[^A-Za-z0-9_./\\-])(?:/home|/Users|/export/home|[A-Za-z]:(?:\\{1,2})Users)(?:/|\\{1,2})([A-Za-z0-9._-]{2,64})",
+        0.75,
+        v.home_user,
+        group=1,
     ),
 )

@@ -15,7 +15,18 @@ from workers.detect.validators.checksums import (
     luhn,
     luhn_number,
 )
-from workers.detect.validators.credentials import basic_credentials, high_entropy, password, secret_phrase, username
+from workers.detect.validators.credentials import (
+    aws_secret,
+    basic_credentials,
+    downlevel_user,
+    high_entropy,
+    home_user,
+    password,
+    secret_phrase,
+    secret_value,
+    username,
+    windows_account,
+)
 from workers.detect.validators.hosts import domain_name, ip_address
 from workers.detect.validators.names import titled_name
 from workers.detect.validators.national_ids import (
@@ -40,6 +51,7 @@ from workers.detect.validators.phones import (
 
 __all__ = [
     "DEFAULT_PHONE_REGIONS",
+    "aws_secret",
     "basic_credentials",
     "btc_base58",
     "btc_bech32",
@@ -47,11 +59,13 @@ __all__ = [
     "credit_card",
     "digits",
     "domain_name",
+    "downlevel_user",
     "encoded_phone",
     "es_nif",
     "eth_address",
     "fr_nir",
     "high_entropy",
+    "home_user",
     "iban",
     "in_aadhaar",
     "in_pan",
@@ -65,9 +79,11 @@ __all__ = [
     "phone_shape",
     "phone_valid",
     "secret_phrase",
+    "secret_value",
     "titled_name",
     "uk_nhs",
     "us_itin",
     "us_ssn",
     "username",
+    "windows_account",
 ]

@@ -100,3 +100,88 @@ def basic_credentials(value: str) -> bool:
     except (binascii.Error, UnicodeDecodeError):
         return False
     return raw.find(":") >= 1 and raw.isprintable()
+
+
+# Values a config or log prints in place of a secret: not the secret itself.
+_PLACEHOLDER_START = ("${", "{{", "%(", "<", "[", "$(", "*")
+
+
+def secret_value(value: str) -> bool:
+    """A value after a secret-ish key (secret:, client_secret=, "SecretAccessKey": ...): mixed
+    like a secret (high_entropy), not a template or a masked placeholder."""
+    return high_entropy(value) and not value.startswith(_PLACEHOLDER_START) and not value.endswith(("}}", "]"))
+
+
+def aws_secret(value: str) -> bool:
+    """A 40-character AWS secret access key by shape: base64 alphabet with upper and lower case
+    letters and digits, many distinct characters. A git SHA-1 (lower-case hex) or a long word is
+    not one."""
+    return (
+        len(value) == 40
+        and any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() for c in value)
+        and len(set(value)) >= 20
+    )
+
+
+# Windows security-event account fields name services and machines as often as people: the local
+# system and service accounts, virtual window-manager / font-driver accounts, anonymous logons.
+# Multi-word names ("LOCAL SERVICE", "ANONYMOUS LOGON") are matched up to their first word.
+_NOT_WINDOWS_PERSONS = frozenset({"system", "local", "network", "anonymous", "local service", "network service"})
+_VIRTUAL_ACCOUNT = re.compile(r"(?:dwm|umfd)-\d{1,4}", re.IGNORECASE)
+
+
+def windows_account(value: str) -> bool:
+    """The value of a Windows event account field ("Account Name:", "TargetUserName"): a person's
+    account unless it is a computer account (ends with $), "-" or a well-known service account."""
+    if value.endswith("$") or value.lower() in _NOT_WINDOWS_PERSONS or _VIRTUAL_ACCOUNT.fullmatch(value):
+        return False
+    return username(value)
+
+
+def downlevel_user(value: str) -> bool:
+    """The user part of a down-level logon name (DOMAIN\\user). A backslash escape in raw text
+    ("FAILED\\nRetrying") reads the same: a user part of one escape letter then a capital is
+    that, not a logon name."""
+    if len(value) >= 2 and value[0] in "nrtbfu" and value[1].isupper():
+        return False
+    if value.lower() in _NOT_WINDOWS_PERSONS:
+        return False
+    return username(value)
+
+
+# Shared and template profiles, and the service accounts that own a home directory on servers
+# (a deploy or CI user): no person's account.
+_NOT_HOME_USERS = frozenset(
+    {
+        "public",
+        "default",
+        "shared",
+        "all users",
+        "default user",
+        "lost+found",
+        "defaultapppool",
+        "deploy",
+        "deployer",
+        "jenkins",
+        "git",
+        "gitlab-runner",
+        "runner",
+        "ansible",
+        "vagrant",
+        "centos",
+        "app",
+        "svc",
+        "service",
+        "oracle",
+        "ftp",
+        "backup",
+        "build",
+    }
+)
+
+
+def home_user(value: str) -> bool:
+    """The directory after /home, /Users or C:\\Users: a person's account unless a shared profile."""
+    return value.lower() not in _NOT_HOME_USERS and username(value)
