@@ -86,7 +86,9 @@ class RulesDetector:
         ascii_only = text.isascii()
         out, hints = self._detect_text(text, ascii_only)
         # base64/hex tokens hiding a value: one span over the token (decoded once, see encoded.py)
-        out.extend(_span(f.start, f.end, f.type, f.score, f"rules:{f.encoding}") for f in encoded_findings(text, self._scan))
+        out.extend(
+            _span(f.start, f.end, f.type, f.score, f"rules:{f.encoding}") for f in encoded_findings(text, self._scan)
+        )
         # On ASCII text the prefilter pass already told whether a view can differ.
         view = None if ascii_only and not hints & _VIEW_HINT_BITS else normalized_view(text)
         if view is not None:
