@@ -88,6 +88,12 @@ class StreamConfig(BaseModel):
     # Larger records go to the dead-letter topic, never partly scanned. The broker's own message
     # size limit (Kafka's default is ~1 MB) applies before this one.
     max_document_bytes: int = Field(default=DEFAULT_MAX_DOCUMENT_BYTES, ge=1)
+    # The record's Kafka key and header values (workers.stream.envelope). redact: scanned with the
+    # value in the same pipeline call; entities in the key become keyed pseudonyms, in headers they
+    # are redacted; non-UTF-8 ones are replaced by their keyed hash. hash: the key is always
+    # replaced by its keyed hash (headers as redact). keep: both passed on raw (unsafe; opt-in).
+    # The output partition is the one the original key maps to, whatever the policy.
+    key_header_policy: Literal["redact", "hash", "keep"] = "redact"
 
     # Observability
     metrics_port: int | None = Field(default=None, ge=0, le=65535)

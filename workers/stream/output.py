@@ -79,9 +79,11 @@ def annotations_value(
     taxonomy_version: str | None,
     hash_key: bytes,
     include_values: bool = False,
+    extra: Sequence[dict[str, Any]] = (),
 ) -> bytes:
     """The AnnotationsMessage shape, encoded straight from the spans: per entity the keys of
-    EntityAnnotation in its field order, None values left out (model_dump(exclude_none=True))."""
+    EntityAnnotation in its field order, None values left out (model_dump(exclude_none=True)).
+    `extra`: entities already encoded (those in the record's key and headers, envelope.seal)."""
     entities: list[dict[str, Any]] = []
     fields = dec.parsed.fields
     view = dec.parsed.view
@@ -102,6 +104,7 @@ def annotations_value(
         if include_values:
             ent["value"] = value
         entities.append(ent)
+    entities.extend(extra)
     return dumps(
         {"id": dec.doc_id, "source": _source(dec.record), "taxonomy_version": taxonomy_version, "entities": entities}
     )

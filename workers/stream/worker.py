@@ -23,6 +23,7 @@ from workers.models import Document, Failure, Result
 from workers.stream.checkpoint import Checkpoint, CommitError, DeliveryError
 from workers.stream.clients import key_hash, make_consumer, make_producer
 from workers.stream.config import StreamSettings
+from workers.stream.envelope import Envelope, document, seal, split
 from workers.stream.ingest import Decoded, Inbound, decode, record_spec
 from workers.stream.interfaces import BatchReport, PipelineLike, install_stop_handlers
 from workers.stream.output import annotations_value, dead_letter_headers, redact, redacted_value
@@ -306,9 +307,13 @@ class StreamWorker:
         decoded = [decode(r, self.s, spec) for r in records]
         docs: list[Document] = []
         owners: list[int] = []
+        policy = self.s.key_header_policy
+        # Per record: its document and where its key and header values sit in it (same run).
+        envelopes: list[tuple[Document, Envelope] | None] = [None] * len(records)
         for i, d in enumerate(decoded):
             if isinstance(d, Decoded):  # one document per record: all its strings in one view
-                docs.append(d.parsed.document())
+                doc, env = envelopes[i] = document(d, policy)
+                docs.append(doc)
                 owners.append(i)
         tp0 = time.monotonic()
         outcomes = self._run_pipeline(docs)
@@ -331,14 +336,20 @@ class StreamWorker:
             # default partitioner would choose, instead of the client partitioning each send.
             out_parts = sorted(self.producer.partitions_for(out_topic))
             ann_parts = out_parts if ann_topic == out_topic else sorted(self.producer.partitions_for(ann_topic))
-            for rec, dec, out in zip(records, decoded, per_record, strict=True):
+            for rec, dec, out, envd in zip(records, decoded, per_record, envelopes, strict=True):
                 failure: Failure | None = dec if isinstance(dec, Failure) else out if isinstance(out, Failure) else None
                 if failure is None:
-                    assert isinstance(dec, Decoded) and isinstance(out, Result)  # failures taken above
+                    assert isinstance(dec, Decoded) and isinstance(out, Result) and envd is not None
                     try:
-                        fields = redact(dec, out, redactor)
-                        red = redacted_value(dec, fields, out, self.taxonomy_version, detector_names)
-                        ann = annotations_value(dec, fields, self.taxonomy_version, self.hash_key, self.include_values)
+                        own, tail = split(out, envd[1])
+                        sealed = seal(
+                            rec, envd[1], tail, policy, redactor, self.hash_key, envd[0].text, self.include_values
+                        )
+                        fields = redact(dec, own, redactor)
+                        red = redacted_value(dec, fields, own, self.taxonomy_version, detector_names)
+                        ann = annotations_value(
+                            dec, fields, self.taxonomy_version, self.hash_key, self.include_values, sealed.entities
+                        )
                     except Exception as e:  # noqa: BLE001 - an encoding error is this record's problem
                         failure = Failure(id=dec.doc_id, stage="publish", error_class=type(e).__name__, message=str(e))
                 if failure is not None:
@@ -354,11 +365,11 @@ class StreamWorker:
                 assert isinstance(out, Result)
                 if rec.key is None:
                     p_out = p_ann = None
-                else:
+                else:  # the ORIGINAL key's partition: per-key order holds whatever key is published
                     h = key_hash(rec.key)
                     p_out, p_ann = out_parts[h % len(out_parts)], ann_parts[h % len(ann_parts)]
-                cp.send(out_topic, red, rec.key, rec.headers, kind="redacted", partition=p_out)
-                cp.send(ann_topic, ann, rec.key, rec.headers, kind="annotations", partition=p_ann)
+                cp.send(out_topic, red, sealed.key, sealed.headers, kind="redacted", partition=p_out)
+                cp.send(ann_topic, ann, sealed.key, sealed.headers, kind="annotations", partition=p_ann)
                 report.published += 1
                 degraded += out.degraded
                 for sp in out.entities:
