@@ -39,6 +39,7 @@ def test_precedence_file_env_flags(tmp_path, monkeypatch):
         ({"input_topic": "a", "session_timeout_ms": 3000, "heartbeat_interval_ms": 2000}, "heartbeat_interval_ms"),
         ({"input_topic": "a", "redact_fields": "user..email"}, "invalid field path"),
         ({"input_topic": "a", "input_format": "xml"}, "input_format"),
+        ({"input_topic": "a", "key_header_policy": "drop"}, "key_header_policy"),
     ],
 )
 def test_invalid_settings_raise_readable_errors(overrides, needle, monkeypatch):
@@ -47,6 +48,14 @@ def test_invalid_settings_raise_readable_errors(overrides, needle, monkeypatch):
         StreamSettings.load(None, **overrides)
     assert needle in str(e.value)
     assert "Traceback" not in str(e.value)
+
+
+@pytest.mark.parametrize(("env", "want"), [(None, "redact"), ("hash", "hash"), ("keep", "keep")])
+def test_key_header_policy_defaults_to_redact_and_the_environment_overrides(env, want, monkeypatch):
+    monkeypatch.delenv("PII_WORKER_KEY_HEADER_POLICY", raising=False)
+    if env is not None:
+        monkeypatch.setenv("PII_WORKER_KEY_HEADER_POLICY", env)
+    assert StreamSettings.load(input_topic="a").key_header_policy == want
 
 
 @pytest.mark.parametrize("shared", [False, True])

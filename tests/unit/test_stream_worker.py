@@ -10,7 +10,8 @@ from stream_fakes import FakeConsumer, FakePipeline, FakeProducer
 
 from workers.stream.clients import key_partition
 from workers.stream.config import StreamSettings
-from workers.stream.output import parse_dead_letter_headers
+from workers.stream.envelope import HASH_CHARS, keyed_digest
+from workers.stream.output import annotation_hash, parse_dead_letter_headers
 from workers.stream.worker import StreamWorker
 
 
@@ -228,3 +229,112 @@ def test_batch_closes_when_the_input_is_read_to_the_end(available, per_poll, wai
     w.run()
     assert sizes == batches
     assert c.commits.get(0, 0) == sum(batches)
+
+
+# ---- keys and headers (workers.stream.envelope) ----------------------------------------------
+
+
+def _keyed(records: list[tuple[bytes | None, bytes, list]], partition: int = 0) -> FakeConsumer:
+    """A consumer whose records carry the given keys and headers."""
+    c = FakeConsumer("in", {partition: [(k, v) for k, v, _ in records]})
+    c.logs[partition] = [r._replace(headers=h) for r, (_, _, h) in zip(c.logs[partition], records, strict=True)]
+    return c
+
+
+def _value(i: int, text: str = "nothing here") -> bytes:
+    return orjson.dumps({"id": f"d{i}", "text": text})
+
+
+def test_pii_in_keys_becomes_a_stable_pseudonym_on_the_original_keys_partition():
+    key = b"user:SECRET7"
+    c = _keyed([(key, _value(0), []), (b"plain", _value(1), []), (key, _value(2, "SECRET9"), [])])
+    p = FakeProducer(topic_partitions=7)
+    run_until_done(make(c, p), c)
+    pseudonym = b"user:[SECRET:" + annotation_hash(b"k", "SECRET7", "SECRET")[:HASH_CHARS].encode() + b"]"
+    out = by_topic(p, "in.redacted")
+    assert [k for _, k, _ in out] == [pseudonym, b"plain", pseudonym]
+    assert all(b"SECRET7" not in v and b"SECRET7" not in (k or b"") for t, v, k, _ in p.visible)
+    # Same key, same output key and the partition the ORIGINAL key maps to (per-key order holds).
+    parts = sorted(p.partitions_for("in.redacted"))
+    sent = [(t, part) for t, _, part in p.partitions if t == "in.redacted"]
+    assert sent == [("in.redacted", key_partition(k, parts)) for k in (key, b"plain", key)]
+    # The value's own redaction is unchanged by the key's line in the document.
+    assert [orjson.loads(v)["text"] for v, _, _ in out] == ["nothing here", "nothing here", "[SECRET]"]
+    ann = [orjson.loads(v) for v, _, _ in by_topic(p, "in.annotations")]
+    assert ann[0]["entities"] == [
+        {
+            "type": "SECRET",
+            "start": 5,
+            "end": 12,
+            "score": 1.0,
+            "detector": "fake",
+            "field": "$key",
+            "value_hash": annotation_hash(b"k", "SECRET7", "SECRET"),
+        }
+    ]
+    assert [k for _, k, _ in by_topic(p, "in.annotations")] == [pseudonym, b"plain", pseudonym]
+
+
+def test_headers_are_redacted_names_kept_and_non_utf8_key_and_values_hashed():
+    headers = [("user", b"phone SECRET3"), ("trace", b"t-1"), ("blob", b"\xff\xfe")]
+    c = _keyed([(b"\xffSECRET1", _value(0), headers)])
+    p = FakeProducer()
+    run_until_done(make(c, p), c)
+    [(_, key, published)] = by_topic(p, "in.redacted")
+    assert key == keyed_digest(b"k", "$key", b"\xffSECRET1")
+    assert published == [
+        ("user", b"phone [SECRET]"),
+        ("trace", b"t-1"),
+        ("blob", keyed_digest(b"k", "$headers.blob", b"\xff\xfe")),
+    ]
+    [ann] = [orjson.loads(v) for v, _, _ in by_topic(p, "in.annotations")]
+    assert [(e["field"], e["start"], e["end"]) for e in ann["entities"]] == [("$headers.user", 6, 13)]
+
+
+@pytest.mark.parametrize(
+    ("policy", "want_key", "want_header"),
+    [
+        ("keep", b"SECRET5", b"SECRET6"),  # opt-in, unsafe: today's behaviour
+        ("hash", keyed_digest(b"k", "$key", b"SECRET5"), b"[SECRET]"),
+        ("redact", b"[SECRET:" + annotation_hash(b"k", "SECRET5", "SECRET")[:HASH_CHARS].encode() + b"]", b"[SECRET]"),
+    ],
+)
+def test_key_header_policy(policy, want_key, want_header):
+    c = _keyed([(b"SECRET5", _value(0), [("h", b"SECRET6")])])
+    p = FakeProducer()
+    run_until_done(make(c, p, key_header_policy=policy), c)
+    for topic in ("in.redacted", "in.annotations"):
+        [(_, key, headers)] = by_topic(p, topic)
+        assert (key, headers) == (want_key, [("h", want_header)])
+    # The partition follows the original key under every policy.
+    assert {part for _, _, part in p.partitions} == {key_partition(b"SECRET5", sorted(p.partitions_for("x")))}
+
+
+@pytest.mark.parametrize(
+    ("key", "headers", "error_class"),
+    [
+        (b"FAIL-user", [], "DetectorError"),  # detection failed on the key's text
+        (b"u1", [("h", b"FAIL")], "DetectorError"),
+        (b"u1", [("h", b"BOOM")], "RuntimeError"),  # the whole batch raised, then isolated
+        (b"SKIP", [], "IncompleteDetection"),  # a detector did not run
+    ],
+)
+def test_detection_failing_for_a_key_or_header_dead_letters_the_record(key, headers, error_class):
+    c = _keyed([(key, _value(0, "SECRET1"), headers), (b"ok", _value(1, "SECRET2"), [])])
+    p = FakeProducer()
+    run_until_done(make(c, p), c)
+    assert [orjson.loads(v)["id"] for v, _, _ in by_topic(p, "in.redacted")] == ["d1"]
+    [(value, dlq_key, dlq_headers)] = by_topic(p, "in.dlq")
+    # The dead-letter topic is the quarantine: original bytes, key and headers.
+    assert (value, dlq_key) == (_value(0, "SECRET1"), key)
+    assert dlq_headers[: len(headers)] == headers
+    assert parse_dead_letter_headers(dlq_headers)["error_class"] == error_class
+    assert c.commits == {0: 2}
+
+
+def test_keys_and_headers_cost_no_extra_pipeline_call():
+    c = _keyed([(f"SECRET{i}".encode(), _value(i), [("h", b"SECRET1")]) for i in range(6)])
+    p = FakeProducer()
+    w = make(c, p, batch=10)
+    run_until_done(w, c)
+    assert w.pipeline.calls == 1  # type: ignore[attr-defined]
