@@ -187,6 +187,14 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or not b else f"{a / b:.1f}x"
 
 
+def _prefix_note(res: dict[str, Any]) -> str:
+    """Configurations that ran only the first documents of a dataset (rules+llm with --llm-all-limit)."""
+    short = sorted(
+        {(cfg, per[n]["docs"]) for cfg, per in res["table"].items() for n in per if per[n]["docs"] < _docs(res, n)}
+    )
+    return "".join(f", except {cfg}: the first {n} of each" for cfg, n in short)
+
+
 def _docs(res: dict[str, Any], name: str) -> int:
     return max(per[name]["docs"] for per in res["table"].values() if name in per)
 
@@ -202,9 +210,10 @@ def render(res: dict[str, Any]) -> str:
         "counts the whole process tree, vLLM's engine processes included).  ",
         f"Documents per dataset: {', '.join(f'{n} {_docs(res, n)}' for n in res['datasets'])} (dev: the first sentences "
         "of the presidio-research set; gen-S: `pii-worker gen` with seed S); the same documents for every "
-        "configuration. LLM: the default model of `LLMSettings`; "
+        f"configuration{_prefix_note(res)}. LLM: the default model of `LLMSettings`; "
         "rules+llm asks the LLM on every document (`llm_route: all`), the cascade only where the encoder is unsure "
-        "or a type no cheaper tier covers is cued (`llm_route: uncertain`).",
+        "or a type no cheaper tier covers is cued, or a cue's value slot is open (`llm_route: uncertain`); "
+        f"{res['args'].get('batch_size', '?')} documents per pipeline call.",
         "",
     ]
     for name in res["datasets"]:
@@ -319,8 +328,11 @@ def main() -> int:
             runs[cfg] = new
     res = {
         "machine": prev.get("machine") if a.phase == "report" else machine(),
-        "command": "make bench-cascade" if a.phase == "all" else " ".join(sys.argv),
-        "args": {
+        # `report` re-renders a saved run: its command and arguments are that run's, not the report's.
+        "command": prev.get("command") if a.phase == "report" else "make bench-cascade",
+        "args": prev.get("args")
+        if a.phase == "report"
+        else {
             "dev_limit": a.dev_limit,
             "seeds": a.seeds,
             "gen_n": a.gen_n,
