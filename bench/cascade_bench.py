@@ -262,7 +262,7 @@ def main() -> int:
     ap.add_argument("--config", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--dev", default=str(DEV))
-    ap.add_argument("--dev-limit", type=int, default=200)
+    ap.add_argument("--dev-limit", type=int, default=256)
     ap.add_argument(
         "--seeds",
         type=lambda s: [int(x) for x in s.split(",") if x.strip()],
@@ -274,15 +274,15 @@ def main() -> int:
         action="store_true",
         help="keep the runs already in bench/results/cascade.json (other datasets) and add these",
     )
-    ap.add_argument("--gen-n", type=int, default=48)
+    ap.add_argument("--gen-n", type=int, default=256)
     # Documents per pipeline call: on CPU an LLM call costs about its longest generation, so the
     # cascade's few routed documents should share as few calls as possible (same size for every
     # configuration).
-    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument(
         "--llm-all-limit",
         type=int,
-        default=0,
+        default=32,
         help="rules+llm runs only the first N documents of each dataset (0: all); reported as such",
     )
     ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
