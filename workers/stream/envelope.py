@@ -59,6 +59,9 @@ class Envelope:
 
     base: int  # length of the record's own view: spans ending by here are the record's
     parts: tuple[_Part, ...]
+    # Not UTF-8, so never scanned: replaced by their keyed hash.
+    key_opaque: bool = False
+    opaque_headers: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -96,14 +99,20 @@ def document(dec: Decoded, policy: EnvelopePolicy) -> tuple[Document, Envelope]:
     parts: list[_Part] = []
     pos = base + 1  # after the newline that separates the view from the envelope
     items: list[tuple[str, str, int | None]] = []
+    key_opaque = False
+    opaque: list[int] = []
     if policy == "redact" and rec.key:
         text = _utf8(rec.key)
-        if text is not None:
+        if text is None:
+            key_opaque = True
+        else:
             items.append((KEY_LABEL, text, None))
     for i, (name, value) in enumerate(rec.headers):
         if isinstance(value, bytes) and value:
             text = _utf8(value)
-            if text is not None:
+            if text is None:
+                opaque.append(i)
+            else:
                 items.append((name, text, i))
     for label, text, header in items:
         start = pos + len(label) + 2
@@ -111,9 +120,10 @@ def document(dec: Decoded, policy: EnvelopePolicy) -> tuple[Document, Envelope]:
         parts.append(_Part(field, header, start, start + len(text)))
         lines.append(f"{label}: {text}")
         pos = start + len(text) + 1
+    env = Envelope(base, tuple(parts), key_opaque, frozenset(opaque))
     if not parts:
-        return dec.parsed.document(), Envelope(base, ())
-    return Document(id=dec.doc_id, text=view + "\n" + "\n".join(lines)), Envelope(base, tuple(parts))
+        return dec.parsed.document(), env
+    return Document(id=dec.doc_id, text=view + "\n" + "\n".join(lines)), env
 
 
 def split(result: Result, env: Envelope) -> tuple[Result, list[Span]]:
@@ -151,8 +161,8 @@ def seal(
 ) -> Sealed:
     """The key and headers to publish for `rec`, given the envelope spans of its document `text`.
     Spans and parts are both sorted by offset, so one merge-walk clips them: O(parts + spans)."""
-    if policy == "keep":
-        return Sealed(rec.key, rec.headers, [])
+    if policy == "keep" or (policy == "redact" and not tail and not env.key_opaque and not env.opaque_headers):
+        return Sealed(rec.key, rec.headers, [])  # nothing found, nothing unscannable: as they came
     per_part: list[list[Span]] = [[] for _ in env.parts]
     spans = sorted(tail, key=lambda s: s.start)
     j = 0
@@ -174,8 +184,11 @@ def seal(
         if not found:
             continue
         part = text[p.start : p.end]
+        hashes: list[str] = []
         for sp in found:
             v = part[sp.start : sp.end]
+            vh = annotation_hash(hash_key, v, sp.type)
+            hashes.append(vh)
             ent: dict[str, Any] = {
                 "type": sp.type,
                 "start": sp.start,
@@ -183,38 +196,38 @@ def seal(
                 "score": sp.score,
                 "detector": sp.detector,
                 "field": p.field,
-                "value_hash": annotation_hash(hash_key, v, sp.type),
+                "value_hash": vh,
             }
             if include_values:
                 ent["value"] = v
             entities.append(ent)
         if p.header is None:
-            key = _pseudonymize(part, found, hash_key).encode("utf-8")
+            key = _pseudonymize(part, found, hashes).encode("utf-8")
         else:
             header_spans[p.header] = (part, found)
 
-    if key is not None and (policy == "hash" or (key and _utf8(key) is None)):
+    if key is not None and (policy == "hash" or env.key_opaque):
         key = keyed_digest(hash_key, KEY_FIELD, key)
     headers: list[tuple[str, Any]] = []
     for i, (name, value) in enumerate(rec.headers):
         if i in header_spans:
             text_value, found = header_spans[i]
             headers.append((name, redactor.redact(text_value, found).encode("utf-8")))
-        elif isinstance(value, bytes) and value and _utf8(value) is None:
+        elif i in env.opaque_headers:
             headers.append((name, keyed_digest(hash_key, HEADER_FIELD + name, value)))
         else:
             headers.append((name, value))
     return Sealed(key, headers, entities)
 
 
-def _pseudonymize(value: str, spans: list[Span], hash_key: bytes) -> str:
-    """Each entity of a key replaced by `[TYPE:<hash>]`, whatever operator the value's entities
-    get: a fixed replacement would give every user's records one key."""
+def _pseudonymize(value: str, spans: list[Span], hashes: list[str]) -> str:
+    """Each entity of a key replaced by `[TYPE:<hash>]` (its annotation value_hash, cut), whatever
+    operator the value's entities get: a fixed replacement would give every user's records one key."""
     out: list[str] = []
     cur = 0
-    for s in spans:
+    for s, vh in zip(spans, hashes, strict=True):
         out.append(value[cur : s.start])
-        out.append(f"[{s.type}:{annotation_hash(hash_key, value[s.start : s.end], s.type)[:HASH_CHARS]}]")
+        out.append(f"[{s.type}:{vh[:HASH_CHARS]}]")
         cur = s.end
     out.append(value[cur:])
     return "".join(out)
