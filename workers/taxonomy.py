@@ -150,6 +150,9 @@ class NerMapping(BaseModel):
     # Words that never make a mention of this type on their own (compared case-insensitively):
     # protocol and log vocabulary the encoder reads as names ("Bearer" before a token).
     exclude: list[str] = Field(default_factory=list)
+    # Two labels [FIRST, THEN] of a name written inverted, "Franco, Debra" ([SURNAME, GIVEN_NAME]):
+    # a THEN span joins the word directly before ", " into one mention (labels.py: inverted_names).
+    inverted: list[str] = Field(default_factory=list)
 
     @field_validator("labels")
     @classmethod
@@ -189,6 +192,8 @@ class NerMapping(BaseModel):
         extra = [r for r in self.requires if r not in self.labels]
         if extra:
             raise ValueError(f"requires names labels not in labels: {extra}")
+        if self.inverted and (len(self.inverted) != 2 or any(x not in self.labels for x in self.inverted)):
+            raise ValueError("inverted names two of labels: [FIRST, THEN] as in [SURNAME, GIVEN_NAME]")
         return self
 
 

@@ -9,6 +9,7 @@ least the hint floor are returned as hints (the pipeline drops them before redac
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from workers.detect.base import DetectorError
-from workers.detect.ner.labels import LabelMap, NerModelError, join_mentions, label_spans
+from workers.detect.ner.labels import (
+    LabelMap,
+    NerModelError,
+    dn_name_values,
+    inverted_names,
+    join_mentions,
+    label_spans,
+)
 from workers.detect.ner.model import Encoder, find_files
 from workers.detect.ner.settings import NerSettings
 from workers.detect.ner.windows import Window, buckets, plan_windows
@@ -76,6 +84,8 @@ class NerDetector:
         self.keep_from = {e.name: min(self.settings.hint_floor, e.min_score) for e in ents}
         self.min_score = {e.name: e.min_score for e in ents}
         self.names = tuple(e.name for e in ents if e.proper_noun)
+        # Person-name types (an inverted form is declared): hinted at name-shaped DN common names.
+        self.person_types = tuple(n for n, r in self.labels.rules.items() if r.inverted)
         size = min(self.settings.window, self.encoder.max_positions) - self.encoder.specials
         self.window = size
         self.overlap = min(self.settings.stride, size // 2)
@@ -114,7 +124,8 @@ class NerDetector:
             return []
         floor = min(self.keep_from.values())
         spans = label_spans(self.encoder.scheme, probs, enc.word_ids, enc.offsets, floor)  # type: ignore[attr-defined]
-        mentions = join_mentions(text, spans, self.labels, self.settings.score)
+        inverted = inverted_names(text, spans, self.labels, self.settings.score)
+        mentions = inverted.mentions + join_mentions(text, inverted.rest, self.labels, self.settings.score)
         cased = uses_capitals(text)
         out: list[Span] = []
         for m in mentions:
@@ -126,6 +137,35 @@ class NerDetector:
                 out.extend(self._retyped(m.start, m.end, m.type, score, value, cased))
                 continue
             out.append(Span(start=m.start, end=m.end, type=m.type, score=score, detector="ner"))
+        out.extend(self._structure_hints(text, inverted.hints, out, cased))
+        return out
+
+    def _structure_hints(
+        self, text: str, inverted: list[tuple[int, int, str]], found: list[Span], cased: bool
+    ) -> list[Span]:
+        """Zero-score hints where the text's structure suggests a name the model did not confirm:
+        "Lopez, Travis" outside a quoted cell with "Lopez" unlabelled (a surname, or "Paris, John
+        said"), and name-shaped DN common names. The router asks the LLM about them; nothing is
+        redacted on structure alone. Skipped where a confident span of the type already covers
+        the place, so a found name costs no LLM call."""
+        if not cased:
+            return []
+        want = inverted + [(a, b, t) for a, b in dn_name_values(text) for t in self.person_types]
+        if not want:
+            return []
+        # Per type: confident spans by start, with the furthest end reached so far (bisect: n log n).
+        starts: dict[str, list[int]] = {}
+        reach: dict[str, list[int]] = {}
+        for s in sorted(found, key=lambda s: s.start):
+            if s.score >= self.min_score[s.type]:
+                ends = reach.setdefault(s.type, [])
+                starts.setdefault(s.type, []).append(s.start)
+                ends.append(max(s.end, ends[-1]) if ends else s.end)
+        out: list[Span] = []
+        for a, b, t in want:
+            k = bisect.bisect_right(starts.get(t, []), a) - 1
+            if k < 0 or reach[t][k] < b:
+                out.append(Span(start=a, end=b, type=t, score=0.0, detector="ner"))
         return out
 
     def _retyped(self, start: int, end: int, rejected: str, score: float, value: str, cased: bool) -> list[Span]:
