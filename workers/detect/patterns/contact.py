@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _EXT, _NA, _PHONE_KEY, _SEP, PHONE_CONTEXT
+from workers.detect.patterns.fragments import _EXT, _NA, _PHONE_KEY, _SEP, _USERINFO, PHONE_CONTEXT
 from workers.detect.patterns.recognizer import Recognizer
 
 CONTACT: tuple[Recognizer, ...] = (
@@ -11,8 +11,11 @@ CONTACT: tuple[Recognizer, ...] = (
     Recognizer(
         "email",
         "EMAIL_ADDRESS",
-        r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
+        # A URL's userinfo is matched first and not reported (group 1 unset): see _USERINFO.
+        _USERINFO + "|"
+        r"(\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b)",
         0.9,
+        group=1,
         # Mail header ids are addr-spec shaped but name a message, not a mailbox.
         reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
     ),
@@ -22,9 +25,11 @@ CONTACT: tuple[Recognizer, ...] = (
         # bounded ones copy the Unicode classes and blow RE2's DFA memory.
         "email_intl",
         "EMAIL_ADDRESS",
-        r"(?:\b[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9._%+-]|" + _NA + r")*@"
-        r"(?:(?:[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9-]|" + _NA + r")*\.)+(?:[A-Za-z]{2,24}\b|" + _NA + r"+)",
+        _USERINFO + "|"
+        r"((?:\b[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9._%+-]|" + _NA + r")*@"
+        r"(?:(?:[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9-]|" + _NA + r")*\.)+(?:[A-Za-z]{2,24}\b|" + _NA + r"+))",
         0.9,
+        group=1,
         reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
         tags=frozenset({"non_ascii"}),
     ),

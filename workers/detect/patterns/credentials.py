@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _PEM_BODY, _PEM_LABEL, _PEM_TAIL, _PREFIX, _PW_KEY, _SEP
+from workers.detect.patterns.fragments import (
+    _PEM_BODY,
+    _PEM_LABEL,
+    _PEM_TAIL,
+    _PREFIX,
+    _PW_KEY,
+    _SEP,
+    _UI,
+    _UI_USER,
+    _URL_AUTHORITY,
+)
 from workers.detect.patterns.recognizer import Recognizer
 
 # A key separator that stays on the key's line: in YAML "secret:" ends a line and the next
@@ -19,19 +29,24 @@ _SECRET_KEY = (
 CREDENTIALS: tuple[Recognizer, ...] = (
     # --- credentials (key names as context are part of the pattern) --------------------------
     Recognizer(
+        # The userinfo of a connection string or URL (postgres://user:pass@host, mongodb+srv://,
+        # jdbc:mysql://, redis://:pass@host): the userinfo ends at the authority's last @ (see _UI),
+        # so a password may hold @ and : (greedy up to that @).
         "url_userinfo_password",
         "PASSWORD",
-        r"[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]{1,64}:([^\s@/]{1,128})@",
+        _URL_AUTHORITY + _UI_USER + "{0,64}:(" + _UI + "{1,128})@",
         0.9,
-        v.password,
+        v.url_password,
         group=1,
     ),
     Recognizer(
+        # The user of the same userinfo, with or without a password (ftp://jdoe@host); generic
+        # accounts (admin, root, postgres, git, ...) are not persons.
         "url_userinfo_user",
         "USERNAME",
-        r"[A-Za-z][A-Za-z0-9+.-]{1,15}://([^\s:/@]{1,64}):[^\s@/]{1,128}@",
+        _URL_AUTHORITY + "(" + _UI_USER + "{1,64})(?::" + _UI + "{0,128})?@",
         0.75,
-        v.username,
+        v.url_username,
         group=1,
     ),
     Recognizer(

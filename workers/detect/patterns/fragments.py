@@ -77,6 +77,19 @@ _BACKSLASH_NAME = (
     *("\\" + e + c for e in "nrt" for c in _ALNUM),
 )
 _EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?"
+# A URL scheme and the "//" that opens its authority (the userinfo, if any, follows). No \b before
+# the scheme: "jdbc:mysql://" holds "mysql://".
+_URL_AUTHORITY = r"[A-Za-z][A-Za-z0-9+.-]{1,15}://"
+# A userinfo character: the authority ends at / ? or a blank, and a quote, bracket, backslash or
+# comma ends the URL in JSON, markup and CSV ('"redis://h:1","owner":"ops@x.com"' holds no
+# userinfo). A password may hold an unescaped # (people write DSNs by hand); the user part
+# stops at # (a fragment), : and @.
+_UI = r"""[^\s/?"'<>\\,]"""
+_UI_USER = r"""[^\s:@/?#"'<>\\,]"""
+# A whole userinfo up to its last @: the e-mail recognizers match it as an alternative they do
+# not report, so "pass@host" in "postgres://user:pass@host" is never read as an address and
+# the scan resumes at the host.
+_USERINFO = _URL_AUTHORITY + _UI_USER + "*(?::" + _UI + "*)?@"
 # PEM private keys (PKCS#1 RSA/EC/DSA, PKCS#8 plain and ENCRYPTED, OPENSSH, PGP blocks), with real
 # or escaped (JSON, C) newlines. Without an END line (a truncated log line) the block runs to the
 # end of its base64 body.

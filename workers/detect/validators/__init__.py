@@ -24,6 +24,8 @@ from workers.detect.validators.credentials import (
     password,
     secret_phrase,
     secret_value,
+    url_password,
+    url_username,
     username,
     windows_account,
 )
@@ -83,6 +85,8 @@ __all__ = [
     "titled_name",
     "uk_nhs",
     "us_itin",
+    "url_password",
+    "url_username",
     "us_ssn",
     "username",
     "windows_account",

@@ -41,6 +41,7 @@ _NOT_USERS = {
     "unknown",
     "anonymous",
     "guest",
+    "git",
     "-",
     "user",
     "users",
@@ -104,6 +105,16 @@ def basic_credentials(value: str) -> bool:
 
 # Values a config or log prints in place of a secret: not the secret itself.
 _PLACEHOLDER_START = ("${", "{{", "%(", "<", "[", "$(", "*")
+
+
+def url_password(value: str) -> bool:
+    """The password of a URL's userinfo: a password, not a template (${DB_PASS}, {{ pw }})."""
+    return password(value) and not value.startswith(_PLACEHOLDER_START)
+
+
+def url_username(value: str) -> bool:
+    """The user of a URL's userinfo: a person's login, not a generic account or a template."""
+    return username(value) and not value.startswith(_PLACEHOLDER_START)
 
 
 def secret_value(value: str) -> bool:

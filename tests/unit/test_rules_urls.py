@@ -1,0 +1,132 @@
+"""Credentials in URLs and connection strings, and session cookies, on the rules tier: what must
+be found and what must not, per category."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workers.detect.rules import RulesDetector
+from workers.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def rules() -> RulesDetector:
+    return RulesDetector(load_taxonomy())
+
+
+def _found(rules: RulesDetector, text: str) -> list[tuple[str, str]]:
+    return [(s.type, text[s.start : s.end]) for s in rules.detect_one(text)]
+
+
+# (category, text, type, value): the value must be reported with that type, exactly.
+MUST_DETECT = [
+    ("userinfo", "postgres://admin:pa55w0rd@db.example.com:5432/app", "PASSWORD", "pa55w0rd"),
+    ("userinfo", "DATABASE_URL=postgresql://jsmith:Tr0ub4dor@db.internal:5432/app", "USERNAME", "jsmith"),
+    ("userinfo", "DATABASE_URL=postgresql://jsmith:Tr0ub4dor@db.internal:5432/app", "PASSWORD", "Tr0ub4dor"),
+    ("userinfo", "mysql://root:hunter2@10.0.0.5:3306/db", "PASSWORD", "hunter2"),
+    ("userinfo", "mongodb://m.rossi:K9x!vQ2z@mongo1:27017,mongo2:27017/app?replicaSet=rs0", "USERNAME", "m.rossi"),
+    ("userinfo", "mongodb://m.rossi:K9x!vQ2z@mongo1:27017,mongo2:27017/app?replicaSet=rs0", "PASSWORD", "K9x!vQ2z"),
+    ("userinfo", "uri: mongodb+srv://appuser:Zq7Lm3Rt@cluster0.abcde.mongodb.net/test", "PASSWORD", "Zq7Lm3Rt"),
+    ("userinfo", "broker amqp://svc_orders:Rabb1tPw@rabbit.internal:5672/vhost", "PASSWORD", "Rabb1tPw"),
+    ("userinfo", "ftp://jdoe:ftpPass99@ftp.example.com/pub", "USERNAME", "jdoe"),
+    ("userinfo", "ftp://jdoe:ftpPass99@ftp.example.com/pub", "PASSWORD", "ftpPass99"),
+    ("userinfo", "GET https://alice:wonder1and@api.example.com/v1 200", "PASSWORD", "wonder1and"),
+    ("userinfo", "url=http://bwayne:gotham42@intranet.local/admin", "USERNAME", "bwayne"),
+    ("userinfo", "jdbc:mysql://jsmith:Tr0ub4dor@db.example.com/app", "PASSWORD", "Tr0ub4dor"),
+    ("userinfo", "jdbc:postgresql://db:5432/app?user=jsmith&password=Tr0ub4dor", "PASSWORD", "Tr0ub4dor"),
+    # percent-escapes stay in the reported value (one span over the escaped password)
+    ("userinfo", "postgresql://jsmith:S3cr%40t%21@db.internal:5432/app", "PASSWORD", "S3cr%40t%21"),
+    # an unescaped @ or : in the password: the userinfo ends at the authority's last @
+    ("userinfo", "mongodb+srv://appuser:p@ss@word@cluster0.abcde.mongodb.net/test", "PASSWORD", "p@ss@word"),
+    ("userinfo", "redis://default:a:b:c9Zx@cache:6379", "PASSWORD", "a:b:c9Zx"),
+    ("userinfo", "postgres://kwong:Hk8#pLq2@db:5432/app", "PASSWORD", "Hk8#pLq2"),
+    # empty user, user without a password
+    ("userinfo", "redis://:secretpass@cache.example.com:6379/0", "PASSWORD", "secretpass"),
+    ("userinfo", "rediss://:Xk29fLq8@redis.example.com:6380", "PASSWORD", "Xk29fLq8"),
+    ("userinfo", "ftp://jdoe@ftp.example.com/pub", "USERNAME", "jdoe"),
+    # JSON and quoted DSNs end at the quote
+    ("userinfo", '{"dsn": "postgres://kwong:Hk8#pLq2@db:5432/app", "pool": 5}', "PASSWORD", "Hk8#pLq2"),
+    # e-mail addresses around URLs are still addresses
+    ("userinfo", '{"url":"redis://h:1","owner":"ops@example.com"}', "EMAIL_ADDRESS", "ops@example.com"),
+    ("userinfo", "see https://example.com/u/bob@example.org", "EMAIL_ADDRESS", "bob@example.org"),
+    ("userinfo", "mailto:x.y@example.net", "EMAIL_ADDRESS", "x.y@example.net"),
+    ("userinfo", "https://example.com#contact-bob@example.org", "EMAIL_ADDRESS", "contact-bob@example.org"),
+    ("userinfo", "dsn=postgres://a:b@db owner ops@example.com", "EMAIL_ADDRESS", "ops@example.com"),
+]
+
+# (category, text, type): no span of that type anywhere in the text.
+MUST_NOT_DETECT = [
+    # the password@host of a userinfo is never an e-mail address
+    ("userinfo", "postgres://admin:pa55w0rd@db.example.com:5432/app", "EMAIL_ADDRESS"),
+    ("userinfo", "postgresql://jsmith:S3cr%40t%21@db.internal:5432/app", "EMAIL_ADDRESS"),
+    ("userinfo", "mongodb+srv://appuser:p@ss@word@cluster0.abcde.mongodb.net/test", "EMAIL_ADDRESS"),
+    ("userinfo", "redis://:secretpass@cache.example.com:6379/0", "EMAIL_ADDRESS"),
+    ("userinfo", "jdbc:mysql://jsmith:Tr0ub4dor@db.example.com/app", "EMAIL_ADDRESS"),
+    ("userinfo", "git clone ssh://git@github.com/org/repo.git", "EMAIL_ADDRESS"),
+    # generic accounts are not persons
+    ("userinfo", "postgres://admin:pa55w0rd@db.example.com:5432/app", "USERNAME"),
+    ("userinfo", "mysql://root:hunter2@10.0.0.5:3306/db", "USERNAME"),
+    ("userinfo", "amqp://guest:guest@rabbit:5672/", "USERNAME"),
+    ("userinfo", "git clone ssh://git@github.com/org/repo.git", "USERNAME"),
+    ("userinfo", "postgres://postgres:Pg5ecret@db:5432/postgres", "USERNAME"),
+    # templates and masked values are not credentials
+    ("userinfo", "postgres://${DB_USER}:${DB_PASS}@db:5432/app", "PASSWORD"),
+    ("userinfo", "postgres://${DB_USER}:${DB_PASS}@db:5432/app", "USERNAME"),
+    ("userinfo", "postgres://app:****@db:5432/app", "PASSWORD"),
+    ("userinfo", "redis://{{ redis_user }}:{{ redis_pw }}@cache", "PASSWORD"),
+    # no userinfo: ports, paths and queries are not passwords
+    ("userinfo", "https://example.com:8443/login?next=/home", "PASSWORD"),
+    ("userinfo", "GET http://api.example.com:8080/v1/users/42 200", "PASSWORD"),
+    ("userinfo", "see https://example.com/u/bob@example.org", "PASSWORD"),
+    ("userinfo", '{"url":"redis://h:1","owner":"ops@example.com"}', "PASSWORD"),
+    ("userinfo", "https://example.com#contact-bob@example.org", "PASSWORD"),
+]
+
+
+def _ids(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    return [f"{r[0]}-{i}" for i, r in enumerate(rows)]
+
+
+@pytest.mark.parametrize(("category", "text", "kind", "value"), MUST_DETECT, ids=_ids(MUST_DETECT))
+def test_must_detect(rules: RulesDetector, category: str, text: str, kind: str, value: str) -> None:
+    assert (kind, value) in _found(rules, text)
+
+
+@pytest.mark.parametrize(("category", "text", "kind"), MUST_NOT_DETECT, ids=_ids(MUST_NOT_DETECT))
+def test_must_not_detect(rules: RulesDetector, category: str, text: str, kind: str) -> None:
+    assert [f for f in _found(rules, text) if f[0] == kind] == []
+
+
+@pytest.mark.parametrize("category", sorted({r[0] for r in MUST_DETECT}))
+def test_every_category_has_both_tables(category: str) -> None:
+    assert any(r[0] == category for r in MUST_NOT_DETECT)
+
+
+_SCHEMES = ("postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "redis", "amqp", "ftp", "https")
+_PW_CHARS = st.sampled_from("abcXYZ0189!#$%&*+-=@:;~^")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    scheme=st.sampled_from(_SCHEMES),
+    user=st.sampled_from(["", "jsmith", "svc_app", "m.rossi"]),
+    body=st.text(_PW_CHARS, min_size=2, max_size=24),
+    host=st.sampled_from(["db.example.com", "10.0.0.5", "cache", "cluster0.abcde.mongodb.net"]),
+)
+def test_userinfo_password_is_one_password_and_never_an_address(
+    rules: RulesDetector, scheme: str, user: str, body: str, host: str
+) -> None:
+    # A digit and a letter: the value is always a password by the validator's rules.
+    password = "Q7" + body
+    text = f"connect {scheme}://{user}:{password}@{host}:5432/app failed"
+    found = _found(rules, text)
+    assert ("PASSWORD", password) in found
+    assert [f for f in found if f[0] == "EMAIL_ADDRESS"] == []
+    # no span crosses the @ that ends the userinfo, except a whole-URL span
+    at = text.index(f"@{host}")
+    for s in rules.detect_one(text):
+        assert s.type == "URL" or not s.start <= at < s.end
