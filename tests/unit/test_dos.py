@@ -57,6 +57,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
         "k " + base64.b64encode(bytes((i * 37 + j * 91) % 256 for j in range(30))).decode() + " "
     ),
     "base64_run": lambda i: base64.b64encode(f"mail to user{i:05d}@example.com; ".encode()).decode(),
+    # one Cookie header growing with the document (every pair read in one walk), and many headers
+    "cookie_pairs": lambda i: ("Cookie: " if i == 0 else "; ") + f"c{i}_session=Zq{i:04d}xAb{i * 7919:06x}; lang=en",
+    "cookie_headers": lambda i: f"Set-Cookie: sid=Zq{i:04d}xAb{i * 104729:08x}; Path=/; HttpOnly\n",
 }
 UNITS = (24, 48, 96)
 
@@ -115,6 +118,8 @@ def test_work_grows_linearly(pipeline: Pipeline, shape: str) -> None:
         "spelled_at_dot",
         "repeated_phone",
         "base64_values",
+        "cookie_pairs",
+        "cookie_headers",
     ],
 )
 def test_detections_scale_with_the_document(pipeline: Pipeline, shape: str) -> None:

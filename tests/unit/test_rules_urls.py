@@ -1,5 +1,5 @@
-"""Credentials in URLs and connection strings, and session cookies, on the rules tier: what must
-be found and what must not, per category."""
+"""Credentials in URLs and connection strings (userinfo), and session cookies, on the rules tier:
+what must be found and what must not, per category."""
 
 from __future__ import annotations
 
@@ -56,6 +56,59 @@ MUST_DETECT = [
     ("userinfo", "mailto:x.y@example.net", "EMAIL_ADDRESS", "x.y@example.net"),
     ("userinfo", "https://example.com#contact-bob@example.org", "EMAIL_ADDRESS", "contact-bob@example.org"),
     ("userinfo", "dsn=postgres://a:b@db owner ops@example.com", "EMAIL_ADDRESS", "ops@example.com"),
+    # session-named cookies, in any position of a Cookie header, the first pair of Set-Cookie
+    ("cookie", "Cookie: session=abcdef1234567890abcdef", "ACCESS_TOKEN", "abcdef1234567890abcdef"),
+    (
+        "cookie",
+        "Set-Cookie: sid=9f8e7d6c5b4a39281706f5e4; Path=/; HttpOnly",
+        "ACCESS_TOKEN",
+        "9f8e7d6c5b4a39281706f5e4",
+    ),
+    (
+        "cookie",
+        "Cookie: lang=en; theme=dark; PHPSESSID=q3o1ks8tqd2ljcl1u5k3nt0mj6",
+        "ACCESS_TOKEN",
+        "q3o1ks8tqd2ljcl1u5k3nt0mj6",
+    ),
+    (
+        "cookie",
+        "Set-Cookie: JSESSIONID=8A3F5C2B19D4E7F60A1B2C3D4E5F6A7B; Path=/app; Secure; HttpOnly",
+        "ACCESS_TOKEN",
+        "8A3F5C2B19D4E7F60A1B2C3D4E5F6A7B",
+    ),
+    (
+        "cookie",
+        "Cookie: ASP.NET_SessionId=kq2vz1xw0mbn3ylfrj4e5dhs; lang=de",
+        "ACCESS_TOKEN",
+        "kq2vz1xw0mbn3ylfrj4e5dhs",
+    ),
+    (
+        "cookie",
+        '{"headers": {"cookie": "connect.sid=s%3AxYz123AbC.k9Lm2Nq8RtUv; tz=Europe%2FBerlin"}}',
+        "ACCESS_TOKEN",
+        "s%3AxYz123AbC.k9Lm2Nq8RtUv",
+    ),
+    (
+        "cookie",
+        '{\\"Cookie\\": \\"laravel_session=eyJpdiI6IkxQa2pO; XSRF-TOKEN=Tk9QcXJ7dXZ3eHl6MTIz\\"}',
+        "ACCESS_TOKEN",
+        "Tk9QcXJ7dXZ3eHl6MTIz",
+    ),
+    (
+        "cookie",
+        'cookie="remember_token=7|Zx9kLm2pQr8sTu4vWx6yZa1bCd3eFg5h"',
+        "ACCESS_TOKEN",
+        "7|Zx9kLm2pQr8sTu4vWx6yZa1bCd3eFg5h",
+    ),
+    ("cookie", "Cookie: __Host-auth=Q2xhcmEgT3N3YWxk; lang=en", "ACCESS_TOKEN", "Q2xhcmEgT3N3YWxk"),
+    ("cookie", "Cookie: jwt=aGVsbG8ud29ybGQuc2ln", "ACCESS_TOKEN", "aGVsbG8ud29ybGQuc2ln"),
+    # a random-looking value of any other cookie
+    (
+        "cookie",
+        "GET / HTTP/1.1 Cookie: theme=dark; visitor_id=3f2b8c1e-9a7d-4e6f-b5c4-1d2e3f4a5b6c User-Agent: curl/8.0",
+        "ACCESS_TOKEN",
+        "3f2b8c1e-9a7d-4e6f-b5c4-1d2e3f4a5b6c",
+    ),
 ]
 
 # (category, text, type): no span of that type anywhere in the text.
@@ -84,6 +137,24 @@ MUST_NOT_DETECT = [
     ("userinfo", "see https://example.com/u/bob@example.org", "PASSWORD"),
     ("userinfo", '{"url":"redis://h:1","owner":"ops@example.com"}', "PASSWORD"),
     ("userinfo", "https://example.com#contact-bob@example.org", "PASSWORD"),
+    # settings, attributes and tombstones are not tokens
+    ("cookie", "Cookie: lang=en; theme=dark; tz=America%2FLos_Angeles; consent=accepted", "ACCESS_TOKEN"),
+    ("cookie", "Set-Cookie: lang=en-US; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly", "ACCESS_TOKEN"),
+    ("cookie", "Set-Cookie: sid=deleted; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/", "ACCESS_TOKEN"),
+    ("cookie", "Set-Cookie: prefs=compact; Max-Age=31536000; Domain=example.com; SameSite=Lax", "ACCESS_TOKEN"),
+    ("cookie", "Cookie: session=; lang=en", "ACCESS_TOKEN"),
+    ("cookie", "Cookie: session=${SESSION_ID}", "ACCESS_TOKEN"),
+    ("cookie", "Cookie: last_visit=1700000000000; cart_items=3", "ACCESS_TOKEN"),
+    # a cookie header ends at the first value not followed by ";"
+    ("cookie", "Cookie: lang=en request_id=7f3a9c2e1b4d8f6a0e5c", "ACCESS_TOKEN"),
+    # "cookie" in prose, and ; key=value lists that are not cookie headers
+    ("cookie", "the cookie banner said session=abc123def456ghi789 was stored", "ACCESS_TOKEN"),
+    (
+        "cookie",
+        "sudo: alice : TTY=pts/8 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx",
+        "ACCESS_TOKEN",
+    ),
+    ("cookie", "Content-Type: text/html; charset=utf-8; boundary=a1b2c3d4e5f6a7b8c9d0", "ACCESS_TOKEN"),
 ]
 
 
@@ -104,6 +175,33 @@ def test_must_not_detect(rules: RulesDetector, category: str, text: str, kind: s
 @pytest.mark.parametrize("category", sorted({r[0] for r in MUST_DETECT}))
 def test_every_category_has_both_tables(category: str) -> None:
     assert any(r[0] == category for r in MUST_NOT_DETECT)
+
+
+_SESSION_NAMES = ("session", "sid", "PHPSESSID", "JSESSIONID", "connect.sid", "_shop_session", "auth_token", "jwt")
+_FILLER = ("lang=en", "theme=dark", "cart_items=3", "consent=yes")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(_SESSION_NAMES),
+    # random-looking: six distinct characters at least (a run of one digit is no identifier)
+    value=st.text(st.sampled_from("abcdefXYZ0123456789-_."), min_size=12, max_size=40).filter(
+        lambda t: len(set(t)) >= 6
+    ),
+    before=st.lists(st.sampled_from(_FILLER), max_size=3),
+    after=st.lists(st.sampled_from(_FILLER), max_size=3),
+    set_cookie=st.booleans(),
+)
+def test_session_cookie_value_is_one_token_wherever_it_sits(
+    rules: RulesDetector, name: str, value: str, before: list[str], after: list[str], set_cookie: bool
+) -> None:
+    token = "Zq7" + value  # mixed: a session value by the validator's rules
+    if set_cookie:  # one cookie, then attributes
+        text = f"Set-Cookie: {name}={token}; Path=/; Max-Age=3600; HttpOnly"
+    else:
+        text = "Cookie: " + "; ".join([*before, f"{name}={token}", *after])
+    tokens = [v for t, v in _found(rules, text) if t == "ACCESS_TOKEN"]
+    assert tokens == [token]
 
 
 _SCHEMES = ("postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "redis", "amqp", "ftp", "https")

@@ -14,6 +14,7 @@ from workers.detect.encoded import encoded_findings
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import VIEW_HINTS, Utf8Offsets, normalized_view
 from workers.detect.patterns import BUILTIN, Recognizer
+from workers.detect.patterns.cookies import COOKIE_HINT, cookie_values
 from workers.models import Span, span_unchecked
 from workers.taxonomy import Taxonomy
 
@@ -54,7 +55,7 @@ class RulesDetector:
             [r.regex for r in self.recognizers],
             [r.ignore_case for r in self.recognizers],
             [r.prefilter for r in self.recognizers],
-            hints=[*VIEW_HINTS, (_PHONE_HINT.pattern, True)],
+            hints=[*VIEW_HINTS, (_PHONE_HINT.pattern, True), (COOKIE_HINT.pattern, True)],
         )
         # The types this tier covers, for the LLM router: a type whose only recognizers are partial
         # (titled names, country names) still needs a tier that reads every mention of it.
@@ -67,6 +68,7 @@ class RulesDetector:
         self._ascii_skip = {i for i, r in enumerate(self.recognizers) if "non_ascii" in r.tags}
         self._context = {id(r): (_terms(r.context), _terms(r.negative_context)) for r in self.recognizers}
         self._phone_columns = "PHONE_NUMBER" in wanted
+        self._cookies = "ACCESS_TOKEN" in wanted
         self._matchers = [self.engine.byte_matcher(i) for i in range(len(self.recognizers))]
         self._labels = [f"rules:{r.name}" for r in self.recognizers]
         # Run order of candidate patterns on ASCII text, as one sort key per pattern: deferred
@@ -180,7 +182,23 @@ class RulesDetector:
         # A phone column needs a header word: the hint (exact on ASCII text) rules most texts out.
         if self._phone_columns and (not ascii_only or hints & _PHONE_HINT_BIT):
             out.extend(h for h in _column_phones(text) if h.score >= self.min_score[h.type])
+        # Cookie headers: the hint (exact on ASCII text) rules most texts out.
+        if self._cookies and (not ascii_only or hints & _COOKIE_HINT_BIT):
+            self._add_cookies(text, out)
         return out, hints
+
+    def _add_cookies(self, text: str, out: list[Span]) -> None:
+        """Session cookie values and random-looking values of other cookies, as ACCESS_TOKEN; a
+        value a keyed recognizer already reported (sid=..., token=...) is not added twice."""
+        found = cookie_values(text)
+        if not found:
+            return
+        have = {(h.start, h.end) for h in out if h.type == "ACCESS_TOKEN"}
+        floor = self.min_score["ACCESS_TOKEN"]
+        for start, end, score, session in found:
+            if (start, end) not in have and score >= floor:
+                label = "rules:session_cookie" if session else "rules:cookie_value"
+                out.append(_span(start, end, "ACCESS_TOKEN", score, label))
 
     def _evaluate(
         self, rec: Recognizer, spans: Sequence[tuple[int, int]], text: str, ctx: _Lowered
@@ -229,6 +247,7 @@ class RulesDetector:
 
 _VIEW_HINT_BITS = (1 << len(VIEW_HINTS)) - 1  # hint bits 0..1: normalize.VIEW_HINTS
 _PHONE_HINT_BIT = 1 << len(VIEW_HINTS)  # the hint after them: _PHONE_HINT
+_COOKIE_HINT_BIT = _PHONE_HINT_BIT << 1  # then patterns.cookies.COOKIE_HINT
 
 
 def _span(start: int, end: int, type_: str, score: float, detector: str) -> Span:

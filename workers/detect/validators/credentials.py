@@ -123,6 +123,30 @@ def secret_value(value: str) -> bool:
     return high_entropy(value) and not value.startswith(_PLACEHOLDER_START) and not value.endswith(("}}", "]"))
 
 
+_NOT_SESSIONS = frozenset({"deleted", "expired", "invalid", "loggedout", "logged_out", "anonymous"})
+
+
+def session_value(value: str) -> bool:
+    """The value of a session-named cookie: an identifier, not a word, a flag or a tombstone
+    ("sid=deleted" on logout). Session ids are random: mixed (high_entropy) or long."""
+    if not 8 <= len(value) <= 4096 or value.startswith(_PLACEHOLDER_START):
+        return False
+    if value.lower() in _NOT_SESSIONS:
+        return False
+    return high_entropy(value) or (len(value) >= 16 and len(set(value)) >= 8)
+
+
+def random_token(value: str) -> bool:
+    """A value that reads as a random identifier rather than a setting (lang=en-US, theme=dark,
+    tz=America%2FLos_Angeles, a timestamp): 16+ characters with at least three letters, three
+    digits and ten distinct characters."""
+    if not 16 <= len(value) <= 4096 or value.startswith(_PLACEHOLDER_START):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    letters = sum(c.isalpha() for c in value)
+    return digits >= 3 and letters >= 3 and len(set(value)) >= 10
+
+
 def aws_secret(value: str) -> bool:
     """A 40-character AWS secret access key by shape: base64 alphabet with upper and lower case
     letters and digits, many distinct characters. A git SHA-1 (lower-case hex) or a long word is
