@@ -338,3 +338,30 @@ def test_keys_and_headers_cost_no_extra_pipeline_call():
     w = make(c, p, batch=10)
     run_until_done(w, c)
     assert w.pipeline.calls == 1  # type: ignore[attr-defined]
+
+
+def test_real_rules_find_an_email_key_and_a_phone_header():
+    from workers.config import PipelineSettings
+    from workers.pipeline_factory import build_pipeline
+
+    key, phone = b"ann.lee@example.org", b"+1 415 555 0134"
+    c = _keyed([(key, _value(0, "login ok"), [("x-user-phone", phone), ("trace", b"t-1")])])
+    p = FakeProducer()
+    s = StreamSettings.load(input_topic="in", batch_max_wait_ms=0, commit_retry_backoff_ms=0)
+    w = StreamWorker(
+        s,
+        build_pipeline(PipelineSettings(detectors=["rules"])),
+        hash_key=b"k",
+        consumer_factory=lambda _s: c,
+        producer_factory=lambda _s: p,
+    )
+    run_until_done(w, c)
+    [(value, out_key, headers)] = by_topic(p, "in.redacted")
+    assert out_key == f"[EMAIL_ADDRESS:{annotation_hash(b'k', key.decode(), 'EMAIL_ADDRESS')[:HASH_CHARS]}]".encode()
+    assert headers == [("x-user-phone", b"[PHONE_NUMBER]"), ("trace", b"t-1")]
+    assert orjson.loads(value)["text"] == "login ok"
+    [ann] = [orjson.loads(v) for v, _, _ in by_topic(p, "in.annotations")]
+    assert {(e["field"], e["type"]) for e in ann["entities"]} == {
+        ("$key", "EMAIL_ADDRESS"),
+        ("$headers.x-user-phone", "PHONE_NUMBER"),
+    }
