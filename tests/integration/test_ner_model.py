@@ -40,6 +40,11 @@ def _found(det: NerDetector, text: str) -> set[tuple[str, str]]:
             {("PERSON", "Melissa Baxter"), ("PERSON", "Melissa Pittman")},
         ),
         ("customer relocated from Lyon last spring", {("LOCATION", "Lyon")}),
+        # an inverted name in a CSV cell: Rampart reads "Matthew" and leaves "Ramirez" outside
+        (
+            'id,name,card_number,iban,ip\n651199,"Ramirez, Matthew",4069032617607166,GB68 VGEV 6176 0716 4608 17',
+            {("PERSON", "Ramirez, Matthew")},
+        ),
     ],
 )
 def test_finds_names_addresses_places(ner, text, expected):

@@ -7,14 +7,19 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from workers.detect.ner.labels import (
     LabelMap,
     LabelScheme,
     LabelSpan,
     NerModelError,
+    dn_name_values,
+    inverted_names,
     join_mentions,
     label_spans,
+    quoted_cell,
 )
 from workers.taxonomy import load_taxonomy, parse_taxonomy
 
@@ -236,3 +241,191 @@ def test_taxonomy_without_ner_types_is_refused_when_ner_starts():
 )
 def test_excluded_words_never_make_a_person_alone(mention, excluded):
     assert LMAP.rules["PERSON"].excluded(mention) is excluded
+
+
+def _labelled(text: str, marks: list[tuple[str, str, float]]) -> list[LabelSpan]:
+    """Label spans at the first occurrence, after the previous one, of each marked word."""
+    out, at = [], 0
+    for word, label, p in marks:
+        start = text.index(word, at)
+        out.append(LabelSpan(start, start + len(word), label, tuple(p for _ in word.split())))
+        at = start + len(word)
+    return out
+
+
+# (text, label spans (word, label, p), inverted mentions (text, score), hints, label spans left)
+INVERTED_CASES = [
+    # a quoted CSV cell: the model reads the given name and says nothing of the surname
+    ('1,"Franco, Debra",x', [("Debra", "GIVEN_NAME", 0.9)], [("Franco, Debra", 0.9)], [], []),
+    # ... or reads the surname as a city: the cell is one PERSON; the city span is left to
+    # resolution (the PERSON covers it and scores higher), so nothing is un-redacted
+    (
+        '1,"Jackson, Kelly",x',
+        [("Jackson", "CITY", 0.37), ("Kelly", "GIVEN_NAME", 0.95)],
+        [("Jackson, Kelly", 0.95)],
+        [],
+        ["Jackson"],
+    ),
+    # the surname's own low score never makes the joined mention less sure than the given name
+    (
+        'x;"Webb, Michael";y',
+        [("Webb", "SURNAME", 0.2), ("Michael", "GIVEN_NAME", 0.9)],
+        [("Webb, Michael", 0.9)],
+        [],
+        [],
+    ),
+    # unsure given name: the joined mention stays unsure (the detector makes it a hint)
+    ('1,"Williams, Dean",x', [("Dean", "GIVEN_NAME", 0.25)], [("Williams, Dean", 0.25)], [], []),
+    # multi-word surnames and a middle initial fill the quoted cell
+    (
+        'owner="De La Cruz, Maria Elena" prio=2',
+        [("Maria Elena", "GIVEN_NAME", 0.9)],
+        [("De La Cruz, Maria Elena", 0.9)],
+        [],
+        [],
+    ),
+    ("name='Franco, Debra A.' ok", [("Debra", "GIVEN_NAME", 0.8)], [("Franco, Debra A.", 0.8)], [], []),
+    # outside a quoted cell: joined when the model says SURNAME ...
+    (
+        "Contact Lopez, Travis about it",
+        [("Lopez", "SURNAME", 0.3), ("Travis", "GIVEN_NAME", 0.9)],
+        [("Lopez, Travis", 0.9)],
+        [],
+        [],
+    ),
+    # ... else a hint ("In Paris, John met ..."), and the given name is left to join_mentions
+    ("Contact Lopez, Travis about it", [("Travis", "GIVEN_NAME", 0.9)], [], ["Lopez, Travis"], ["Travis"]),
+    # never across CSV cell boundaries, a key, or an unquoted CSV column (no space)
+    ('1,"Franco","Debra",x', [("Debra", "GIVEN_NAME", 0.9)], [], [], ["Debra"]),
+    ('1,"Franco", "Debra",x', [("Debra", "GIVEN_NAME", 0.9)], [], [], ["Debra"]),
+    ("last=Franco, first=Debra", [("Debra", "GIVEN_NAME", 0.9)], [], [], ["Debra"]),
+    (
+        "id,Franco,Debra,x",
+        [("Franco", "SURNAME", 0.9), ("Debra", "GIVEN_NAME", 0.9)],
+        [],
+        [],
+        ["Franco", "Debra"],
+    ),
+    # a list of names is not an inverted name, and needs no LLM when the model read every one
+    (
+        "cc: Travis, Mary and Bob",
+        [("Travis", "SURNAME", 0.9), ("Mary", "GIVEN_NAME", 0.9), ("Bob", "GIVEN_NAME", 0.9)],
+        [],
+        [],
+        ["Travis", "Mary", "Bob"],
+    ),
+    # greetings (PERSON exclude) and lower-case words are no surname
+    ('msg="Thanks, John"', [("John", "GIVEN_NAME", 0.9)], [], [], ["John"]),
+    ('1,"franco, Debra",x', [("Debra", "GIVEN_NAME", 0.9)], [], [], ["Debra"]),
+    # a quoted value that goes on past the name is not a name cell: a hint
+    ('msg="Franco, Debra called back"', [("Debra", "GIVEN_NAME", 0.9)], [], ["Franco, Debra"], ["Debra"]),
+]
+
+
+@pytest.mark.parametrize(("text", "marks", "mentions", "hints", "rest"), INVERTED_CASES)
+def test_inverted_names_table(text, marks, mentions, hints, rest):
+    got = inverted_names(text, _labelled(text, marks), LMAP)
+    assert [(text[m.start : m.end], round(m.score, 4)) for m in got.mentions] == mentions
+    assert all(m.type == "PERSON" for m in got.mentions)
+    assert [text[a:b] for a, b, t in got.hints] == hints and all(t == "PERSON" for *_, t in got.hints)
+    assert [text[s.start : s.end] for s in got.rest] == rest
+
+
+def test_inverted_names_are_declared_in_the_taxonomy():
+    plain = _tax("""
+  - name: PERSON
+    guideline: A person's name, written in any order.
+    detectors: [ner]
+    ner: {labels: [GIVEN_NAME, SURNAME]}
+""")
+    text = '1,"Franco, Debra",x'
+    spans = _labelled(text, [("Debra", "GIVEN_NAME", 0.9)])
+    assert inverted_names(text, spans, LabelMap(plain)).mentions == []
+    with pytest.raises(Exception, match="inverted"):
+        _tax("""
+  - name: PERSON
+    guideline: A person's name, written in any order.
+    detectors: [ner]
+    ner: {labels: [GIVEN_NAME, SURNAME], inverted: [SURNAME, CITY]}
+""")
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ('1,"Franco, Debra",x', "Franco, Debra"),
+        ('"Franco, Debra"', "Franco, Debra"),
+        ('note: "Franco, Debra called"', None),  # the quote does not close after the name
+        ('x"Franco, Debra"', None),  # the quote does not open a field
+        ('"Franco, Debra"x', None),  # nor does it close one
+    ],
+)
+def test_quoted_cell(text, cell):
+    start, end = text.index("Franco"), text.index("Debra") + len("Debra")
+    got = quoted_cell(text, start, end)
+    assert (text[got[0] : got[1]] if got else None) == cell
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("dn=CN=John Doe,OU=Users,DC=corp,DC=example", ["John Doe"]),
+        ("member: cn=Maria J. Gonzalez;ou=Staff", ["Maria J. Gonzalez"]),
+        ("memberOf CN=Admins,OU=Groups", []),  # one word: a group
+        ("subject=CN=www.example.com,O=Example Inc,C=US", []),
+        ("CN=John Doe Smith Jones Brown,OU=x", []),  # five words: a title, not a name
+        ("CN=john doe,OU=x", []),
+        ("CN=John Doe and more text", []),  # the value does not end at a DN separator
+    ],
+)
+def test_dn_name_values(text, values):
+    assert [text[a:b] for a, b in dn_name_values(text)] == values
+
+
+# Cells of CSV rows, key=value lines and prose, in which an inverted name may or may not stand.
+_CELLS = [
+    '"{S}, {G}"',
+    "{S}, {G}",
+    '"{S}", "{G}"',
+    '"{S}","{G}"',
+    "{S},{G}",
+    "a={S}, b={G}",
+    "{G}",
+    "{S}, {G} and {G}",
+    "{S}",
+]
+_SURNAMES = ["Franco", "Lyon", "franco", "Thanks", "De La Cruz"]
+_SEPARATORS = [",", ";", " ", "\n", " = "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_CELLS),
+            st.sampled_from(_SURNAMES),
+            st.sampled_from([None, "SURNAME", "CITY", "GIVEN_NAME"]),
+            st.floats(0.05, 1.0),
+            st.sampled_from(_SEPARATORS),
+        ),
+        max_size=12,
+    )
+)
+def test_inverted_names_never_lose_a_span_nor_cross_a_cell(cells):
+    text, spans = "", []
+    for cell, surname, label, p, sep in cells:
+        text += sep if text else ""
+        for part in re.split(r"(\{[SG]\})", cell):
+            if part == "{S}" and label is not None:
+                spans.append(LabelSpan(len(text), len(text) + len(surname), label, (p,)))
+            if part == "{G}":
+                spans.append(LabelSpan(len(text), len(text) + 5, "GIVEN_NAME", (1.0 - p / 2,)))
+            text += {"{S}": surname, "{G}": "Debra"}.get(part, part)
+    got = inverted_names(text, spans, LMAP)
+    event(f"inverted mentions: {min(len(got.mentions), 2)}")
+    for s in spans:  # every label span is left for joining or read into an inverted mention
+        assert s in got.rest or any(m.start <= s.start and s.end <= m.end for m in got.mentions)
+    for m in got.mentions:  # one name: never across a quote, a key, a line or a list
+        inner = text[m.start : m.end]
+        assert inner.count(", ") == 1 and not set(inner) & set('"=\n;') and " and " not in inner
+        assert m.score >= min(x for s in spans if m.start <= s.start < m.end for x in s.scores)

@@ -21,7 +21,7 @@
    inside a CSV cell must be quoted, so the cell is one value); the model often reads the
    surname there as O or as a city. Otherwise the pair is a hint for the LLM. Never across a
    cell boundary (`","`, `", "`) or a key (`last=Franco, first=Debra`): the word must end at
-   the comma.
+   the comma; nor, outside a quoted cell, in a list of names ("cc: Travis, Mary and Bob").
 Scores: the mean (or the minimum) over the mention's words of the word's label probability.
 Cost: linear in tokens, times the (small, fixed) number of entity types.
 """
@@ -317,7 +317,8 @@ def join_mentions(
 
 # A name-shaped word ending where the search stops: letters, inner apostrophes and hyphens.
 _TAIL = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*$")
-# A middle name or initial between the given name and the closing quote of its cell.
+# A middle name or initial between the given name and the closing quote of its cell (capitalised:
+# checked in code, the pattern has no Unicode case classes).
 _MIDDLE = re.compile(r" [^\W\d_][^\W\d_'’-]*\.?")
 _LONGEST_WORD = 40
 _QUOTES = "\"'"
@@ -349,6 +350,14 @@ def _name_word(text: str, end: int) -> tuple[int, str] | None:
     return (m.start(), word) if word[0].isupper() else None
 
 
+# After a name, what continues a list of names ("Mary, Travis and Bob"): the comma there is a list's.
+_LIST_GO_ON = re.compile(r",| (?:and|or|&|und|et|y) ", re.IGNORECASE)
+
+
+def _listed(text: str, end: int) -> bool:
+    return _LIST_GO_ON.match(text, end) is not None
+
+
 def quoted_cell(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The content bounds of the quoted cell that [start, end) fills, if it does: an opening quote
     at a field start before `start` (at most two more capitalised words between: "De La Cruz"),
@@ -374,7 +383,7 @@ def quoted_cell(text: str, start: int, end: int) -> tuple[int, int] | None:
         if i < len(text) and text[i] == quote:
             break
         m = _MIDDLE.match(text, i)
-        if m is None:
+        if m is None or not text[i + 1].isupper():
             return None
         i = m.end()
     else:
@@ -409,8 +418,10 @@ def inverted_names(text: str, spans: Sequence[LabelSpan], lmap: LabelMap, score:
             ours = prev is not None and prev.label in rule.labels
             begin = prev.start if ours and prev is not None else word[0]
             cell = quoted_cell(text, begin, g.end)
-            if cell is None and not (spaced and ours and prev is not None and prev.label == first):
-                if spaced:
+            surname = spaced and ours and prev is not None and prev.label == first and not _listed(text, g.end)
+            if cell is None and not surname:
+                # A word the model already labelled for this type (a list of names) needs no LLM.
+                if spaced and not ours:
                     hints.append((begin, g.end, rule.name))
                 continue
             start, end = cell if cell is not None else (begin, g.end)
