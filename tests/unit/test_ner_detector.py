@@ -289,14 +289,16 @@ def test_the_cascade_asks_the_llm_about_a_mention_the_encoder_could_not_type():
         ("INFO y Contact Lopez, Maria today z w", {"Maria"}, {"Lopez, Maria"}),
         # two CSV cells are two values, not one inverted name
         ('INFO y id,last,first\n1,"Lopez","Maria",z w', {"Maria"}, set()),
-        # a DN common name the model misses is asked about; one it found costs no LLM call
+        # a DN common name the model leans to (under the hint floor) is asked about; a group's
+        # name, where the model sees no name at all, is not; one it found costs no LLM call
         ("INFO y dn=CN=John Doe,OU=Users z w", set(), {"John Doe"}),
+        ("INFO y memberOf CN=Domain Admins,OU=Groups z w", set(), set()),
         ("INFO y dn=CN=Maria Gonzalez,OU=Users z w", {"Maria Gonzalez"}, set()),
         ("info y dn=cn=john doe,ou=users z w", set(), set()),  # lower case: no name shape
     ],
 )
 def test_inverted_names_redact_whole_and_unsure_structure_is_a_hint(text, redacts, hints):
-    det, _ = _det(window=64, stride=8)
+    det, _ = _det(window=64, stride=8, lexicon={**LEXICON, "john": ("GIVEN_NAME", 0.06)})
     (spans,) = det.detect([text], [[]])
     person = [s for s in spans if s.type == "PERSON"]
     assert {text[s.start : s.end] for s in person if s.score >= TAX.by_name["PERSON"].min_score} == redacts

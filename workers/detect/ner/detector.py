@@ -36,6 +36,10 @@ from workers.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
+# The least probability of a name label, on some word of a name-shaped DN common name, that makes
+# it a hint (measured on Rampart: people's CNs 0.12-0.95, group CNs 0.000).
+DN_NAME_EVIDENCE = 0.05
+
 
 class NerDetector:
     name = "ner"
@@ -137,21 +141,36 @@ class NerDetector:
                 out.extend(self._retyped(m.start, m.end, m.type, score, value, cased))
                 continue
             out.append(Span(start=m.start, end=m.end, type=m.type, score=score, detector="ner"))
-        out.extend(self._structure_hints(text, inverted.hints, out, cased))
+        values = dn_name_values(text)
+        starts = [a for a, _ in enc.offsets] if values else []  # type: ignore[attr-defined]
+        dn = [(a, b, t) for a, b in values for t in self._leaning(starts, probs, a, b)]
+        out.extend(self._structure_hints(inverted.hints + dn, out, cased))
         return out
 
-    def _structure_hints(
-        self, text: str, inverted: list[tuple[int, int, str]], found: list[Span], cased: bool
-    ) -> list[Span]:
+    def _leaning(self, starts: list[int], probs: np.ndarray, start: int, end: int) -> list[str]:
+        """The person-name types whose labels the model gives some word in [start, end) at least
+        DN_NAME_EVIDENCE, though under the hint floor: Rampart gives `CN=John Doe` 0.12
+        GIVEN_NAME and group names (`CN=Domain Admins`, `CN=Help Desk`) 0.000, which the LLM would
+        otherwise be asked about and might call people."""
+        first, last = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        if first >= last:
+            return []
+        scheme = self.encoder.scheme
+        q, _ = scheme.label_probs(probs[first:last])
+        out = []
+        for t in self.person_types:
+            cols = [scheme.labels.index(lab) for lab in self.labels.rules[t].labels if lab in scheme.labels]
+            if cols and float(q[:, cols].max()) >= DN_NAME_EVIDENCE:
+                out.append(t)
+        return out
+
+    def _structure_hints(self, want: list[tuple[int, int, str]], found: list[Span], cased: bool) -> list[Span]:
         """Zero-score hints where the text's structure suggests a name the model did not confirm:
         "Lopez, Travis" outside a quoted cell with "Lopez" unlabelled (a surname, or "Paris, John
         said"), and name-shaped DN common names. The router asks the LLM about them; nothing is
         redacted on structure alone. Skipped where a confident span of the type already covers
         the place, so a found name costs no LLM call."""
-        if not cased:
-            return []
-        want = inverted + [(a, b, t) for a, b in dn_name_values(text) for t in self.person_types]
-        if not want:
+        if not cased or not want:
             return []
         # Per type: confident spans by start, with the furthest end reached so far (bisect: n log n).
         starts: dict[str, list[int]] = {}
