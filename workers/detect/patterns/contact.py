@@ -11,11 +11,12 @@ CONTACT: tuple[Recognizer, ...] = (
     Recognizer(
         "email",
         "EMAIL_ADDRESS",
-        # A URL's userinfo is matched first and not reported (group 1 unset): see _USERINFO.
+        # A URL's userinfo is matched first and rejected (the validator: it ends at its @), see
+        # _USERINFO. No capture group: RE2 then finds each match with its DFAs alone.
         _USERINFO + "|"
-        r"(\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b)",
+        r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
         0.9,
-        group=1,
+        v.not_userinfo,
         # Mail header ids are addr-spec shaped but name a message, not a mailbox.
         reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
     ),
@@ -26,10 +27,10 @@ CONTACT: tuple[Recognizer, ...] = (
         "email_intl",
         "EMAIL_ADDRESS",
         _USERINFO + "|"
-        r"((?:\b[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9._%+-]|" + _NA + r")*@"
-        r"(?:(?:[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9-]|" + _NA + r")*\.)+(?:[A-Za-z]{2,24}\b|" + _NA + r"+))",
+        r"(?:\b[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9._%+-]|" + _NA + r")*@"
+        r"(?:(?:[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9-]|" + _NA + r")*\.)+(?:[A-Za-z]{2,24}\b|" + _NA + r"+)",
         0.9,
-        group=1,
+        v.not_userinfo,
         reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
         tags=frozenset({"non_ascii"}),
     ),

@@ -107,6 +107,12 @@ def basic_credentials(value: str) -> bool:
 _PLACEHOLDER_START = ("${", "{{", "%(", "<", "[", "$(", "*")
 
 
+def not_userinfo(value: str) -> bool:
+    """An e-mail match, not the userinfo of a URL that the e-mail patterns match as an alternative
+    to skip it (scheme://user:pass@): that one ends at its @, an address at its domain."""
+    return not value.endswith("@")
+
+
 def url_password(value: str) -> bool:
     """The password of a URL's userinfo: a password, not a template (${DB_PASS}, {{ pw }})."""
     return password(value) and not value.startswith(_PLACEHOLDER_START)
