@@ -4,9 +4,9 @@ dotted SSNs, secret-key values, AWS secret keys, IP/MAC boundaries)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
+from rule_tables import found as _found
+from rule_tables import table_tests
 
 from workers.detect.rules import RulesDetector
 from workers.taxonomy import load_taxonomy
@@ -15,10 +15,6 @@ from workers.taxonomy import load_taxonomy
 @pytest.fixture(scope="module")
 def rules() -> RulesDetector:
     return RulesDetector(load_taxonomy())
-
-
-def _found(rules: RulesDetector, text: str) -> list[tuple[str, str]]:
-    return [(s.type, text[s.start : s.end]) for s in rules.detect_one(text)]
 
 
 # (category, text, type, value): the value must be reported with that type, exactly.
@@ -194,19 +190,7 @@ MUST_NOT_DETECT = [
     ("mac", "id 00-1a-2b-3c-4d-5e-6f-70", "MAC_ADDRESS"),
 ]
 
-
-def _ids(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    return [f"{r[0]}-{i}" for i, r in enumerate(rows)]
-
-
-@pytest.mark.parametrize(("category", "text", "kind", "value"), MUST_DETECT, ids=_ids(MUST_DETECT))
-def test_must_detect(rules: RulesDetector, category: str, text: str, kind: str, value: str) -> None:
-    assert (kind, value) in _found(rules, text)
-
-
-@pytest.mark.parametrize(("category", "text", "kind"), MUST_NOT_DETECT, ids=_ids(MUST_NOT_DETECT))
-def test_must_not_detect(rules: RulesDetector, category: str, text: str, kind: str) -> None:
-    assert [f for f in _found(rules, text) if f[0] == kind] == []
+test_must_detect, test_must_not_detect, test_every_category_has_both_tables = table_tests(MUST_DETECT, MUST_NOT_DETECT)
 
 
 def test_iptables_header_is_one_mac_and_no_ip(rules: RulesDetector) -> None:
@@ -220,8 +204,3 @@ def test_downlevel_name_reports_the_user_not_the_domain(rules: RulesDetector) ->
     found = _found(rules, '{"user": "CORP\\\\dwilliams"}')
     assert ("USERNAME", "dwilliams") in found
     assert ("USERNAME", "CORP") not in found
-
-
-@pytest.mark.parametrize("category", sorted({r[0] for r in MUST_DETECT}))
-def test_every_category_has_both_tables(category: str) -> None:
-    assert any(r[0] == category for r in MUST_NOT_DETECT)

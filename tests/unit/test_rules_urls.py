@@ -3,11 +3,11 @@ what must be found and what must not, per category."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rule_tables import found as _found
+from rule_tables import table_tests
 
 from workers.detect.rules import RulesDetector
 from workers.taxonomy import load_taxonomy
@@ -16,10 +16,6 @@ from workers.taxonomy import load_taxonomy
 @pytest.fixture(scope="module")
 def rules() -> RulesDetector:
     return RulesDetector(load_taxonomy())
-
-
-def _found(rules: RulesDetector, text: str) -> list[tuple[str, str]]:
-    return [(s.type, text[s.start : s.end]) for s in rules.detect_one(text)]
 
 
 # (category, text, type, value): the value must be reported with that type, exactly.
@@ -157,24 +153,7 @@ MUST_NOT_DETECT = [
     ("cookie", "Content-Type: text/html; charset=utf-8; boundary=a1b2c3d4e5f6a7b8c9d0", "ACCESS_TOKEN"),
 ]
 
-
-def _ids(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    return [f"{r[0]}-{i}" for i, r in enumerate(rows)]
-
-
-@pytest.mark.parametrize(("category", "text", "kind", "value"), MUST_DETECT, ids=_ids(MUST_DETECT))
-def test_must_detect(rules: RulesDetector, category: str, text: str, kind: str, value: str) -> None:
-    assert (kind, value) in _found(rules, text)
-
-
-@pytest.mark.parametrize(("category", "text", "kind"), MUST_NOT_DETECT, ids=_ids(MUST_NOT_DETECT))
-def test_must_not_detect(rules: RulesDetector, category: str, text: str, kind: str) -> None:
-    assert [f for f in _found(rules, text) if f[0] == kind] == []
-
-
-@pytest.mark.parametrize("category", sorted({r[0] for r in MUST_DETECT}))
-def test_every_category_has_both_tables(category: str) -> None:
-    assert any(r[0] == category for r in MUST_NOT_DETECT)
+test_must_detect, test_must_not_detect, test_every_category_has_both_tables = table_tests(MUST_DETECT, MUST_NOT_DETECT)
 
 
 _SESSION_NAMES = ("session", "sid", "PHPSESSID", "JSESSIONID", "connect.sid", "_shop_session", "auth_token", "jwt")
