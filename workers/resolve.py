@@ -121,13 +121,15 @@ def echo_spans(text: str, spans: Sequence[Span], min_len: int = 4, few: int = 8)
     O(n * values) on documents full of distinct addresses.
     """
     # Usual case first: every value occurs only where it was detected (two C-level finds per
-    # span), so there is nothing to echo.
-    for s in spans:
-        value = text[s.start : s.end]
-        if len(value) >= min_len and (text.find(value) != s.start or text.find(value, s.start + 1) >= 0):
-            break
-    else:
-        return []
+    # span), so there is nothing to echo. Each find scans the text, so only for `few` spans:
+    # on a document of many spans it would be O(n * spans).
+    if len(spans) <= few:
+        for s in spans:
+            value = text[s.start : s.end]
+            if len(value) >= min_len and (text.find(value) != s.start or text.find(value, s.start + 1) >= 0):
+                break
+        else:
+            return []
     kinds: dict[str, list[Span]] = {}  # value -> first span of each type holding it
     for s in spans:
         value = text[s.start : s.end]

@@ -161,3 +161,29 @@ def test_disjoint_shortcut_equals_the_general_path(spans: list[Span], with_text:
     got = resolve(spans, {"A": 10, "B": 20}, text)
     want = _resolve_overlaps(merge_same_type(spans), {"A": 10, "B": 20}, text)
     assert [s.model_dump() for s in got] == [s.model_dump() for s in want]
+
+
+class _CountingText(str):
+    """A text that counts whole-text searches (str.find is C-level: line-event counting in
+    test_dos cannot see it)."""
+
+    finds = 0
+
+    def find(self, *args, **kwargs) -> int:  # type: ignore[no-untyped-def, override]
+        type(self).finds += 1
+        return super().find(*args, **kwargs)
+
+
+@pytest.mark.parametrize("values", [50, 400])
+def test_echo_does_not_search_the_whole_text_per_span(values: int) -> None:
+    # Distinct e-mails, each once: the answer is "nothing to echo", and finding it must not cost
+    # one scan of the text per span (O(n * spans) on a document full of values).
+    parts = [f"user{i}@example{i}.com" for i in range(values)]
+    text = _CountingText(" ".join(parts))
+    spans, pos = [], 0
+    for p in parts:
+        spans.append(Span(start=pos, end=pos + len(p), type="EMAIL_ADDRESS", score=0.9, detector="rules:email"))
+        pos += len(p) + 1
+    _CountingText.finds = 0
+    assert echo_spans(text, spans) == []
+    assert _CountingText.finds <= 2 * 8  # the shortcut's bound: `few` spans, two finds each
