@@ -14,6 +14,7 @@ A shape whose run exceeds --budget seconds is not tried at the next size (report
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -87,6 +88,22 @@ def _cjk_phone(rng: random.Random, i: int) -> str:
     return f"電話 +1 415-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}。"
 
 
+def _b64_email(rng: random.Random, i: int) -> str:
+    return "blob " + base64.b64encode(f"user{i}@mail{i % 7}.example.com".encode()).decode() + " "
+
+
+def _b64_binary(rng: random.Random, i: int) -> str:
+    return "k " + base64.b64encode(bytes(rng.randrange(256) for _ in range(30))).decode() + " "
+
+
+def _b64_run(rng: random.Random, i: int) -> str:
+    return base64.b64encode(f"mail to user{i:05d}@example.com; ".encode()).decode()
+
+
+def _cookie_pair(rng: random.Random, i: int) -> str:
+    return ("Cookie: " if i == 0 else "; ") + f"c{i}_session=Zq{i:04d}xAb{rng.getrandbits(32):08x}; lang=en"
+
+
 SHAPES: dict[str, Callable[[int], str]] = {
     "distinct_ips": lambda n: _fill(_ip, n),
     "repeated_phone": lambda n: ("call +1 415-555-2671 " * (n // 21 + 1))[:n],
@@ -101,6 +118,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "spelled_at_dot": lambda n: _fill(_spelled, n),
     "zero_width_evasion": lambda n: _fill(_zw_email, n),
     "non_ascii_phones": lambda n: _fill(_cjk_phone, n),
+    "base64_values": lambda n: _fill(_b64_email, n),
+    "base64_binary": lambda n: _fill(_b64_binary, n),
+    "base64_run": lambda n: _fill(_b64_run, n),
+    "cookie_pairs": lambda n: _fill(_cookie_pair, n),
 }
 
 

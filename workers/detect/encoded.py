@@ -7,8 +7,11 @@ scanned together by the caller's detector in one call. A finding inside a decode
 reported as one span over the whole encoded token: its characters cannot be redacted piecewise.
 
 Cost: one stdlib regex pass over the document (a character-class run: linear), constant Python
-work per token, each input byte decoded at most once, and at most `max_decoded` decoded bytes per
-document (later tokens are not decoded; a token longer than what is left is decoded up to it).
+work per token, each input byte decoded at most once (decoded text is at most 3/4 of the
+document, so the scan at most doubles the rules' work), and at most `max_decoded` decoded bytes
+per document (later tokens are not decoded; a token longer than what is left is decoded up to
+it). The default budget is the default document size limit, so padding a document with encoded
+junk cannot push a later encoded value past the budget.
 A document without a token of 12+ base64 characters costs the regex pass only.
 """
 
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 
 MIN_TOKEN = 12  # 9 decoded bytes: shorter tokens hold no complete value worth the decode
 MIN_HEX = 16  # 8 decoded bytes ("10.0.0.1"): shorter hex runs are ids and hashes
-MAX_DECODED = 64 * 1024  # decoded bytes per document
+MAX_DECODED = 4 * 1024 * 1024  # decoded bytes per document: the default max_document_bytes
 MIN_PRINTABLE = 0.9  # share of decoded characters that must be printable (or blanks)
 
 # Maximal runs of the union of both base64 alphabets with the padding that ends them: 12+
