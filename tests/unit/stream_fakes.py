@@ -163,7 +163,7 @@ class FakeConsumer:
     def assignment(self) -> set:
         return {self.tp(p) for p in self.logs}
 
-    def committed(self, tp: TopicPartition) -> int | None:
+    def committed(self, tp: TopicPartition, timeout_ms: int | None = None) -> int | None:
         return self.commits.get(tp.partition)
 
     def seek(self, tp: TopicPartition, offset: int) -> None:

@@ -157,6 +157,44 @@ def test_rebalance_drops_the_collected_batch_and_resumes_from_committed():
     assert c.commits == {0: 30}
 
 
+def test_no_committed_offset_lookup_between_revocation_and_assignment():
+    # kafka-python keeps listing the old partitions after the revocation callback until the group
+    # has rejoined; asking the coordinator for their committed offsets then can block the rejoin
+    # (seen on a real broker: the second worker never got partitions). Positions are reset only
+    # once the new assignment arrives, and the batch collected before it is still dropped.
+    c = FakeConsumer("in", {0: docs(30)})
+    p = FakeProducer()
+    w = make(c, p, batch=10, batch_max_wait_ms=10_000)
+    state = {"n": 0, "rejoining": False, "lookups_while_rejoining": 0}
+    parts = [c.tp(0)]
+    looked_up = c.committed
+
+    def committed(tp, timeout_ms=None):  # noqa: ANN001, ANN202
+        if state["rejoining"]:
+            state["lookups_while_rejoining"] += 1
+        return looked_up(tp, timeout_ms)
+
+    c.committed = committed  # type: ignore[method-assign]
+
+    def hook(cons: FakeConsumer) -> None:
+        state["n"] += 1
+        if state["n"] == 4:
+            state["rejoining"] = True
+            cons.listener.on_partitions_revoked(parts)
+        elif state["n"] == 7:
+            state["rejoining"] = False
+            cons.listener.on_partitions_assigned(parts)
+        if cons.done() or state["n"] > 100:
+            w.stop()
+
+    c.on_poll = hook
+    w.run()
+    assert state["lookups_while_rejoining"] == 0
+    ids = [orjson.loads(v)["id"] for v, _, _ in by_topic(p, "in.redacted")]
+    assert sorted(set(ids)) == sorted(f"d{i}" for i in range(30))
+    assert c.commits == {0: 30}
+
+
 def test_stop_abandons_an_uncommitted_batch():
     c = FakeConsumer("in", {0: docs(30)})
     p = FakeProducer()

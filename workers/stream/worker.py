@@ -67,6 +67,10 @@ class StreamWorker:
         self._producer_factory = producer_factory
         self._stop = stop_event or threading.Event()
         self._reset_needed = False
+        # Set by a revocation: the batch being collected is dropped. Positions are reset only once
+        # the new assignment arrives: until then the client still lists the old partitions, and
+        # asking the coordinator for their committed offsets mid-rebalance can block the rejoin.
+        self._batch_void = False
         self._assignment: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
         self.consumer: Any = None
@@ -107,8 +111,10 @@ class StreamWorker:
             )
             while not self.stopping:
                 records = self._collect()
-                if self._reset_needed:
-                    self._reset_positions()
+                if self._batch_void or self._reset_needed:
+                    self._batch_void = False
+                    if self._reset_needed:
+                        self._reset_positions()
                     continue
                 if not records or self.stopping:
                     continue  # stopping: abandon the collected batch; it was never committed
@@ -148,7 +154,7 @@ class StreamWorker:
                     pass
         # Finished batches are committed before the loop polls again, so there is nothing
         # finished to commit here; what was collected but not processed is dropped.
-        self._reset_needed = True
+        self._batch_void = True
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
 
     def _on_assigned(self, assigned: list[TopicPartition]) -> None:
@@ -163,7 +169,7 @@ class StreamWorker:
         self._reset_needed = False
         for tp in list(self.consumer.assignment()):
             try:
-                committed = self.consumer.committed(tp)
+                committed = self.consumer.committed(tp, timeout_ms=self.s.session_timeout_ms)
             except KafkaError as e:
                 log.warning("could not read committed offset of %s: %s; retrying", tp, e)
                 self._reset_needed = True
@@ -195,7 +201,7 @@ class StreamWorker:
             else:
                 timeout_ms = max(0, int((deadline - time.monotonic()) * 1000))
             polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=remaining)
-            if self._reset_needed:
+            if self._reset_needed or self._batch_void:
                 return []
             full = False
             for tp, msgs in polled.items():
