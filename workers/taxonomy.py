@@ -151,7 +151,7 @@ class NerMapping(BaseModel):
     # protocol and log vocabulary the encoder reads as names ("Bearer" before a token).
     exclude: list[str] = Field(default_factory=list)
     # Two labels [FIRST, THEN] of a name written inverted, "Franco, Debra" ([SURNAME, GIVEN_NAME]):
-    # a THEN span joins the word directly before ", " into one mention (labels.py: inverted_names).
+    # a THEN span joins the word directly before ", " into one mention (ner/names.py: inverted_names).
     inverted: list[str] = Field(default_factory=list)
 
     @field_validator("labels")

@@ -15,12 +15,10 @@ from workers.detect.ner.labels import (
     LabelScheme,
     LabelSpan,
     NerModelError,
-    dn_name_values,
-    inverted_names,
     join_mentions,
     label_spans,
-    quoted_cell,
 )
+from workers.detect.ner.names import dn_name_values, inverted_names, quoted_cell
 from workers.taxonomy import load_taxonomy, parse_taxonomy
 
 RAMPART_LABELS = [

@@ -19,15 +19,9 @@ from typing import Any
 import numpy as np
 
 from workers.detect.base import DetectorError
-from workers.detect.ner.labels import (
-    LabelMap,
-    NerModelError,
-    dn_name_values,
-    inverted_names,
-    join_mentions,
-    label_spans,
-)
+from workers.detect.ner.labels import LabelMap, NerModelError, join_mentions, label_spans
 from workers.detect.ner.model import Encoder, find_files
+from workers.detect.ner.names import dn_name_values, inverted_names
 from workers.detect.ner.settings import NerSettings
 from workers.detect.ner.windows import Window, buckets, plan_windows
 from workers.detect.shape import ShapeCheck, uses_capitals
