@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import VIEW_HINTS
-from workers.detect.rules import _PHONE_HINT
+from workers.detect.phone_columns import PHONE_HINT as _PHONE_HINT
 
 HINTS = [*VIEW_HINTS, (_PHONE_HINT.pattern, True)]
 ENGINE = MatchEngine([r"\b\d{3}-\d{2}-\d{4}\b", r"[a-z]+@[a-z]+\.com"], hints=HINTS)

@@ -15,6 +15,7 @@ from workers.detect.engine import MatchEngine
 from workers.detect.normalize import VIEW_HINTS, Utf8Offsets, normalized_view
 from workers.detect.patterns import BUILTIN, Recognizer
 from workers.detect.patterns.cookies import COOKIE_HINT, cookie_values
+from workers.detect.phone_columns import PHONE_HINT, column_phones
 from workers.models import Span, span_unchecked
 from workers.taxonomy import Taxonomy
 
@@ -55,7 +56,7 @@ class RulesDetector:
             [r.regex for r in self.recognizers],
             [r.ignore_case for r in self.recognizers],
             [r.prefilter for r in self.recognizers],
-            hints=[*VIEW_HINTS, (_PHONE_HINT.pattern, True), (COOKIE_HINT.pattern, True)],
+            hints=[*VIEW_HINTS, (PHONE_HINT.pattern, True), (COOKIE_HINT.pattern, True)],
         )
         # The types this tier covers, for the LLM router: a type whose only recognizers are partial
         # (titled names, country names) still needs a tier that reads every mention of it.
@@ -181,7 +182,7 @@ class RulesDetector:
                     pos = nxt if nxt is not None else m_end
         # A phone column needs a header word: the hint (exact on ASCII text) rules most texts out.
         if self._phone_columns and (not ascii_only or hints & _PHONE_HINT_BIT):
-            out.extend(h for h in _column_phones(text) if h.score >= self.min_score[h.type])
+            out.extend(h for h in column_phones(text) if h.score >= self.min_score[h.type])
         # Cookie headers: the hint (exact on ASCII text) rules most texts out.
         if self._cookies and (not ascii_only or hints & _COOKIE_HINT_BIT):
             self._add_cookies(text, out)
@@ -246,7 +247,7 @@ class RulesDetector:
 
 
 _VIEW_HINT_BITS = (1 << len(VIEW_HINTS)) - 1  # hint bits 0..1: normalize.VIEW_HINTS
-_PHONE_HINT_BIT = 1 << len(VIEW_HINTS)  # the hint after them: _PHONE_HINT
+_PHONE_HINT_BIT = 1 << len(VIEW_HINTS)  # the hint after them: phone_columns.PHONE_HINT
 _COOKIE_HINT_BIT = _PHONE_HINT_BIT << 1  # then patterns.cookies.COOKIE_HINT
 
 
@@ -364,74 +365,3 @@ class _Claims:
 
 def _with_context(r: Recognizer, words: tuple[str, ...]) -> Recognizer:
     return replace(r, context=r.context + words)
-
-
-# A table column holding phone numbers: "phone", "Mobile No.", "home_tel", "contact phone number".
-_PHONE_HEADER = re.compile(
-    r"(?:[a-z0-9]+[ _.-])*(?:[a-z]*phone|tel|telephone|mobile|mob|cell|msisdn|fax)(?:[ _.-]?(?:number|num|no|nr|#)\.?)?"
-)
-_PHONE_CELL = re.compile(r"\+?\(?\d[\d ()./-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?", re.IGNORECASE)
-_DELIMITERS = (",", ";", "\t", "|")
-# Every header _PHONE_HEADER accepts contains one of these (a necessary condition, checked once
-# per document before any line is split).
-_PHONE_HINT = re.compile(r"phone|tel|mob|cell|msisdn|fax", re.IGNORECASE)
-_COLUMN_PHONE_SCORE = 0.85  # the header names the column, as a key names a value
-
-
-def _phone_header(line: str) -> tuple[str, int, frozenset[int]] | None:
-    """(delimiter, cell count, phone column indices) when `line` is a table header naming a phone column."""
-    low = line.lower()
-    for delim in _DELIMITERS:
-        if delim not in low:
-            continue
-        cells = low.split(delim)
-        cols = frozenset(i for i, c in enumerate(cells) if _PHONE_HEADER.fullmatch(c.strip().strip("\"'`*").strip()))
-        if cols:
-            return delim, len(cells), cols
-    return None
-
-
-def _column_phones(text: str) -> list[Span]:
-    """Bare numbers in a phone column of a delimited table (CSV, TSV, semicolon, Markdown pipes):
-    far below their header no context word is near them. A row with another cell count ends the
-    table. Each line is split once per delimiter: linear in the text."""
-    out: list[Span] = []
-    hint = _PHONE_HINT.search(text)
-    if hint is None:
-        return out  # no line can be a phone column header: skip the walk over lines
-    # Start of the next header word: only a line holding one can be a header (each search
-    # resumes past the previous one: linear).
-    next_hint = hint.start()
-    header: tuple[str, int, frozenset[int]] | None = None
-    pos, n = 0, len(text)
-    while pos <= n:
-        if next_hint < pos:
-            hint = _PHONE_HINT.search(text, pos)
-            next_hint = n + 1 if hint is None else hint.start()
-        nl = text.find("\n", pos)
-        stop = n if nl < 0 else nl
-        line = text[pos:stop]
-        if header is not None:
-            delim, ncols, cols = header
-            cells = line.split(delim)
-            if len(cells) != ncols:
-                header = None
-            else:
-                off = pos
-                for i, cell in enumerate(cells):
-                    if i in cols:
-                        value = cell.strip().strip("\"'").strip()
-                        if value and _PHONE_CELL.fullmatch(value) and v.phone_shape(value):
-                            start = off + cell.find(value)
-                            out.append(
-                                _span(
-                                    start, start + len(value), "PHONE_NUMBER", _COLUMN_PHONE_SCORE, "rules:column_phone"
-                                )
-                            )
-                    off += len(cell) + len(delim)
-        if header is None and next_hint < stop:
-            header = _phone_header(line)
-        if nl < 0:
-            break
-        pos = nl + 1
-    return out
