@@ -24,6 +24,7 @@ from workers.stream.checkpoint import Checkpoint, CommitError, DeliveryError
 from workers.stream.clients import key_hash, make_consumer, make_producer
 from workers.stream.config import StreamSettings
 from workers.stream.envelope import Envelope, document, seal, split
+from workers.stream.guard import fail_closed, run_isolated
 from workers.stream.ingest import Decoded, Inbound, decode, record_spec
 from workers.stream.interfaces import BatchReport, PipelineLike, install_stop_handlers
 from workers.stream.output import annotations_value, dead_letter_headers, redact, redacted_value
@@ -246,54 +247,6 @@ class StreamWorker:
 
     # ---- process ---------------------------------------------------------------------------
 
-    def _run_pipeline(self, docs: list[Document]) -> list[Result | Failure]:
-        """Pipeline.run already isolates records; if it still raises or miscounts, run one by one
-        so one bad record never fails its batch."""
-        if not docs:
-            return []
-        try:
-            out = self.pipeline.run(docs)
-            if len(out) == len(docs):
-                return list(out)
-            log.error("pipeline returned %d results for %d documents; isolating", len(out), len(docs))
-        except Exception as e:  # noqa: BLE001
-            log.error("pipeline batch failed (%s: %s); isolating records", type(e).__name__, e)
-        res: list[Result | Failure] = []
-        for d in docs:
-            try:
-                one = self.pipeline.run([d])
-                res.append(
-                    one[0]
-                    if len(one) == 1
-                    else Failure(
-                        id=d.id,
-                        stage="pipeline",
-                        error_class="PipelineError",
-                        message=f"pipeline returned {len(one)} results for 1 document",
-                    )
-                )
-            except Exception as e:  # noqa: BLE001
-                res.append(Failure(id=d.id, stage="pipeline", error_class=type(e).__name__, message=str(e)))
-        return res
-
-    def _check(self, r: Result | Failure) -> Result | Failure:
-        """Fail closed: a result must say every detector ran, or be explicitly degraded."""
-        if isinstance(r, Failure):
-            return r
-        if not isinstance(r, Result):
-            return Failure(
-                id=None, stage="pipeline", error_class="PipelineError", message=f"pipeline returned {type(r).__name__}"
-            )
-        missing = [d for d in self.pipeline.detector_names if d not in r.detectors and d not in r.skipped]
-        if missing and not r.degraded:
-            return Failure(
-                id=r.id,
-                stage="detect",
-                error_class="IncompleteDetection",
-                message=f"detectors did not run: {', '.join(missing)}",
-            )
-        return r
-
     def process(self, records: list[Inbound]) -> BatchReport:
         """Process and checkpoint one batch. On a failed checkpoint the batch is re-read."""
         t0 = time.monotonic()
@@ -322,12 +275,12 @@ class StreamWorker:
                 docs.append(doc)
                 owners.append(i)
         tp0 = time.monotonic()
-        outcomes = self._run_pipeline(docs)
+        outcomes = run_isolated(self.pipeline, docs)
         metrics.PIPELINE_LATENCY.observe(time.monotonic() - tp0)
         # One document per record: its outcome, or None where decoding already failed.
         per_record: list[Result | Failure | None] = [None] * len(records)
         for owner, outcome in zip(owners, outcomes, strict=True):
-            per_record[owner] = self._check(outcome)
+            per_record[owner] = fail_closed(self.pipeline.detector_names, outcome)
 
         cp = Checkpoint(self.producer, self.consumer, exactly_once=self.s.exactly_once)
         entity_counts: dict[str, int] = {}
