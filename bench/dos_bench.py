@@ -26,15 +26,7 @@ from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-
-def _luhn_complete(body: str) -> str:
-    total = 0
-    for i, c in enumerate(reversed(body + "0")):
-        n = int(c)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return body + str((10 - total % 10) % 10)
+from workers.detect.validators.checksums import luhn_complete  # noqa: E402
 
 
 def _fill(unit: Callable[[random.Random, int], str], size: int, seed: int = 7) -> str:
@@ -58,7 +50,7 @@ def _email(rng: random.Random, i: int) -> str:
 
 
 def _card(rng: random.Random, i: int) -> str:
-    return "card " + _luhn_complete("4" + "".join(str(rng.randint(0, 9)) for _ in range(14))) + "; "
+    return "card " + luhn_complete("4" + "".join(str(rng.randint(0, 9)) for _ in range(14))) + "; "
 
 
 def _phone_distinct(rng: random.Random, i: int) -> str:

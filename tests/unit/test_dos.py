@@ -22,20 +22,10 @@ from hypothesis import strategies as st
 
 from workers.config import PipelineSettings
 from workers.detect.rules import _Claims
+from workers.detect.validators.checksums import luhn_complete
 from workers.models import Document, Result, Span
 from workers.pipeline import Pipeline
 from workers.pipeline_factory import build_pipeline
-
-
-def _luhn_complete(body: str) -> str:
-    total = 0
-    for i, c in enumerate(reversed(body + "0")):
-        n = int(c)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return body + str((10 - total % 10) % 10)
-
 
 # One unit of each hostile shape; unit i is the same whatever the document size.
 SHAPES: dict[str, Callable[[int], str]] = {
@@ -44,7 +34,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "distinct_phones": lambda i: f"call +1 415-{200 + i % 700}-{1000 + i * 37 % 9000} ",
     "12-": lambda i: "12-",
     "many_emails": lambda i: f"user{i}.x@mail{i % 7}.example.com, ",
-    "many_cards": lambda i: "card " + _luhn_complete(f"4{i:014d}") + "; ",
+    "many_cards": lambda i: "card " + luhn_complete(f"4{i:014d}") + "; ",
     "key_values": lambda i: f"user=u{i}x password=Pw{i * 7919:x}zq! token={i * 104729:024x} ",
     "digits_spaced": lambda i: "1234 ",
     "spelled_at_dot": lambda i: f"write to jo{i} at host{i % 13} dot com or meet at noon. ",

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workers.detect.rules import RulesDetector
+from workers.detect.validators.checksums import luhn_complete
 from workers.models import Document
 from workers.pipeline_factory import build_pipeline
 from workers.taxonomy import load_taxonomy
@@ -153,17 +154,6 @@ def test_other_checksum_types_ignore_id_words(text: str, value: str) -> None:
     assert _types_over(text, value) - {"PHONE_NUMBER"}, text
 
 
-def _luhn_complete(body: str) -> str:
-    """`body` plus the check digit that makes it Luhn-valid (independent of the validator)."""
-    total = 0
-    for i, c in enumerate(reversed(body)):
-        d = int(c)
-        if i % 2 == 0:  # these positions are doubled once the check digit is appended
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return body + str((10 - total % 10) % 10)
-
-
 _NETWORKS = st.sampled_from(
     [
         ("4", 16),
@@ -193,7 +183,7 @@ def test_property_valid_card_after_any_id_word_is_covered(
     network: tuple[str, int], rest: str, sep: str, word: str, glue: str
 ) -> None:
     prefix, length = network
-    number = _luhn_complete((prefix + rest)[: length - 1])
+    number = luhn_complete((prefix + rest)[: length - 1])
     if len(set(number)) < 3:
         return
     groups = (
