@@ -32,7 +32,7 @@ from workers.models import Document, Result, Span
 from workers.records import _SPAN
 from workers.redact import Redactor
 from workers.stream.ingest import Decoded, Inbound
-from workers.stream.output import annotation_hash
+from workers.stream.output import annotation_hash, entity_annotation
 
 EnvelopePolicy = Literal["redact", "hash", "keep"]
 
@@ -189,18 +189,7 @@ def seal(
             v = part[sp.start : sp.end]
             vh = annotation_hash(hash_key, v, sp.type)
             hashes.append(vh)
-            ent: dict[str, Any] = {
-                "type": sp.type,
-                "start": sp.start,
-                "end": sp.end,
-                "score": sp.score,
-                "detector": sp.detector,
-                "field": p.field,
-                "value_hash": vh,
-            }
-            if include_values:
-                ent["value"] = v
-            entities.append(ent)
+            entities.append(entity_annotation(sp, p.field, vh, v if include_values else None))
         if p.header is None:
             key = _pseudonymize(part, found, hashes).encode("utf-8")
         else:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from workers.messages import SourceRef
-from workers.models import DeadLetter, Failure, Result
+from workers.models import DeadLetter, Failure, Result, Span
 from workers.record_output import redact_record
 from workers.records import RedactedRecord, dumps
 from workers.redact import Redactor
@@ -73,6 +73,23 @@ def redacted_value(
     return dumps(body)
 
 
+def entity_annotation(sp: Span, field: str | None, value_hash: str, value: str | None = None) -> dict[str, Any]:
+    """One EntityAnnotation as the dict its model_dump(exclude_none=True) gives, in field order."""
+    ent: dict[str, Any] = {
+        "type": sp.type,
+        "start": sp.start,
+        "end": sp.end,
+        "score": sp.score,
+        "detector": sp.detector,
+    }
+    if field is not None:
+        ent["field"] = field
+    ent["value_hash"] = value_hash
+    if value is not None:
+        ent["value"] = value
+    return ent
+
+
 def annotations_value(
     dec: Decoded,
     red: RedactedRecord,
@@ -91,19 +108,8 @@ def annotations_value(
         f = fields[e.index]
         sp = e.span
         value = view[f.start + sp.start : f.start + sp.end]
-        ent: dict[str, Any] = {
-            "type": sp.type,
-            "start": sp.start,
-            "end": sp.end,
-            "score": sp.score,
-            "detector": sp.detector,
-        }
-        if e.field is not None:
-            ent["field"] = e.field
-        ent["value_hash"] = annotation_hash(hash_key, value, sp.type)
-        if include_values:
-            ent["value"] = value
-        entities.append(ent)
+        vh = annotation_hash(hash_key, value, sp.type)
+        entities.append(entity_annotation(sp, e.field, vh, value if include_values else None))
     entities.extend(extra)
     return dumps(
         {"id": dec.doc_id, "source": _source(dec.record), "taxonomy_version": taxonomy_version, "entities": entities}
