@@ -233,6 +233,17 @@ def _worker_cmd(bootstrap: str, topic: str, group: str, detectors: str = "rules"
     ]
 
 
+def _outputs(prefix: str) -> list[str]:
+    return [
+        "--output-topic",
+        f"{prefix}.redacted",
+        "--annotations-topic",
+        f"{prefix}.annotations",
+        "--dlq-topic",
+        f"{prefix}.dlq",
+    ]
+
+
 def offered_load(
     bootstrap: str, docs: list[Any], rate: float, seconds: float, tmp: Path, topic: str, drain_s: float = 120.0
 ) -> dict:
@@ -476,59 +487,19 @@ def main() -> int:
         producer.close()
         mb = sum(map(len, payloads)) / 1e6
         me = [sys.executable, str(Path(__file__).resolve()), "--child"]
-        cli = str(Path(sys.executable).with_name("pii-worker"))
         runs = [
             ("passthrough", [*me, "passthrough", bootstrap, topic, "g-pass", "out-pass"], "g-pass"),
             ("worker-noop", [*me, "noop", bootstrap, topic, "g-noop", "out-noop"], "g-noop"),
             (
                 "worker-rules",
-                [
-                    cli,
-                    "run",
-                    "--bootstrap-servers",
-                    bootstrap,
-                    "--input-topic",
-                    topic,
-                    "--group-id",
-                    "g-rules",
-                    "--detectors",
-                    "rules",
-                    "--batch-max-records",
-                    str(BATCH),
-                    "--output-topic",
-                    "out-rules.redacted",
-                    "--annotations-topic",
-                    "out-rules.annotations",
-                    "--dlq-topic",
-                    "out-rules.dlq",
-                ],
+                _worker_cmd(bootstrap, topic, "g-rules") + _outputs("out-rules"),
                 "g-rules",
             ),
             (
                 "worker-rules-eos",
-                [
-                    cli,
-                    "run",
-                    "--bootstrap-servers",
-                    bootstrap,
-                    "--input-topic",
-                    topic,
-                    "--group-id",
-                    "g-eos",
-                    "--detectors",
-                    "rules",
-                    "--batch-max-records",
-                    str(BATCH),
-                    "--exactly-once",
-                    "--transactional-id",
-                    "tx-g-eos",
-                    "--output-topic",
-                    "out-eos.redacted",
-                    "--annotations-topic",
-                    "out-eos.annotations",
-                    "--dlq-topic",
-                    "out-eos.dlq",
-                ],
+                _worker_cmd(bootstrap, topic, "g-eos")
+                + ["--exactly-once", "--transactional-id", "tx-g-eos"]
+                + _outputs("out-eos"),
                 "g-eos",
             ),
         ]
@@ -560,10 +531,7 @@ def main() -> int:
             producer.flush()
             producer.close()
             ner_n = min(args.ner_docs, len(docs))
-            cmd = _worker_cmd(bootstrap, ner_topic, "g-ner", "rules,ner") + [
-                f"--{k}-topic=out-ner.{v}"
-                for k, v in (("output", "redacted"), ("annotations", "annotations"), ("dlq", "dlq"))
-            ]
+            cmd = _worker_cmd(bootstrap, ner_topic, "g-ner", "rules,ner") + _outputs("out-ner")
             r = throughput_run(
                 "worker-rules-ner", cmd, bootstrap, "g-ner", ner_topic, ner_n, sum(map(len, payloads[:ner_n])), tmp
             )
