@@ -37,18 +37,26 @@ def chunks(xs: list[Any], n: int) -> Iterator[list[Any]]:
 
 
 def timed_passes(
-    run_pass: Callable[[], Any], n_docs: int, min_seconds: float, max_passes: int
+    run_pass: Callable[[], Any],
+    n_docs: int,
+    min_seconds: float,
+    max_passes: int,
+    before_pass: Callable[[], None] | None = None,
 ) -> tuple[Any, list[float], list[float]]:
     """Run whole-corpus passes until min_seconds elapsed (at least one).
 
     Returns (last output, wall-clock docs/s per pass, docs per CPU-second of this process per pass).
     The CPU figure is less sensitive to other load on a shared machine than the wall-clock one.
+    `before_pass` runs untimed before each pass (an engine resetting what an earlier pass over the
+    same documents left behind).
     """
     rates: list[float] = []
     cpu_rates: list[float] = []
     out = None
     t_all = time.monotonic()
     while len(rates) < max_passes:
+        if before_pass is not None:
+            before_pass()
         t0, c0 = time.monotonic(), time.process_time()
         out = run_pass()
         rates.append(n_docs / (time.monotonic() - t0))

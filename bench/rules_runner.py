@@ -2,6 +2,12 @@
 
 Prints one JSON line of stats on stdout; writes predictions in the `pii-worker redact` contract.
 Timed: Pipeline.run (detect + resolve + redact) over the whole corpus, after a warm-up batch.
+
+The corpus is passed over several times (at least --min-seconds of work). The validators memoise
+their costly parses (phone numbers, host names), so a second pass over the same documents would
+find every value already parsed: ~20% cheaper than the first, and cheaper than a stream, whose
+documents are new. The caches are cleared before each pass, so every pass costs what the first
+did; a value recurring across documents within a pass still hits, as it would in a stream.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ def main() -> None:
     import orjson
 
     from workers.config import PipelineSettings
+    from workers.detect.validators import clear_caches
     from workers.models import Document, Failure
     from workers.pipeline_factory import build_pipeline
 
@@ -54,7 +61,7 @@ def main() -> None:
             print(f"  rules: pass {npass[0]}, {len(docs) / (now - t):.0f} docs/s", file=sys.stderr, flush=True)
         return out
 
-    results, rates, cpu_rates = timed_passes(one_pass, len(docs), a.min_seconds, a.max_passes)
+    results, rates, cpu_rates = timed_passes(one_pass, len(docs), a.min_seconds, a.max_passes, before_pass=clear_caches)
     with open(a.output, "wb") as f:
         for r in results:
             if isinstance(r, Failure):

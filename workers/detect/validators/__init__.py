@@ -56,6 +56,7 @@ from workers.detect.validators.phones import (
 
 __all__ = [
     "DEFAULT_PHONE_REGIONS",
+    "clear_caches",
     "aws_secret",
     "basic_credentials",
     "btc_base58",
@@ -97,3 +98,11 @@ __all__ = [
     "username",
     "windows_account",
 ]
+
+
+def clear_caches() -> None:
+    """Forget every memoised validator result (phone parses, host names). Benchmarks call it
+    between passes over the same documents: otherwise a later pass costs what a stream that never
+    repeats a value would not, and the figure flatters the rules path."""
+    phone_valid.cache_clear()
+    domain_name.cache_clear()
