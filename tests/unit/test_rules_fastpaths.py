@@ -100,3 +100,39 @@ def test_context_terms_fast_path_equals_the_regex(terms: tuple[str, ...], window
     assert t is not None
     low = window.lower()  # windows are cut from the lower-cased document
     assert t.found(low) == (t.rx.search(low) is not None)
+
+
+GLUED = st.lists(
+    st.one_of(
+        PIECES,
+        st.sampled_from(["ab-", "x_", "a/", "v.", "api-7.example.internal:", "phone:", "id ", "9-", "-1", "/2"]),
+        st.text(alphabet="0123456789 -._/:+()ax", max_size=8),
+    ),
+    max_size=10,
+).map("".join)
+
+
+@given(GLUED)
+@settings(max_examples=300, deadline=None)
+def test_left_glue_exit_before_strong_check_same_spans(pair, text: str) -> None:
+    """Candidates glued on the left are dropped before the strong check (phone_valid); without
+    that exit the later glue check drops them too, after paying for it."""
+    from unittest import mock
+
+    fast, _ = pair
+    got = _spans(fast, text)
+    with mock.patch("workers.detect.rules._glued_left", lambda _text, _start: False):
+        assert _spans(fast, text) == got
+
+
+@given(st.text(alphabet="ab09 -._/:", max_size=24), st.data())
+@settings(max_examples=300, deadline=None)
+def test_left_glue_holds_for_every_end(text: str, data) -> None:
+    from workers.detect.candidates import _glued, _glued_left
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    if _glued_left(text, start):
+        assert all(_glued(text, start, e) for e in range(start, len(text) + 1))
+    right = end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()
+    assert _glued(text, start, end) == (_glued_left(text, start) or right)

@@ -70,6 +70,12 @@ def _strong_end(rec: Recognizer, text: str, start: int, end: int, validated: boo
 
 def _glued(text: str, start: int, end: int) -> bool:
     """True when [start, end) continues a larger token across - _ / . (e.g. a UUID's last group)."""
+    return _glued_left(text, start) or (end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit())
+
+
+def _glued_left(text: str, start: int) -> bool:
+    """The half of `_glued` that looks only left of `start`: true for every end when true for one
+    (the rules use it to drop a candidate before its costly checks)."""
     if start >= 2 and text[start - 1] in "-_/." and text[start - 2].isalnum():
         return True
     if start >= 2 and text[start - 1] == ":" and text[start - 2].isalnum():
@@ -79,7 +85,7 @@ def _glued(text: str, start: int, end: int) -> bool:
         token = window.rsplit(None, 1)[-1] if window.strip() else ""
         if "." in token or "-" in token:
             return True
-    return end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()
+    return False
 
 
 def _after_word(text: str, start: int, end: int) -> bool:
