@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.detect.patterns import BUILTIN
+from workers.detect.patterns.accounts import ACCOUNTS
 from workers.detect.patterns.contact import CONTACT
 from workers.detect.patterns.credentials import CREDENTIALS
 from workers.detect.patterns.financial import FINANCIAL
@@ -24,6 +25,7 @@ ORDER = [
     "email_intl",
     "phone",
     "keyed_phone",
+    "email_percent_encoded",
     "credit_card",
     "credit_card_dotted",
     "keyed_card",
@@ -75,6 +77,7 @@ ORDER = [
     "keyed_secret",
     "quoted_secret",
     "aws_secret_key",
+    "keyed_session",
     "keyed_username",
     "ssh_user",
     "login_as",
@@ -89,6 +92,19 @@ ORDER = [
     "downlevel_user",
     "quoted_user",
     "home_dir_user",
+    "pam_by_user",
+    "keyed_downlevel_user",
+    "keyed_downlevel_escape",
+    "csv_downlevel_user",
+    "keyed_display_name",
+    "arn_user",
+    "sql_account",
+    "sql_password",
+    "sql_values_user_0",
+    "sql_values_user_1",
+    "sql_values_user_2",
+    "sql_values_user_3",
+    "openvpn_user",
     "domain_name",
 ]
 
@@ -98,7 +114,7 @@ def test_builtin_order_is_unchanged() -> None:
 
 
 def test_families_concatenate_to_builtin() -> None:
-    families = (CONTACT, FINANCIAL, NATIONAL_IDS, NETWORK, CREDENTIALS, PEOPLE, HOSTS)
+    families = (CONTACT, FINANCIAL, NATIONAL_IDS, NETWORK, CREDENTIALS, PEOPLE, ACCOUNTS, HOSTS)
     assert all(families)
     assert tuple(r for family in families for r in family) == BUILTIN
 

@@ -8,6 +8,7 @@ below 0.5 fire only with supporting context (e.g. bare 9-digit numbers as SSNs).
 
 from __future__ import annotations
 
+from workers.detect.patterns.accounts import ACCOUNTS
 from workers.detect.patterns.contact import CONTACT
 from workers.detect.patterns.credentials import CREDENTIALS
 from workers.detect.patterns.financial import FINANCIAL
@@ -26,6 +27,7 @@ BUILTIN: tuple[Recognizer, ...] = (
     *NETWORK,
     *CREDENTIALS,
     *PEOPLE,
+    *ACCOUNTS,
     *HOSTS,
 )
 

@@ -6,6 +6,24 @@ from workers.detect import validators as v
 from workers.detect.patterns.fragments import _EXT, _NA, _PHONE_KEY, _SEP, _USERINFO, PHONE_CONTEXT
 from workers.detect.patterns.recognizer import Recognizer
 
+# Text before an addr-spec that names no mailbox: mail and sendmail/postfix message ids, and the
+# service class of a Kerberos service principal (service/host@REALM).
+_NOT_MAILBOX = (
+    "message-id: <",
+    "message-id:<",
+    "message-id=<",
+    "msgid=<",
+    "msgid: <",
+    "in-reply-to: <",
+    "references: <",
+    "content-id: <",
+    *(
+        s + "/"
+        for s in ("krbtgt", "host", "http", "ldap", "cifs", "mssqlsvc", "nfs", "imap", "smtp", "pop", "dns", "gc")
+        + ("rpcss", "wsman", "termsrv", "restrictedkrbhost", "postgres", "hdfs", "hive", "kafka", "zookeeper")
+    ),
+)
+
 CONTACT: tuple[Recognizer, ...] = (
     # --- contact -----------------------------------------------------------------------------
     Recognizer(
@@ -17,8 +35,9 @@ CONTACT: tuple[Recognizer, ...] = (
         r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
         0.9,
         v.not_userinfo,
-        # Mail header ids are addr-spec shaped but name a message, not a mailbox.
-        reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
+        # Mail header ids are addr-spec shaped but name a message, not a mailbox; so are Kerberos
+        # service principals (krbtgt/REALM@REALM, HTTP/host@REALM).
+        reject_after=_NOT_MAILBOX,
     ),
     Recognizer(
         # Internationalised addresses (RFC 6531: non-ASCII local part or domain, IDN TLDs). Only
@@ -31,7 +50,7 @@ CONTACT: tuple[Recognizer, ...] = (
         r"(?:(?:[A-Za-z0-9]|" + _NA + r")(?:[A-Za-z0-9-]|" + _NA + r")*\.)+(?:[A-Za-z]{2,24}\b|" + _NA + r"+)",
         0.9,
         v.not_userinfo,
-        reject_after=("message-id: <", "message-id:<", "in-reply-to: <", "references: <", "content-id: <"),
+        reject_after=_NOT_MAILBOX,
         tags=frozenset({"non_ascii"}),
     ),
     Recognizer(
@@ -53,6 +72,8 @@ CONTACT: tuple[Recognizer, ...] = (
         trim_chunks=True,
         defer=True,
         min_digits=7,  # phone_shape: 7 to 15 digits
+        # Right after "{" a run of numbers is a set or list literal (Kerberos "etypes {18 17 20 19}").
+        reject_after=("{",),
     ),
     Recognizer(
         # Phone numbers in key=value logs and query strings, possibly percent-encoded
@@ -64,5 +85,16 @@ CONTACT: tuple[Recognizer, ...] = (
         v.encoded_phone,
         group=1,
         ignore_case=True,
+    ),
+    Recognizer(
+        # Addresses percent-encoded twice or more (%2540 for @ in a nested redirect URL): the view
+        # of normalize.py decodes one level. The value starts after a separator or an encoded "="
+        # (%3D, %253D) so the parameter's key is not part of it.
+        "email_percent_encoded",
+        "EMAIL_ADDRESS",
+        r"(?:%(?:25)*3[Dd]|[^A-Za-z0-9._%+-]|^)([A-Za-z0-9][A-Za-z0-9._+-]{0,63}%(?:25)+40"
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})\b",
+        0.85,
+        group=1,
     ),
 )

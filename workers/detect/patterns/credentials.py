@@ -81,7 +81,8 @@ CREDENTIALS: tuple[Recognizer, ...] = (
     Recognizer(
         "password_phrase",
         "PASSWORD",
-        r"\b(?:password|passwd|passcode|passphrase)(?: is| was| of)?\s+(\S{6,128})",
+        # An opening quote is skipped and ends the value (PASSWORD 'x',<next> in SQL audit lines).
+        r"""\b(?:password|passwd|passcode|passphrase)(?: is| was| of)?\s+["']?([^\s"']{6,128})""",
         0.75,
         v.secret_phrase,
         group=1,
@@ -99,7 +100,9 @@ CREDENTIALS: tuple[Recognizer, ...] = (
     Recognizer(
         "aws_access_key",
         "API_KEY",
-        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        # Access key ids only (long-term AKIA, temporary ASIA): AIDA/AROA/AGPA/ANPA/... are the
+        # unique ids of users, roles, groups and policies that CloudTrail prints, not secrets.
+        r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",
         0.95,
     ),
     Recognizer("google_api_key", "API_KEY", r"\bAIza[0-9A-Za-z_-]{35}\b", 0.95),
@@ -205,5 +208,17 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         group=1,
         context=("secret", "aws", "secret access key", "secret_access_key", "secretaccesskey", "secret key"),
         context_score=0.9,
+    ),
+    Recognizer(
+        # A bare session key outside a cookie header (?session=..., "session": "...", audit
+        # sessionid=...): keyed_token's alphabet plus % (signed, URL-encoded express ids).
+        # The validator wants digits and letters: "session=closed_by_remote_host" is a state.
+        "keyed_session",
+        "ACCESS_TOKEN",
+        r"\bsession" + _SEP + r"([A-Za-z0-9\-._~+/%]{12,256}=*)",
+        0.85,
+        v.session_id,
+        group=1,
+        ignore_case=True,
     ),
 )

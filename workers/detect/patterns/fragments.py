@@ -18,6 +18,13 @@ _DATE = (
 _NA = r"[^\x00-\x7F\p{Z}\p{P}\p{S}\p{C}]"
 _Q = r"""["']?"""  # optional quote around keys / values
 _SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
+# Key names of a user-name field. user/username also end longer keys (sasl_username, db.user,
+# remote_user); the others only as whole words (last_login= holds a time, not a login). auditd's
+# enriched AUID="x"/EUID="x", PAM's ruser=/logname=, LEEF's usrName=, AD's sAMAccountName=.
+_USER_KEY = (
+    r"(?:(?:\b|[_.])(?:user(?:name)?|usr(?:name)?)|\b(?:login|user[_-]?id|(?:[aeos]|fs)?uid|account|acct|owner|"
+    r"author|assignee|[sd]user|srcuser|dstuser|ruser|logname|samaccountname))"
+)
 
 PHONE_CONTEXT = (
     "phone",

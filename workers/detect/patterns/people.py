@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _BACKSLASH_NAME, _COUNTRIES, _DATE, _SEP
+from workers.detect.patterns.fragments import _BACKSLASH_NAME, _COUNTRIES, _DATE, _SEP, _USER_KEY
 from workers.detect.patterns.recognizer import Recognizer
 
 PEOPLE: tuple[Recognizer, ...] = (
@@ -11,25 +11,28 @@ PEOPLE: tuple[Recognizer, ...] = (
     Recognizer(
         "keyed_username",
         "USERNAME",
-        r"\b(?:user(?:name)?|login|user[_-]?id|uid|account|acct|owner|author|assignee|suser|duser)"
-        + _SEP
-        + r"([A-Za-z0-9._@+-]{2,64})",
+        _USER_KEY + _SEP + r"<?([A-Za-z0-9._@+-]{2,64})",
         0.7,
         v.username,
         group=1,
         ignore_case=True,
         # user=CORP\\jdoe names the domain first (downlevel_user reports jdoe); WIN-SRV01$ is a
-        # computer account.
-        reject_before=(*_BACKSLASH_NAME, "$"),
+        # computer account; a value followed by "=" is the next key of an empty field
+        # ("ruser= rhost=", "dstuser=\tapp=ssl").
+        reject_before=(*_BACKSLASH_NAME, "$", "="),
     ),
     Recognizer(
         "ssh_user",
         "USERNAME",
-        r"\b(?:for|by|as)(?: invalid| illegal)? user ([A-Za-z0-9._-]{2,64})",
+        # OpenSSH/PAM/logind/su phrasings: "for invalid user X", "Invalid user X from", "by
+        # authenticating user X", "session 42 of user X.", su's "(to root) X on pts/2".
+        r"(?:\b(?:(?:for|by|as|of|from)(?: invalid| illegal| unknown| authenticating)?|invalid|illegal|authenticating)"
+        r" user|\(to [A-Za-z0-9._-]{1,32}\)) ([A-Za-z0-9._-]{2,64})",
         0.75,
         v.username,
         group=1,
         ignore_case=True,
+        strip_trailing=".",
     ),
     Recognizer(
         "login_as",
@@ -60,7 +63,7 @@ PEOPLE: tuple[Recognizer, ...] = (
     Recognizer(
         "password_for_user",
         "USERNAME",
-        r"\b(?:password|publickey|keyboard-interactive/pam) for (?:invalid user )?([A-Za-z0-9._-]{2,64})",
+        r"\b(?:password(?: changed)?|publickey|keyboard-interactive/pam) for (?:invalid user )?([A-Za-z0-9._-]{2,64})",
         0.75,
         v.username,
         group=1,
@@ -139,10 +142,11 @@ PEOPLE: tuple[Recognizer, ...] = (
         reject_before=(*_BACKSLASH_NAME, "$"),
     ),
     Recognizer(
-        # A quoted name after a user word: user 'hernandez.luis' connected, for user "x.chen".
+        # A quoted name after a user word: user 'hernandez.luis' connected, for user "x.chen", and
+        # the angle-bracketed fields of Cisco ASA messages (Group <VPN-Users> User <k.ito>).
         "quoted_user",
         "USERNAME",
-        r"\b(?:user(?:name)?|login|account|principal)\s+\\?[\"'`]([A-Za-z0-9._@+-]{2,64})\\?[\"'`]",
+        r"\b(?:user(?:name)?|login|account|principal)\s+\\?[\"'`<]([A-Za-z0-9._@+-]{2,64})\\?[\"'`>]",
         0.75,
         v.username,
         group=1,
@@ -157,6 +161,15 @@ PEOPLE: tuple[Recognizer, ...] = (
         r"(?:^|[^A-Za-z0-9_./\\-])(?:/home|/Users|/export/home|[A-Za-z]:(?:\\{1,2})Users)(?:/|\\{1,2})([A-Za-z0-9._-]{2,64})",
         0.75,
         v.home_user,
+        group=1,
+    ),
+    Recognizer(
+        # PAM names the invoking user with its uid: "session opened for user root(uid=0) by nlee(uid=1003)".
+        "pam_by_user",
+        "USERNAME",
+        r"\bby ([A-Za-z0-9._-]{2,64})\(uid=\d",
+        0.75,
+        v.username,
         group=1,
     ),
 )

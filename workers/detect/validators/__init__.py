@@ -26,6 +26,7 @@ from workers.detect.validators.credentials import (
     random_token,
     secret_phrase,
     secret_value,
+    session_id,
     session_value,
     url_password,
     url_username,
@@ -33,7 +34,7 @@ from workers.detect.validators.credentials import (
     windows_account,
 )
 from workers.detect.validators.hosts import domain_name, ip_address
-from workers.detect.validators.names import titled_name
+from workers.detect.validators.names import display_name, titled_name
 from workers.detect.validators.national_ids import (
     ca_sin,
     es_nif,
@@ -64,6 +65,7 @@ __all__ = [
     "ca_sin",
     "credit_card",
     "digits",
+    "display_name",
     "domain_name",
     "downlevel_user",
     "encoded_phone",
@@ -88,6 +90,7 @@ __all__ = [
     "random_token",
     "secret_phrase",
     "secret_value",
+    "session_id",
     "session_value",
     "titled_name",
     "uk_nhs",

@@ -50,6 +50,10 @@ _NOT_USERS = {
     "ubuntu",
     "ec2-user",
     "invalid",
+    "unset",
+    "login",
+    "logon",
+    "logout",
     "is",
     "was",
     "not",
@@ -62,14 +66,48 @@ _NOT_USERS = {
 }
 
 
+# Machine identifiers that sit under user keys (userId=, uid=, principalId, an STS session name):
+# UUIDs, AWS unique ids (AIDA user, AROA role, AGPA group, ...), cloud resource ids (i-0abc...,
+# sg-...), and any value holding a 9+ digit run (epoch times, account numbers).
+_OPAQUE_ID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|A(?:IDA|ROA|GPA|NPA|NVA|IPA)[A-Z0-9]{12,}|"
+    r"[a-z]{1,5}-[0-9a-f]{8,17}|.*\d{9}.*",
+    re.IGNORECASE,
+)
+# An IAM role's friendly name (sessionIssuer "userName": "DevOpsRole"): a role, no person.
+_ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]*(?:Role|[_-]role)")
+
+
+def _random_id(v: str) -> bool:
+    """A generated identifier (Zeek's C8bJ1s2VfXz0p3QkT4, Okta's 00u1abcd2EFGH3ijk4l5): long,
+    unseparated, all three character classes, switching class at almost every other character.
+    A name with digits (JohnSmith1987) switches a few times."""
+    if len(v) < 12 or not v.isalnum():
+        return False
+    switches = sum(1 for a, b in zip(v, v[1:], strict=False) if _cls(a) != _cls(b))
+    return switches >= len(v) // 2
+
+
+def _cls(c: str) -> int:
+    return 0 if c.isdigit() else 1 if c.isupper() else 2
+
+
 def username(value: str) -> bool:
     v = value.strip("\"'")
-    return 2 <= len(v) <= 64 and v.lower() not in _NOT_USERS and not v.isdigit()
+    if not 2 <= len(v) <= 64 or v.lower() in _NOT_USERS or not any(c.isalpha() for c in v):
+        return False
+    return _OPAQUE_ID.fullmatch(v) is None and _ROLE_NAME.fullmatch(v) is None and not _random_id(v)
+
+
+# PAM's "(passwd:chauthtok)" names a service and a module type, not a password.
+_PAM_TYPE = re.compile(r"(?:auth|account|session|password|chauthtok)\):?")
 
 
 def password(value: str) -> bool:
     v = value.strip("\"'")
     if v.startswith("/") and v.count("/") >= 2:  # sudo's PWD=/home/x is a directory, not a secret
+        return False
+    if _PAM_TYPE.fullmatch(v):
         return False
     return 3 <= len(v) <= 128 and v.lower() not in _NOT_SECRETS and not set(v) <= {"*", "x", "X", "#"}
 
@@ -142,6 +180,12 @@ def session_value(value: str) -> bool:
     return high_entropy(value) or (len(value) >= 16 and len(set(value)) >= 8)
 
 
+def session_id(value: str) -> bool:
+    """The value of a bare session key: an identifier (session_value) with letters and at least
+    two digits, so a state word ("closed_by_remote_host") is not one."""
+    return session_value(value) and sum(c.isdigit() for c in value) >= 2 and any(c.isalpha() for c in value)
+
+
 def random_token(value: str) -> bool:
     """A value that reads as a random identifier rather than a setting (lang=en-US, theme=dark,
     tz=America%2FLos_Angeles, a timestamp): 16+ characters with at least three letters, three
@@ -176,7 +220,8 @@ _VIRTUAL_ACCOUNT = re.compile(r"(?:dwm|umfd)-\d{1,4}", re.IGNORECASE)
 def windows_account(value: str) -> bool:
     """The value of a Windows event account field ("Account Name:", "TargetUserName"): a person's
     account unless it is a computer account (ends with $), "-" or a well-known service account."""
-    if value.endswith("$") or value.lower() in _NOT_WINDOWS_PERSONS or _VIRTUAL_ACCOUNT.fullmatch(value):
+    account = value.partition("@")[0]  # WIN-DC01$@CORP.EXAMPLE.COM: a computer account's UPN
+    if account.endswith("$") or value.lower() in _NOT_WINDOWS_PERSONS or _VIRTUAL_ACCOUNT.fullmatch(value):
         return False
     return username(value)
 

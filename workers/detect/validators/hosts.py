@@ -11,15 +11,20 @@ from publicsuffixlist import PublicSuffixList
 # Four dot-separated decimal octets 0-255 without leading zeros ("0" itself allowed).
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+# The unspecified address (a listener's 0.0.0.0, a PAN log's empty NAT column), loopback and the
+# limited broadcast: no host's and no person's address.
+_NOBODYS_V4 = ("0.0.0.0", "127.", "255.255.255.255")
 
 
 def ip_address(value: str) -> bool:
     if "." in value and ":" not in value:  # IPv4 fast path: the ipaddress module is ~10x slower
         if value.isascii():  # the same rule as below, as one regex (the usual case)
-            return _IPV4.fullmatch(value) is not None
+            return _IPV4.fullmatch(value) is not None and not value.startswith(_NOBODYS_V4)
         parts = value.split(".")
-        return len(parts) == 4 and all(
-            p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts
+        return (
+            len(parts) == 4
+            and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts)
+            and not value.startswith(_NOBODYS_V4)
         )
     try:
         # With a ":" only the IPv6 parser can accept it (ipaddress.ip_address tries IPv4 first:
