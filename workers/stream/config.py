@@ -68,6 +68,10 @@ class StreamConfig(BaseModel):
     batch_max_records: int = Field(default=500, ge=1)
     batch_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     batch_max_wait_ms: int = Field(default=100, ge=0)
+    # At-least-once: a batch is detected and sent this many records at a time, so the first
+    # outputs leave while the rest is scanned (a record waits for its chunk, not its batch); the
+    # offsets are still committed once per batch. Exactly-once batches are one chunk.
+    batch_chunk_records: int = Field(default=64, ge=1)
     # False: a batch also closes once every assigned partition is read up to the end the broker
     # last reported, so a record is processed at once instead of waiting out batch_max_wait_ms;
     # under a backlog the end is ahead and batches still fill (batch size follows the load).

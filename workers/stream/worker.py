@@ -9,6 +9,7 @@ partition back to its committed offset, so whatever was not committed is read ag
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -19,15 +20,12 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 
 from workers import metrics
-from workers.models import Document, Failure, Result
 from workers.stream.checkpoint import Checkpoint, CommitError, DeliveryError
-from workers.stream.clients import key_hash, make_consumer, make_producer
+from workers.stream.clients import make_consumer, make_producer
 from workers.stream.config import StreamSettings
-from workers.stream.envelope import Envelope, document, seal, split
-from workers.stream.guard import fail_closed, run_isolated
-from workers.stream.ingest import Decoded, Inbound, decode, record_spec
+from workers.stream.ingest import Inbound
 from workers.stream.interfaces import BatchReport, PipelineLike, install_stop_handlers
-from workers.stream.output import annotations_value, dead_letter_headers, redact, redacted_value
+from workers.stream.publish import Publisher, Tally
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +99,13 @@ class StreamWorker:
     def run(self) -> BatchReport:
         self.consumer = self._consumer_factory(self.s)
         self.producer = self._producer_factory(self.s)
+        # What is alive now (the pipeline's automata, taxonomy and validator tables, the clients)
+        # lives as long as the loop: out of the collector's reach, so the full collections a
+        # batch's allocations trigger walk only the batch, not the whole heap every time (see
+        # docs/benchmarks.md, stream worker profile). Objects freed by reference count are freed
+        # as before.
+        gc.collect()
+        gc.freeze()
         try:
             self.consumer.subscribe([self.s.input_topic], listener=_Listener(self))
             log.info(
@@ -262,77 +267,27 @@ class StreamWorker:
             metrics.RECORDS_CONSUMED.labels(topic).inc(n)
         metrics.BATCH_SIZE.observe(len(records))
 
-        spec = record_spec(self.s)
-        decoded = [decode(r, self.s, spec) for r in records]
-        docs: list[Document] = []
-        owners: list[int] = []
-        policy = self.s.key_header_policy
-        # Per record: its document and where its key and header values sit in it (same run).
-        envelopes: list[tuple[Document, Envelope] | None] = [None] * len(records)
-        for i, d in enumerate(decoded):
-            if isinstance(d, Decoded):  # one document per record: all its strings in one view
-                doc, env = envelopes[i] = document(d, policy)
-                docs.append(doc)
-                owners.append(i)
-        tp0 = time.monotonic()
-        outcomes = run_isolated(self.pipeline, docs)
-        metrics.PIPELINE_LATENCY.observe(time.monotonic() - tp0)
-        # One document per record: its outcome, or None where decoding already failed.
-        per_record: list[Result | Failure | None] = [None] * len(records)
-        for owner, outcome in zip(owners, outcomes, strict=True):
-            per_record[owner] = fail_closed(self.pipeline.detector_names, outcome)
-
         cp = Checkpoint(self.producer, self.consumer, exactly_once=self.s.exactly_once)
-        entity_counts: dict[str, int] = {}
-        dead: list[Failure] = []
-        degraded = 0
-        out_topic, ann_topic = self.s.output_topic, self.s.annotations_topic
-        detector_names = self.pipeline.detector_names
-        redactor = self.pipeline.redactor
+        tally = Tally()
+        # At-least-once: chunks, each sent as soon as it is detected (outputs flow while the rest
+        # of the batch is scanned). Exactly-once: one chunk, detected before the transaction
+        # begins (its outputs are invisible until the commit anyway, and a slow tier must not
+        # hold a transaction open for a whole batch of pipeline calls).
+        step = max(1, len(records)) if self.s.exactly_once else self.s.batch_chunk_records
         try:
-            cp.begin()
-            # Both outputs of an input carry its key: hash it once and name the partitions the
-            # default partitioner would choose, instead of the client partitioning each send.
-            out_parts = sorted(self.producer.partitions_for(out_topic))
-            ann_parts = out_parts if ann_topic == out_topic else sorted(self.producer.partitions_for(ann_topic))
-            for rec, dec, out, envd in zip(records, decoded, per_record, envelopes, strict=True):
-                failure: Failure | None = dec if isinstance(dec, Failure) else out if isinstance(out, Failure) else None
-                if failure is None:
-                    assert isinstance(dec, Decoded) and isinstance(out, Result) and envd is not None
-                    try:
-                        own, tail = split(out, envd[1])
-                        sealed = seal(
-                            rec, envd[1], tail, policy, redactor, self.hash_key, envd[0].text, self.include_values
-                        )
-                        fields = redact(dec, own, redactor)
-                        red = redacted_value(dec, fields, own, self.taxonomy_version, detector_names)
-                        ann = annotations_value(
-                            dec, fields, self.taxonomy_version, self.hash_key, self.include_values, sealed.entities
-                        )
-                    except Exception as e:  # noqa: BLE001 - an encoding error is this record's problem
-                        failure = Failure(id=dec.doc_id, stage="publish", error_class=type(e).__name__, message=str(e))
-                if failure is not None:
-                    cp.send(
-                        self.s.dlq_topic,
-                        rec.value or b"",
-                        rec.key,
-                        dead_letter_headers(rec, failure),
-                        kind="dead_letter",
-                    )
-                    dead.append(failure)
-                    continue
-                assert isinstance(out, Result)
-                if rec.key is None:
-                    p_out = p_ann = None
-                else:  # the ORIGINAL key's partition: per-key order holds whatever key is published
-                    h = key_hash(rec.key)
-                    p_out, p_ann = out_parts[h % len(out_parts)], ann_parts[h % len(ann_parts)]
-                cp.send(out_topic, red, sealed.key, sealed.headers, kind="redacted", partition=p_out)
-                cp.send(ann_topic, ann, sealed.key, sealed.headers, kind="annotations", partition=p_ann)
-                report.published += 1
-                degraded += out.degraded
-                for sp in out.entities:
-                    entity_counts[sp.type] = entity_counts.get(sp.type, 0) + 1
+            pub = Publisher(
+                self.s,
+                self.pipeline,
+                self.producer,
+                hash_key=self.hash_key,
+                include_values=self.include_values,
+                taxonomy_version=self.taxonomy_version,
+            )
+            for i in range(0, len(records), step):
+                chunk = pub.detect(records[i : i + step], tally)
+                if i == 0:
+                    cp.begin()
+                pub.send(cp, chunk, tally)
             for (topic, partition), offset in last.items():
                 cp.mark(topic, partition, offset)
             cp.commit()
@@ -340,13 +295,16 @@ class StreamWorker:
             self._after_failed_checkpoint(cp, e)
             return BatchReport(records=len(records))
 
+        metrics.PIPELINE_LATENCY.observe(tally.pipeline_s)
+        report.published = tally.published
+        dead = tally.dead
         report.dead_lettered = len(dead)
         for f in dead:
             metrics.RECORDS_DEAD_LETTERED.labels(f.stage, f.error_class).inc()
-        for etype, n in entity_counts.items():
+        for etype, n in tally.entities.items():
             metrics.ENTITIES.labels(etype).inc(n)
-        if degraded:
-            metrics.RECORDS_DEGRADED.inc(degraded)
+        if tally.degraded:
+            metrics.RECORDS_DEGRADED.inc(tally.degraded)
         now_ms = time.time() * 1000
         for rec in records:
             if rec.timestamp_ms:
