@@ -136,3 +136,23 @@ def test_left_glue_holds_for_every_end(text: str, data) -> None:
         assert all(_glued(text, start, e) for e in range(start, len(text) + 1))
     right = end + 1 < len(text) and text[end] in "-_/." and text[end + 1].isdigit()
     assert _glued(text, start, end) == (_glued_left(text, start) or right)
+
+
+@given(st.lists(DOC, max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_batch_detect_equals_one_by_one(pair, texts: list[str]) -> None:
+    """The batch runs pattern by pattern across its texts; each text's spans (and their order)
+    are those it gets alone."""
+    fast, _ = pair
+    batch = fast.detect(texts)
+    assert [[(s.start, s.end, s.type, s.score, s.detector) for s in spans] for spans in batch] == [
+        _spans(fast, t) for t in texts
+    ]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_generated_batch_equals_one_by_one(pair, seed: int) -> None:
+    fast, _ = pair
+    texts = [d.text for d in generate(120, seed=seed)]
+    texts += ["é " + t for t in texts[:40]]  # non-ASCII texts take the character-offset path
+    assert fast.detect(texts) == [fast.detect_one(t) for t in texts]
