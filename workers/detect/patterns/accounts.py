@@ -12,8 +12,9 @@ from workers.detect.patterns.recognizer import Recognizer
 _KEY_SEP = r"""\\?["']?[ \t]*[:=][ \t]*\\?["']?"""
 # Keys whose value is a logon name, also written with spaces (Windows "User name:", "Account Name:").
 _LOGON_KEY = r"(?:" + _USER_KEY + r"|\b(?:user|account|logon|target[ _]?user)[ _]name)"
-# A NetBIOS-style domain and its backslash (also JSON-escaped): any case once a key names the field.
-_DOMAIN = r"[A-Za-z][A-Za-z0-9-]{0,14}\\{1,2}"
+# A NetBIOS-style domain and its backslash (also JSON-escaped or percent-encoded): any case once
+# a key names the field.
+_DOMAIN = r"[A-Za-z][A-Za-z0-9-]{0,14}(?:\\{1,2}|%5[Cc])"
 _USER = r"[A-Za-z0-9._-]"
 # SQL: a column naming a login, a value (quoted string or bare literal) of a VALUES list.
 _SQL_COL = r"""[`"\[]?[A-Za-z_][A-Za-z0-9_]*[`"\]]?"""

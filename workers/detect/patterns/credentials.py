@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from workers.detect import validators as v
 from workers.detect.patterns.fragments import (
+    _KEY_START,
     _PEM_BODY,
     _PEM_LABEL,
     _PEM_TAIL,
     _PREFIX,
     _PW_KEY,
     _SEP,
+    _SEP_ENC,
     _UI,
     _UI_USER,
     _URL_AUTHORITY,
@@ -166,8 +168,8 @@ CREDENTIALS: tuple[Recognizer, ...] = (
     Recognizer(
         "keyed_token",
         "ACCESS_TOKEN",
-        r"\b(?:access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|session[_-]?(?:id|token|key)|"
-        r"sessionid|token|sid|csrf[_-]?token)" + _SEP + r"([A-Za-z0-9\-._~+/]{12,}=*)",
+        _KEY_START + r"(?:access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|session[_-]?(?:id|token|key)|"
+        r"sessionid|token|sid|csrf[_-]?token)" + _SEP_ENC + r"([A-Za-z0-9\-._~+/]{12,}=*)",
         0.85,
         v.high_entropy,
         group=1,
@@ -211,11 +213,11 @@ CREDENTIALS: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         # A bare session key outside a cookie header (?session=..., "session": "...", audit
-        # sessionid=...): keyed_token's alphabet plus % (signed, URL-encoded express ids).
+        # sessionid=...): keyed_token's alphabet plus an encoded ":" (signed express ids s%3A...).
         # The validator wants digits and letters: "session=closed_by_remote_host" is a state.
         "keyed_session",
         "ACCESS_TOKEN",
-        r"\bsession" + _SEP + r"([A-Za-z0-9\-._~+/%]{12,256}=*)",
+        _KEY_START + r"session" + _SEP_ENC + r"((?:[A-Za-z0-9\-._~+/]|%3[Aa]){12,256}=*)",
         0.85,
         v.session_id,
         group=1,

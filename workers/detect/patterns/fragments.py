@@ -18,12 +18,18 @@ _DATE = (
 _NA = r"[^\x00-\x7F\p{Z}\p{P}\p{S}\p{C}]"
 _Q = r"""["']?"""  # optional quote around keys / values
 _SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
+# _SEP, or "=" percent-encoded once or more (a query string nested in a redirect parameter:
+# next=%2Fcb%3Fsession%3D8f3a...): the normalised view decodes e-mail escapes, not these.
+_SEP_ENC = r"""(?:["']?\s*[:=]\s*["']?|%(?:25)*3[Dd])"""
+# A key's left boundary, also right after an encoded "?" or "&" (%3Fsession, %26user), where
+# \b does not hold (F and 6 are word characters). For recognizers matching case-insensitively.
+_KEY_START = r"(?:\b|%(?:25)*(?:3F|26))"
 # Key names of a user-name field. user/username also end longer keys (sasl_username, db.user,
 # remote_user); the others only as whole words (last_login= holds a time, not a login). auditd's
 # enriched AUID="x"/EUID="x", PAM's ruser=/logname=, LEEF's usrName=, AD's sAMAccountName=.
 _USER_KEY = (
-    r"(?:(?:\b|[_.])(?:user(?:name)?|usr(?:name)?)|\b(?:login|user[_-]?id|(?:[aeos]|fs)?uid|account|acct|owner|"
-    r"author|assignee|[sd]user|srcuser|dstuser|ruser|logname|samaccountname))"
+    r"(?:(?:" + _KEY_START + r"|[_.])(?:user(?:name)?|usr(?:name)?)|" + _KEY_START + r"(?:login|user[_-]?id|"
+    r"(?:[aeos]|fs)?uid|account|acct|owner|author|assignee|[sd]user|srcuser|dstuser|ruser|logname|samaccountname))"
 )
 
 PHONE_CONTEXT = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _BACKSLASH_NAME, _COUNTRIES, _DATE, _SEP, _USER_KEY
+from workers.detect.patterns.fragments import _BACKSLASH_NAME, _COUNTRIES, _DATE, _SEP_ENC, _USER_KEY
 from workers.detect.patterns.recognizer import Recognizer
 
 PEOPLE: tuple[Recognizer, ...] = (
@@ -11,15 +11,15 @@ PEOPLE: tuple[Recognizer, ...] = (
     Recognizer(
         "keyed_username",
         "USERNAME",
-        _USER_KEY + _SEP + r"<?([A-Za-z0-9._@+-]{2,64})",
+        _USER_KEY + _SEP_ENC + r"<?([A-Za-z0-9._@+-]{2,64})",
         0.7,
         v.username,
         group=1,
         ignore_case=True,
         # user=CORP\\jdoe names the domain first (downlevel_user reports jdoe); WIN-SRV01$ is a
         # computer account; a value followed by "=" is the next key of an empty field
-        # ("ruser= rhost=", "dstuser=\tapp=ssl").
-        reject_before=(*_BACKSLASH_NAME, "$", "="),
+        # ("ruser= rhost=", "dstuser=\tapp=ssl"); acme%5Cjpark is an encoded down-level name.
+        reject_before=(*_BACKSLASH_NAME, "$", "=", "%5C", "%5c"),
     ),
     Recognizer(
         "ssh_user",
