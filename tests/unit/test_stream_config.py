@@ -111,3 +111,18 @@ def test_run_exits_2_with_a_readable_message_on_bad_config(tmp_path):
     )
     assert out.returncode == 2
     assert "batch_max_records" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_every_run_flag_reaches_a_stream_setting():
+    import argparse
+
+    from workers.cli import run as run_cli
+
+    parser = argparse.ArgumentParser()
+    run_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["run", "--input-topic", "in", "--batch-chunk-records", "8"])
+    assert set(run_cli._STREAM_FLAGS) <= set(vars(args)) & set(StreamSettings.model_fields)
+    s = StreamSettings.load(None, **{k: getattr(args, k) for k in run_cli._STREAM_FLAGS})
+    assert s.batch_chunk_records == 8 and s.input_topic == "in"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--batch-chunk-records", "0"])

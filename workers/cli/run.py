@@ -49,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-max-bytes", type=positive_int)
     p.add_argument("--batch-max-wait-ms", type=int)
     p.add_argument(
+        "--batch-chunk-records",
+        type=positive_int,
+        help="records detected and sent together inside a batch (default 64; offsets still commit per batch)",
+    )
+    p.add_argument(
         "--max-document-bytes", type=positive_int, help="larger records go to the dead-letter topic (default 4 MiB)"
     )
     p.add_argument("--session-timeout-ms", type=int)
@@ -76,6 +81,7 @@ _STREAM_FLAGS = (
     "batch_max_records",
     "batch_max_bytes",
     "batch_max_wait_ms",
+    "batch_chunk_records",
     "max_document_bytes",
     "session_timeout_ms",
     "heartbeat_interval_ms",
