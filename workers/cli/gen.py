@@ -9,7 +9,7 @@ import orjson
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from workers.loggen import FORMATS
+    from workers.loggen import FORMAT_GROUPS, FORMATS, SECURITY
 
     p = sub.add_parser(
         "gen",
@@ -22,8 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format",
         action="append",
-        choices=sorted(FORMATS),
-        help="restrict to this format (repeatable); default: all formats",
+        choices=sorted(FORMATS) + sorted(SECURITY) + sorted(FORMAT_GROUPS),
+        help="restrict to this format or group (repeatable): 'security' is every security-log format, "
+        "'security-tuned' / 'security-heldout' its two halves; default: the app/web log mix "
+        "(security formats are never in it)",
     )
     p.add_argument("--output", "-o", default="-", help="output file (default stdout)")
     p.set_defaults(func=run)

@@ -36,6 +36,10 @@ DECOY_TYPES: tuple[str, ...] = (
     "HEX_HASH",
     "PORT",
     "MESSAGE_ID",
+    # security logs: machine/service/built-in accounts, role names, 0.0.0.0 and loopback
+    "NON_PERSONAL",
+    # security logs: SIDs, logon ids, flow/connection ids, provider object ids
+    "RESOURCE_ID",
 )
 
 
