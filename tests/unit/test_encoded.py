@@ -4,13 +4,14 @@ PII are reported as one span over the token; tokens that decode to binary, words
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from workers.detect.encoded import MAX_DECODED, MIN_TOKEN, decode_tokens, encoded_findings
+from workers.detect.encoded import _RUN, MAX_DECODED, MIN_TOKEN, _is_token, decode_tokens, encoded_findings
 from workers.detect.rules import RulesDetector
 from workers.detect.validators.checksums import luhn_complete
 from workers.taxonomy import load_taxonomy
@@ -227,3 +228,17 @@ def test_random_bytes_give_no_span(rules: RulesDetector, raw: bytes, enc: tuple[
     token = (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode()
     token = token if padded else token.rstrip("=")
     assert rules.detect_one(f"blob {token} end") == []
+
+
+# The token rule as documented: a run of 12+ base64 characters with the padding after it, or a
+# shorter run of 10-11 that padding ends.
+_DOCUMENTED_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{10}(?:[A-Za-z0-9+/_-]{2,}=*|[A-Za-z0-9+/_-]?=+)")
+
+
+@settings(max_examples=400)
+@given(text=st.text(alphabet="aB9+/_-=. \n", max_size=80))
+def test_tokens_are_the_documented_runs(text: str) -> None:
+    """The scan takes 10+ runs and drops short unpadded ones: the same tokens at the same places
+    as the documented rule (every token tried, whatever it decodes to)."""
+    got = [(m.span(), m.group()) for m in _RUN.finditer(text) if _is_token(m.group())]
+    assert got == [(m.span(), m.group()) for m in _DOCUMENTED_TOKEN.finditer(text)]

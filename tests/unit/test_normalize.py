@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workers.config import PipelineSettings
+from workers.detect import normalize
 from workers.detect.normalize import Utf8Offsets, normalized_view
 from workers.detect.rules import RulesDetector
 from workers.models import Document, Result
@@ -313,3 +314,25 @@ def test_non_ascii_text_gives_the_same_spans_at_shifted_offsets(
     assert plain <= moved
     start = text.index(value)
     assert any(a <= start and b >= start + len(value) for a, b, _ in moved)
+
+
+# Text made of what the view's escapes, spelled forms and their neighbours are built from.
+_FORM_TEXT = st.text(alphabet="abtoAT dDx%&#;\\u4069[](){}<>@.\t\n-_+=", max_size=60)
+
+
+@settings(max_examples=400)
+@given(text=_FORM_TEXT, pos=st.integers(0, 60))
+def test_spelled_form_search_needs_a_seam(text: str, pos: int) -> None:
+    """The stage-2 fast exit: wherever an address with spelled separators can match, the seam
+    (local-part character, at-form, domain character) occurs at or after the same position."""
+    if normalize._SPELLED_RX.search(text, pos) is not None:
+        assert normalize._AT_SEAM_RX.search(text, pos) is not None
+
+
+@settings(max_examples=400)
+@given(text=_FORM_TEXT)
+def test_ascii_escape_needs_a_lead_character(text: str) -> None:
+    """The stage-1 fast exit: an ASCII text without % & \\ holds no escape the view decodes."""
+    found = [m for m in normalize._STAGE1_RX.finditer(text) if m.lastgroup != "na"]
+    assert not found or normalize._may_escape(text)
+    assert normalize._stage1(text) is None or normalize._may_escape(text)

@@ -29,10 +29,20 @@ MAX_DECODED = 4 * 1024 * 1024  # decoded bytes per document: the default max_doc
 MIN_PRINTABLE = 0.9  # share of decoded characters that must be printable (or blanks)
 
 # Maximal runs of the union of both base64 alphabets with the padding that ends them: 12+
-# characters, padding included ("MC4wLjAuMA==" is 0.0.0.0). Greedy runs never backtrack; a
-# search failing inside a run of under 12 characters is retried at most 11 times: linear.
+# characters, padding included ("MC4wLjAuMA==" is 0.0.0.0). The regex takes every run of 10+
+# with its padding and _is_token() drops those under 12 characters without padding: the same
+# tokens as a regex demanding 12 (which fails on every 10-11 character run only after
+# retrying at each of its characters). A search failing inside a run of under 10 characters is
+# retried at most 9 times: linear.
 _B64 = "[A-Za-z0-9+/_-]"
-_TOKEN = re.compile(_B64 + "{" + str(MIN_TOKEN - 2) + "}(?:" + _B64 + "{2,}=*|" + _B64 + "?=+)")
+_RUN = re.compile(_B64 + "{" + str(MIN_TOKEN - 2) + ",}=*")
+
+
+def _is_token(run: str) -> bool:
+    """A run of _RUN is a token when long enough or padded."""
+    return len(run) >= MIN_TOKEN or run[-1] == "="
+
+
 _HEX = frozenset("0123456789abcdefABCDEF")
 _B64_SET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 # Decoded segments are joined with this: no recognizer pattern crosses a blank line and a
@@ -144,7 +154,9 @@ def _any_text(text: str, max_decoded: int) -> bool:
     """False when no token of `text` can decode to text: the common case, answered without match
     objects or positions (findall). A budget used up here proves nothing: True."""
     budget = max_decoded
-    for token in _TOKEN.findall(text):
+    for token in _RUN.findall(text):
+        if not _is_token(token):
+            continue
         kind = _candidate(token)
         if kind is None:
             continue
@@ -167,8 +179,10 @@ def decode_tokens(text: str, max_decoded: int = MAX_DECODED) -> list[_Decoded]:
     out: list[_Decoded] = []
     budget = max_decoded
     header_end = -2  # end of the last JWT header seen: its payload starts one "." later
-    for m in _TOKEN.finditer(text):
+    for m in _RUN.finditer(text):
         token = m.group()
+        if not _is_token(token):
+            continue
         kind = _candidate(token)
         if kind is None:
             continue

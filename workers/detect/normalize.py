@@ -87,6 +87,10 @@ _SPELLED_RX = re.compile(
     r"(?![A-Za-z0-9\-])"
 )
 _FORM_RX = re.compile(r"(?P<at>" + _AT_FORM + r")|(?P<dot>" + _DOT_FORM + r")")
+# Every match of _SPELLED_RX holds a local-part character, an at-form and a domain character
+# side by side; most texts with a spelled-form hint have none (a stack trace's "\tat com.x..."),
+# and this one-alternative-deep scan rules them out before the costly search.
+_AT_SEAM_RX = re.compile(r"[A-Za-z0-9_%+\-](?:" + _AT_FORM + r")[A-Za-z0-9\-]")
 _SPELLED_HINT_RX = re.compile(r"[\[({<][ \t]*(?:at|dot)[ \t]*[\])}>]|[ \t](?:at|dot)[ \t]|[ \t]@|@[ \t]", re.I)
 # Words that precede a plain " at " in ordinary English ("look at example.com", "meet at
 # noon.Then"): with them a plain " at " is not read as "@" (bracketed forms always are).
@@ -207,8 +211,20 @@ def normalized_view(text: str) -> NormalizedView | None:
     return NormalizedView(text, cur, maps) if maps else None
 
 
+def _may_escape(text: str) -> bool:
+    """False when an ASCII text holds no character an escape of _STAGE1_RX starts with."""
+    return "%" in text or "&" in text or "\\" in text
+
+
 def _stage1(text: str) -> tuple[str, _Map] | None:
-    fold = _lookalikes(text) if not text.isascii() else {}
+    if text.isascii():
+        # Every escape alternative starts with one of these: without them nothing can change
+        # (a text here for its spelled-form hint alone skips the scan).
+        if not _may_escape(text):
+            return None
+        fold: dict[int, str] = {}
+    else:
+        fold = _lookalikes(text)
     b = _Builder(text)
     for m in _STAGE1_RX.finditer(text):
         kind = m.lastgroup
@@ -308,7 +324,9 @@ def _stage2(text: str) -> tuple[str, _Map] | None:
         return None
     b = _Builder(text)
     pos = 0
-    while True:
+    # A match at or after `pos` holds a seam at or after it: without one, no search (the last,
+    # failing one would read the whole rest of the text).
+    while _AT_SEAM_RX.search(text, pos):
         m = _SPELLED_RX.search(text, pos)
         if m is None:
             break

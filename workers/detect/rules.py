@@ -255,6 +255,8 @@ class RulesDetector:
         # ASCII digits counted in C; other text keeps the full path (Unicode digits count too).
         if rec.min_digits and _below_floor(rec, text[start:end]):
             return None
+        if rec.standalone and not rec.checksum and _glued_left(text, start):
+            return None  # glued on the left whatever the end becomes: skip the validators
         if rec.strip_trailing:
             while end > start and text[end - 1] in rec.strip_trailing:
                 end -= 1
@@ -262,8 +264,6 @@ class RulesDetector:
         if validated is None:
             return None
         end = validated
-        if rec.standalone and not rec.checksum and _glued_left(text, start):
-            return None  # glued on the left whatever the strong check makes the end: skip that check
         score = rec.score
         if rec.strong_check is not None:
             strong_end = _strong_end(rec, text, start, end, validated=True)
