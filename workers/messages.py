@@ -21,7 +21,8 @@ RecordId = str | int | float
 
 class InputDocument(BaseModel):
     """A JSON input record (field names configurable). Every string and object key in it, nested
-    objects and arrays included, is scanned and redacted; the id is kept as it is (never scanned)."""
+    objects and arrays included, is scanned and redacted; the id is scanned too and kept as it is
+    unless it holds an entity, which is then replaced by a keyed pseudonym `[TYPE:<hash>]`."""
 
     model_config = ConfigDict(extra="allow")
     id: RecordId | None = None

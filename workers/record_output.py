@@ -45,6 +45,7 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
                 )
             k += 1
     redacted_text: str | None = None
+    new_id: str | None = None
     renames: list[tuple[_Node, str, str]] = []
     for i, f in enumerate(parsed.fields):
         pieces = per_field[i]
@@ -57,6 +58,10 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
         elif f.is_key:
             if new != value:  # an operator that keeps values (annotate only) keeps the key too
                 renames.append((f.node, value, new))
+        elif f.is_id:
+            # An id must stay distinct per record and joinable with its annotations: pseudonyms.
+            if new != value:
+                new_id = f.node.container[f.key] = redactor.pseudonymize(value, pieces)
         else:
             f.node.container[f.key] = new
     if renames:
@@ -69,7 +74,9 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
             entities.extend(FieldSpan(path, s, i) for s in per_field[i])
     if parsed.body is None and redacted_text is None:
         redacted_text = parsed.view
-    return RedactedRecord(body=parsed.body, text=redacted_text if parsed.body is None else None, entities=entities)
+    return RedactedRecord(
+        body=parsed.body, text=redacted_text if parsed.body is None else None, entities=entities, doc_id=new_id
+    )
 
 
 def rename_keys(renames: Sequence[tuple[_Node, str, str]]) -> None:

@@ -20,9 +20,12 @@ Two keys of one object that redact to the same text keep both entries: the later
 object's order) gets the first free suffix `#2`, `#3`, ... (workers.record_output). Building the
 view, clipping and redacting are linear in the record.
 
-The id (its key and value) is never scanned nor replaced, and never taken from the text; nor is the
-key of the main text field, which the configuration names. An id that is not a string or
-a number is an error. Errors never carry the record's text.
+The id's value is scanned like any string (careless producers key records by e-mail or phone),
+but an entity in it is replaced by a keyed pseudonym `[TYPE:<hash>]` instead of its type's
+operator (workers.record_output), so ids stay distinct and equal ids stay equal; an id without
+an entity is kept as given. The id is never taken from the text. The keys of the id and of the
+main text field are configuration and are not scanned. An id that is not a string or a number is
+an error. Errors never carry the record's text.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ class RecordSpec:
             if not path or any(not part for part in path.split(".")):
                 raise ValueError(f"invalid field path {path!r} (use dotted names like user.email)")
         if self.id_field in self.fields:
-            raise ValueError(f"the id field {self.id_field!r} is never scanned: do not name it in fields")
+            raise ValueError(f"the id field {self.id_field!r} is scanned as the id: do not name it in fields")
         if self.max_document_bytes < 1:
             raise ValueError("max_document_bytes must be at least 1")
 
@@ -107,6 +110,7 @@ class FieldRef:
     start: int
     end: int
     is_key: bool = False
+    is_id: bool = False  # the record's id: pseudonymised, not redacted (record_output)
 
     @property
     def path(self) -> str | None:
@@ -160,6 +164,7 @@ class RedactedRecord:
     body: dict[str, Any] | None
     text: str | None  # plain-text records
     entities: list[FieldSpan]
+    doc_id: str | None = None  # the published id when the record's own held an entity
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,6 +294,7 @@ def _layout(obj: dict[str, Any], skip: tuple[Any, str], text_field: str) -> tupl
     fields: list[FieldRef] = []
     pos = 0
     root = _Node(None, None, obj)
+    id_node: _Node | None = None
     # (node naming the container, label for its strings: nearest object key)
     stack: list[tuple[_Node, str]] = [(root, "")]
     while stack:
@@ -298,7 +304,8 @@ def _layout(obj: dict[str, Any], skip: tuple[Any, str], text_field: str) -> tupl
         if isinstance(container, dict):
             for key, value in container.items():
                 if container is skip[0] and key == skip[1]:
-                    continue  # the id is kept as given, key and value
+                    id_node = node
+                    continue  # laid out last: the main text keeps offset 0
                 value = _scannable(value)
                 # Every key is scanned but the main text field's, which the configuration names.
                 if not key or (node is root and key == text_field):
@@ -333,6 +340,14 @@ def _layout(obj: dict[str, Any], skip: tuple[Any, str], text_field: str) -> tupl
         # Children are visited after their siblings' strings, in order; a stack pops the last
         # pushed first, so push them reversed.
         stack.extend(reversed(nested))
+    if id_node is not None:
+        # Careless producers key records by e-mail or phone: the id's value is scanned (its name
+        # is configuration, like the text field's) and read after the key, as context.
+        key = skip[1]
+        value = _scannable(id_node.container[key])
+        if isinstance(value, str) and value:
+            fields.append(FieldRef(id_node, key, pos + len(key) + 2, pos + len(key) + 2 + len(value), is_id=True))
+            parts.append(f"{key}: {value}\n")
     return "".join(parts), fields
 
 

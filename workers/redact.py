@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from collections.abc import Mapping, Sequence
 
 from workers.errors import ConfigError
@@ -13,6 +14,11 @@ from workers.taxonomy import Operator, Taxonomy
 
 class RedactionConfigError(ConfigError):
     """Operators that cannot run as configured (e.g. pseudonyms without a key)."""
+
+
+# Hex characters of a keyed hash that stands in for an identifier (a record id, a Kafka key):
+# 128 bits, so distinct ids stay distinct at any volume (the pseudonym operator's 12 are for text).
+ID_HASH_CHARS = 32
 
 
 def value_hash(key: bytes, value: str, entity_type: str = "") -> str:
@@ -44,6 +50,9 @@ class Redactor:
                 "(set PII_WORKER_HMAC_KEY): refusing to start rather than emit unkeyed, guessable hashes"
             )
         self.key = key
+        # Identifiers holding an entity are pseudonymised whatever the operator (see pseudonymize);
+        # without a configured key the pseudonyms are stable within this process only.
+        self._id_key = key or os.urandom(32)
         self._fixed: dict[str, tuple[Operator, str]] = {}
 
     def replacement(self, entity_type: str, value: str) -> str:
@@ -72,6 +81,21 @@ class Redactor:
                 raise ValueError(f"overlapping spans reached redaction at {s.start}; resolve first")
             parts.append(text[cur : s.start])
             parts.append(self.replacement(s.type, text[s.start : s.end]))
+            cur = s.end
+        parts.append(text[cur:])
+        return "".join(parts)
+
+    def pseudonymize(self, text: str, spans: Sequence[Span]) -> str:
+        """`text` with each entity replaced by `[TYPE:<keyed hash>]`, for strings that identify
+        a record (its id): a fixed replacement would give every user's records one id, while
+        equal values keep equal pseudonyms. An operator that keeps values keeps the text."""
+        if self.redact(text, spans) == text:
+            return text
+        parts: list[str] = []
+        cur = 0
+        for s in sorted(spans, key=lambda s: s.start):
+            parts.append(text[cur : s.start])
+            parts.append(f"[{s.type}:{value_hash(self._id_key, text[s.start : s.end], s.type)[:ID_HASH_CHARS]}]")
             cur = s.end
         parts.append(text[cur:])
         return "".join(parts)

@@ -58,3 +58,28 @@ def test_keys_and_headers_with_pii_are_pseudonymized_and_partitioning_follows_th
     fields = {(e["field"], e["type"], e["value_hash"]) for e in ann["a1"]["entities"]}
     email_hash = annotation_hash(hk, EMAIL, "EMAIL_ADDRESS")
     assert fields == {("$key", "EMAIL_ADDRESS", email_hash), ("$headers.user-email", "EMAIL_ADDRESS", email_hash)}
+
+
+def test_ids_holding_pii_are_published_as_keyed_pseudonyms_on_both_topics(kafka: Kafka) -> None:
+    topic, group = kafka.unique("ids"), kafka.unique("g")
+    kafka.create_topic(topic, PARTITIONS)
+    kafka.produce(
+        topic,
+        [
+            (b"k1", orjson.dumps({"id": EMAIL, "text": "login ok"}), None),
+            (b"k2", orjson.dumps({"id": EMAIL, "text": "logout"}), None),
+            (b"k3", orjson.dumps({"id": "order-17", "text": f"mail {EMAIL}"}), None),
+        ],
+    )
+    w = kafka.start_worker("--input-topic", topic, "--group-id", group, "--topic-partitions", str(PARTITIONS))
+    kafka.wait_committed(group, topic, timeout_s=180)
+    assert w.terminate() == 0, w.log()
+
+    pseudonym = f"[EMAIL_ADDRESS:{annotation_hash(HMAC_KEY.encode(), EMAIL, 'EMAIL_ADDRESS')[:HASH_CHARS]}]"
+    for out_topic in (f"{topic}.redacted", f"{topic}.annotations"):
+        got = [orjson.loads(r.value) for r in kafka.read_all(out_topic)]
+        assert all(EMAIL not in orjson.dumps(v).decode() for v in got)
+        assert sorted(v["id"] for v in got) == sorted([pseudonym, pseudonym, "order-17"])
+    ann = {r["id"]: r for r in (orjson.loads(x.value) for x in kafka.read_all(f"{topic}.annotations"))}
+    assert [e["field"] for e in ann[pseudonym]["entities"]] == ["id"]
+    assert [e["field"] for e in ann["order-17"]["entities"]] == ["text"]

@@ -127,11 +127,11 @@ def test_key_offsets_are_into_the_original_key():
     assert (e.field, e.span.start, e.span.end) == ('["to [EMAIL_ADDRESS]"]~', 3, 9)
 
 
-def test_view_lays_out_every_key_but_the_ids_and_the_main_texts():
+def test_view_lays_out_every_key_but_the_ids_and_the_main_texts_the_id_value_last():
     parsed = parse_record(
         orjson.dumps({"id": "a", "text": "t", "a": {"b": True, "c": ""}, "d": [], "e": None, "f": 2}), RecordSpec(), "1"
     )
-    assert parsed.view == "t\na\nd\ne\nf: 2\nb\nc\n"
+    assert parsed.view == "t\na\nd\ne\nf: 2\nb\nc\nid: a\n"
     assert [(f.path, f.is_key) for f in parsed.fields] == [
         ("text", False),
         ("a~", True),
@@ -141,6 +141,7 @@ def test_view_lays_out_every_key_but_the_ids_and_the_main_texts():
         ("f", False),
         ("a.b~", True),
         ("a.c~", True),
+        ("id", False),
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -69,7 +71,8 @@ def test_every_string_is_scanned_and_each_entity_names_its_field(pipeline, recor
 
 def test_key_names_are_in_the_view_as_context(pipeline):
     parsed = parse_record(orjson.dumps({"id": "a", "text": "t", "ssn": "078-05-1121"}), RecordSpec(), "1")
-    assert parsed.view == "t\nssn: 078-05-1121\n"  # the key reads as "ssn: <value>" for the rules
+    # the key reads as "ssn: <value>" for the rules; the id's value comes last, after its key
+    assert parsed.view == "t\nssn: 078-05-1121\nid: a\n"
     out = redact(pipeline, {"id": "a", "text": "", "ssn": "078-05-1121"})
     assert out["ssn"] == "[US_SSN]"
 
@@ -109,9 +112,11 @@ def test_numbers_are_scanned_too(pipeline, raw, field, etype):
     assert str(value) not in dumps(out).decode()
 
 
-def test_the_id_is_never_scanned_nor_taken_from_the_text(pipeline):
+def test_the_id_is_pseudonymised_when_it_holds_an_entity_and_never_taken_from_the_text(pipeline):
     out = redact(pipeline, {"id": "a@example.com", "text": "b@example.com"})
-    assert out["id"] == "a@example.com" and out["text"] == "[EMAIL_ADDRESS]"
+    assert out["text"] == "[EMAIL_ADDRESS]"
+    assert re.fullmatch(r"\[EMAIL_ADDRESS:[0-9a-f]{32}\]", out["id"]), out["id"]
+    assert {e["field"] for e in out["entities"]} == {"id", "text"}
     parsed = parse_record(b'{"text": "42"}', RecordSpec(), "7")
     assert parsed.doc_id == "7"
     with pytest.raises(ValueError, match="must differ"):
@@ -251,3 +256,31 @@ def _shape(v):
         return [_shape(x) for x in v]
     # A number with a detection in it becomes a redacted string: both are leaves here.
     return "leaf" if isinstance(v, str | int | float) and not isinstance(v, bool) else v
+
+
+@pytest.mark.parametrize(
+    ("raw_id", "etype", "kept"),
+    [
+        ("jane.doe@example.com", "EMAIL_ADDRESS", ""),
+        ("user:jane.doe@example.com:42", "EMAIL_ADDRESS", "user:"),
+        ("+1 415 555 2671", "PHONE_NUMBER", ""),
+        (4111111111111111, "CREDIT_CARD", ""),
+        ("203.0.113.9", "IP_ADDRESS", ""),
+        ("ssn-078-05-1121", "US_SSN", "ssn-"),
+    ],
+)
+def test_careless_producers_ids_holding_pii_are_pseudonymised(pipeline, raw_id, etype, kept):
+    """An id made of an e-mail, phone, card or address never reaches the output; equal ids keep
+    equal pseudonyms (joins still work) and different ids stay different."""
+    outs = [redact(pipeline, {"id": i, "text": "hello"}) for i in (raw_id, raw_id, f"{raw_id}0")]
+    first = outs[0]
+    assert str(raw_id) not in dumps(first).decode()
+    assert isinstance(first["id"], str) and first["id"].startswith(kept + f"[{etype}:")
+    assert [e["field"] for e in first["entities"]] == ["id"]
+    assert outs[1]["id"] == first["id"] != outs[2]["id"]
+
+
+@pytest.mark.parametrize("raw_id", ["doc-20261201-000123", "9f1b2c3d-1111-4a2b-9c3d-123456789abc", 42, "a"])
+def test_ids_without_entities_are_kept_as_given(pipeline, raw_id):
+    out = redact(pipeline, {"id": raw_id, "text": "mail bob@example.com"})
+    assert out["id"] == raw_id and [e["field"] for e in out["entities"]] == ["text"]

@@ -74,3 +74,18 @@ def test_replace_text_follows_an_operator_changed_after_use() -> None:
     assert r.redact("abc!", spans) == "[EMAIL_ADDRESS]!"
     r.ops["EMAIL_ADDRESS"] = Operator(kind="replace", template="<{type}>")
     assert r.redact("abc!", spans) == "<EMAIL_ADDRESS>!"
+
+
+def test_id_pseudonyms_are_keyed_long_and_follow_keep() -> None:
+    tax = load_taxonomy()
+    text = "user:bob@example.com:7"
+    spans = [Span(start=5, end=20, type="EMAIL_ADDRESS", score=1.0, detector="t")]
+    keyed = Redactor(tax, key=b"k" * 32)
+    want = f"user:[EMAIL_ADDRESS:{value_hash(b'k' * 32, 'bob@example.com', 'EMAIL_ADDRESS')[:32]}]:7"
+    assert keyed.pseudonymize(text, spans) == want
+    # No key configured: a process-wide random one, still stable for equal values.
+    unkeyed = Redactor(tax)
+    assert unkeyed.pseudonymize(text, spans) == unkeyed.pseudonymize(text, spans) != want
+    # An annotate-only operator keeps the value, so the id stays as given too.
+    keep = Redactor(tax, overrides={"EMAIL_ADDRESS": Operator(kind="keep")})
+    assert keep.pseudonymize(text, spans) == text

@@ -74,7 +74,7 @@ def test_json_mode_rejects_plain_text_and_text_mode_accepts_braces():
 
 def test_integer_id_and_configurable_field_names():
     out = decode(rec(b'{"doc": 42, "body": "hi"}'), settings(id_field="doc", text_field="body"))
-    assert isinstance(out, Decoded) and out.doc_id == "42" and out.parsed.view == "hi\n"
+    assert isinstance(out, Decoded) and out.doc_id == "42" and out.parsed.view == "hi\ndoc: 42\n"
 
 
 def test_structured_log_names_fields_but_every_string_is_scanned():

@@ -48,7 +48,10 @@ def _model_annotations(dec: Decoded, red: Any, version: str | None, key: bytes, 
             )
         )
     msg = AnnotationsMessage(
-        id=dec.doc_id, source=SourceRef(topic="in", partition=3, offset=41), taxonomy_version=version, entities=ents
+        id=red.doc_id or dec.doc_id,
+        source=SourceRef(topic="in", partition=3, offset=41),
+        taxonomy_version=version,
+        entities=ents,
     )
     out = msg.model_dump()
     out["entities"] = [x.model_dump(exclude_none=True) for x in msg.entities]

@@ -31,7 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="jsonl",
         help="jsonl: one JSON object per line; text: each line is a document",
     )
-    p.add_argument("--id-field", default="id", help="id field, kept as given and never scanned (default: id)")
+    p.add_argument(
+        "--id-field",
+        default="id",
+        help="id field, kept as given unless it holds an entity (then pseudonymised) (default: id)",
+    )
     p.add_argument("--text-field", default="text", help="field every record must have (default: text)")
     p.add_argument(
         "--fields",

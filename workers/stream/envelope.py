@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from workers.models import Document, Result, Span
 from workers.records import _SPAN
-from workers.redact import Redactor
+from workers.redact import ID_HASH_CHARS, Redactor
 from workers.stream.ingest import Decoded, Inbound
 from workers.stream.output import annotation_hash, entity_annotation
 
@@ -42,7 +42,7 @@ HEADER_FIELD = "$headers."
 KEY_LABEL = "key"
 # Hex digits of a keyed hash in an output key: 128 bits, so two users' keys never merge in practice
 # (a log-compacted topic would otherwise drop one user's records as the other's older ones).
-HASH_CHARS = 32
+HASH_CHARS = ID_HASH_CHARS
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,7 +112,12 @@ def annotations_value(
         entities.append(entity_annotation(sp, e.field, vh, value if include_values else None))
     entities.extend(extra)
     return dumps(
-        {"id": dec.doc_id, "source": _source(dec.record), "taxonomy_version": taxonomy_version, "entities": entities}
+        {
+            "id": red.doc_id or dec.doc_id,
+            "source": _source(dec.record),
+            "taxonomy_version": taxonomy_version,
+            "entities": entities,
+        }
     )
 
 
