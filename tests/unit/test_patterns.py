@@ -16,6 +16,7 @@ from workers.detect.patterns.hosts import HOSTS
 from workers.detect.patterns.national_ids import NATIONAL_IDS
 from workers.detect.patterns.network import NETWORK
 from workers.detect.patterns.people import PEOPLE
+from workers.detect.patterns.security import SECURITY
 
 # Recognizer order before the split into family modules: recognizers run in this order (deferred
 # ones after the rest, seeing what earlier ones claimed), so a reordering changes which one wins.
@@ -105,6 +106,18 @@ ORDER = [
     "sql_values_user_2",
     "sql_values_user_3",
     "openvpn_user",
+    "ssh_for_user_from",
+    "ssh_not_allowed",
+    "dovecot_passdb_user",
+    "dovecot_session_user",
+    "shadow_user",
+    "shadow_group_member",
+    "aws_role_session",
+    "wordpress_login",
+    "wordpress_form",
+    "ldap_dn_person",
+    "keyed_city",
+    "keyed_region",
     "domain_name",
 ]
 
@@ -114,7 +127,7 @@ def test_builtin_order_is_unchanged() -> None:
 
 
 def test_families_concatenate_to_builtin() -> None:
-    families = (CONTACT, FINANCIAL, NATIONAL_IDS, NETWORK, CREDENTIALS, PEOPLE, ACCOUNTS, HOSTS)
+    families = (CONTACT, FINANCIAL, NATIONAL_IDS, NETWORK, CREDENTIALS, PEOPLE, ACCOUNTS, SECURITY, HOSTS)
     assert all(families)
     assert tuple(r for family in families for r in family) == BUILTIN
 

@@ -284,7 +284,11 @@ ROWS = [
     ),
     row("ldap", 'conn=1021 op=2 BIND dn="uid=jdoe2,ou=people,dc=example,dc=com" method=128', ("USERNAME", "jdoe2")),
     row("ldap", 'search base="CN=Domain Admins,CN=Users,DC=corp,DC=example,DC=com" scope=2'),
-    row("ldap", "member added: CN=Emily Carter,OU=Sales,OU=Staff,DC=corp,DC=example,DC=com"),
+    row(
+        "ldap",
+        "member added: CN=Emily Carter,OU=Sales,OU=Staff,DC=corp,DC=example,DC=com",
+        ("PERSON", "Emily Carter"),
+    ),
     row(
         "ldap",
         "sAMAccountName=ewong userPrincipalName=e.wong@corp.example.com",
@@ -447,16 +451,6 @@ def test_every_category_has_rows_without_pii_or_with_look_alikes() -> None:
     cats = {r.values[0] for r in ROWS}
     assert len(cats) >= 12
     assert any(not r.values[2] for r in ROWS)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a DN common name is a person or a group by meaning only ('CN=Domain Admins'): the "
-    "encoder tier reads it (ner/names.py hints), the rules tier has no name list",
-)
-def test_dn_common_name_of_a_person(rules: RulesDetector) -> None:
-    text = "member added: CN=Emily Carter,OU=Sales,OU=Staff,DC=corp,DC=example,DC=com"
-    assert ("PERSON", "Emily Carter") in found(rules, text)
 
 
 # --- evasions of the new shapes: case, quotes, encodings, JSON escaping, line breaks ------------

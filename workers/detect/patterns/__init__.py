@@ -17,6 +17,7 @@ from workers.detect.patterns.national_ids import NATIONAL_IDS
 from workers.detect.patterns.network import NETWORK
 from workers.detect.patterns.people import PEOPLE
 from workers.detect.patterns.recognizer import Recognizer
+from workers.detect.patterns.security import SECURITY
 
 # Order matters: recognizers run in this order (deferred ones last, skipping what earlier ones
 # claimed), so reordering the families changes which recognizer wins a tie.
@@ -28,6 +29,7 @@ BUILTIN: tuple[Recognizer, ...] = (
     *CREDENTIALS,
     *PEOPLE,
     *ACCOUNTS,
+    *SECURITY,
     *HOSTS,
 )
 

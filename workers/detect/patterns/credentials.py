@@ -59,6 +59,9 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         v.password,
         group=1,
         ignore_case=True,
+        # sudo's "PWD=/tmp ; USER=root ; COMMAND=..." is the working directory (the validator
+        # drops deeper paths; a one-segment one needs sudo's field layout to tell).
+        reject_before=(" ; USER=",),
     ),
     Recognizer(
         # Quoted values keep their spaces: password="correct horse battery staple", also with

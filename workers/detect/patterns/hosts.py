@@ -5,6 +5,16 @@ from __future__ import annotations
 from workers.detect import validators as v
 from workers.detect.patterns.recognizer import Recognizer
 
+
+def _host_not_brand(value: str) -> bool:
+    """Host names are written in lower case; "Salesforce.com" or "Booking.com" with a capital
+    first letter and the rest lower case is a brand or app name (IdP app targets, prose)."""
+    head, _, rest = value.partition(".")
+    if head[:1].isupper() and head[1:].islower() and rest.islower():
+        return False
+    return v.domain_name(value)
+
+
 HOSTS: tuple[Recognizer, ...] = (
     # --- hosts --------------------------------------------------------------------------------
     Recognizer(
@@ -14,8 +24,11 @@ HOSTS: tuple[Recognizer, ...] = (
         "DOMAIN_NAME",
         r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,16}(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})\b",
         0.6,
-        v.domain_name,
+        _host_not_brand,
         context=("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve"),
+        # CloudTrail's eventSource and invokedBy name AWS services (signin.amazonaws.com), and so
+        # do its sourceIPAddress and userAgent when they hold a host name.
+        negative_context=("eventsource", "invokedby", "sourceipaddress", "useragent"),
         reject_after=("@", "://", "."),
         reject_before=("(", "=", '":', "':", "-", "_", "@"),
         defer=True,

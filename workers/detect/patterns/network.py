@@ -76,6 +76,8 @@ NETWORK: tuple[Recognizer, ...] = (
         r"""\b(?:https?|ftp|wss?)://[^\s"'<>\\]{3,}""",
         0.6,
         strip_trailing=".,;:!?)]}'\"",
+        # An XML namespace names a schema, not a resource anyone visits (Windows event XML).
+        reject_after=("xmlns='", 'xmlns="'),
     ),
     Recognizer(
         "url_www",

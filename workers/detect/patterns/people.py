@@ -6,6 +6,12 @@ from workers.detect import validators as v
 from workers.detect.patterns.fragments import _BACKSLASH_NAME, _COUNTRIES, _DATE, _SEP_ENC, _USER_KEY
 from workers.detect.patterns.recognizer import Recognizer
 
+
+def _not_sso_role(value: str) -> bool:
+    """IAM Identity Center's roles (AWSReservedSSO_<permission set>_<hex>) name no person."""
+    return not value.startswith("AWSReservedSSO_") and v.username(value)
+
+
 PEOPLE: tuple[Recognizer, ...] = (
     # --- people-adjacent identifiers with key-name context -----------------------------------
     Recognizer(
@@ -13,13 +19,18 @@ PEOPLE: tuple[Recognizer, ...] = (
         "USERNAME",
         _USER_KEY + _SEP_ENC + r"<?([A-Za-z0-9._@+-]{2,64})",
         0.7,
-        v.username,
+        _not_sso_role,
         group=1,
         ignore_case=True,
+        # CloudTrail's sessionIssuer repeats the role of the ARN just before it as "userName".
+        negative_context=(":role/",),
+        # dovecot's login processes prefix their lines "imap-login: Disconnected (...)".
+        reject_after=("imap-", "pop3-", "submission-", "managesieve-"),
         # user=CORP\\jdoe names the domain first (downlevel_user reports jdoe); WIN-SRV01$ is a
         # computer account; a value followed by "=" is the next key of an empty field
-        # ("ruser= rhost=", "dstuser=\tapp=ssl"); acme%5Cjpark is an encoded down-level name.
-        reject_before=(*_BACKSLASH_NAME, "$", "=", "%5C", "%5c"),
+        # ("ruser= rhost=", "dstuser=\tapp=ssl"); acme%5Cjpark is an encoded down-level name;
+        # "User: arn:aws:iam::..." (CloudTrail errorMessage) is an ARN, whose user arn_user reports.
+        reject_before=(*_BACKSLASH_NAME, "$", "=", "%5C", "%5c", ":aws"),
     ),
     Recognizer(
         "ssh_user",
@@ -121,7 +132,7 @@ PEOPLE: tuple[Recognizer, ...] = (
         "windows_account",
         "USERNAME",
         r"\b(?:(?:Target|Caller|Client|Subject|New|Old|Member)[ \t]?(?:User|Account)[ \t]?Name|(?:User|Account)[ \t]Name)"
-        r"""(?:[ \t]*:(?:[ \t]|\\t)*|\\?["']?\s*[:=]\s*\\?["']?|">)([A-Za-z0-9._@$-]{1,64})""",
+        r"""(?:[ \t]*:(?:[ \t]|\\t)*|\\?["']?\s*[:=]\s*\\?["']?|["']>)([A-Za-z0-9._@$-]{1,64})""",
         0.8,
         v.windows_account,
         group=1,

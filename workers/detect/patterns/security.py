@@ -1,0 +1,222 @@
+"""Security-log phrasings and fields not covered by the generic keyed recognizers: OpenSSH's
+"<event> for <user> from <addr>", dovecot passdb and session prefixes, shadow-utils messages,
+the session name of an AWS assumed-role principal id, WordPress login forms, person names as
+the first RDN of an LDAP DN, and sign-in geolocation fields (Okta, Azure AD)."""
+
+from __future__ import annotations
+
+import re
+
+import pycountry
+
+from workers.detect import validators as v
+from workers.detect.patterns.recognizer import Recognizer
+
+_U = r"[A-Za-z0-9._-]{2,64}"
+_U_MAIL = r"[A-Za-z0-9._@+-]{2,64}"
+_NAME_WORD = r"\p{Lu}[\p{Ll}'-]+"
+
+# Words that make the first RDN of a DN a group, container or certificate authority rather than a
+# person (Active Directory's built-in groups and containers: "CN=Backup Operators,CN=Builtin").
+_DN_NOT_PERSON = frozenset(
+    {
+        "operators",
+        "controllers",
+        "computers",
+        "guests",
+        "publishers",
+        "principals",
+        "container",
+        "objects",
+        "accounts",
+        "readers",
+        "owners",
+        "builders",
+        "servers",
+        "members",
+        "authority",
+        "certificate",
+        "root",
+        "data",
+        "settings",
+        "replication",
+        "access",
+        "exchange",
+        "microsoft",
+        "windows",
+        "domain",
+        "enterprise",
+        "schema",
+        "remote",
+        "desktop",
+        "protected",
+        "cloneable",
+        "distributed",
+        "performance",
+        "network",
+        "incoming",
+        "terminal",
+        "storage",
+        "cryptographic",
+        "hyper-v",
+        "key",
+    }
+)
+
+
+def _dn_person(value: str) -> bool:
+    words = value.replace("\\,", " ").split()
+    return v.display_name(value) and not any(w.lower() in _DN_NOT_PERSON for w in words)
+
+
+# Placeholder values identity providers write when geolocation fails.
+_NOT_PLACES = frozenset({"unknown", "none", "null", "other", "any", "all", "n/a", "not available"})
+
+
+def _city(value: str) -> bool:
+    return value.lower() not in _NOT_PLACES
+
+
+def _regions_regex() -> str:
+    """US states and Canadian provinces/territories by name: a "state" key also holds workflow
+    states ("Active", "Pending"), so only region names are taken."""
+    names = {"District of Columbia"}
+    for cc in ("US", "CA"):
+        names |= {s.name for s in pycountry.subdivisions.get(country_code=cc) if s.type != "Outlying area"}
+    forms = sorted(names, key=len, reverse=True)
+    return "(" + "|".join(re.escape(n).replace("\\ ", " ") for n in forms) + ")"
+
+
+# A JSON/kv key then an opening quote (also JSON-escaped).
+_KEYQ = r"""\\?["']?[ \t]*[:=][ \t]*\\?["']"""
+
+SECURITY: tuple[Recognizer, ...] = (
+    Recognizer(
+        # OpenSSH names the account between "for" and "from": "maximum authentication attempts
+        # exceeded for X from", "Too many authentication failures for X from", "Failed none /
+        # Postponed keyboard-interactive / Partial publickey for X from".
+        "ssh_for_user_from",
+        "USERNAME",
+        r"\b(?:attempts exceeded|authentication failures?|(?:accepted|failed|postponed|partial) [a-z/-]{4,30})"
+        r" for (?:invalid user |illegal user )?(" + _U + r") from ",
+        0.75,
+        v.username,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        # OpenSSH's AllowUsers/DenyUsers refusals: "User X from 198.51.100.7 not allowed because ...".
+        "ssh_not_allowed",
+        "USERNAME",
+        r"\bUser (" + _U + r") from [0-9A-Fa-f.:]{2,45} not allowed because",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # dovecot's passdb/userdb lookups name "<driver>(user,remote-ip,<session>)".
+        "dovecot_passdb_user",
+        "USERNAME",
+        r"\b(?:pam|passwd-file|passwd|shadow|ldap|sql|checkpassword|bsdauth|static|oauth2|lua)\(("
+        + _U_MAIL
+        + r"),[0-9A-Fa-f.:]{2,45}[,)]",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # dovecot prefixes a logged-in session's lines with "<service>(user)": imap(x): Logged out.
+        "dovecot_session_user",
+        "USERNAME",
+        r"\b(?:imap|pop3|lmtp|submission|managesieve)\((" + _U_MAIL + r")\)[:<]",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # shadow-utils: useradd "new user: name=X,", userdel "delete user 'X'", usermod "lock user
+        # 'X' password", passwd "password for 'X' changed by 'root'".
+        "shadow_user",
+        "USERNAME",
+        r"\b(?:new user: name=|(?:delete|lock|unlock|change) user '|password for ')(" + _U + r")[',]",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # usermod/gpasswd: "add 'X' to group 'wheel'", "add 'X' to shadow group 'wheel'".
+        "shadow_group_member",
+        "USERNAME",
+        r"\badd '(" + _U + r")' to (?:shadow )?group '",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # An assumed role's principal id is "<role unique id>:<session name>", the session name
+        # being the caller's login or e-mail (CloudTrail userIdentity.principalId).
+        "aws_role_session",
+        "USERNAME",
+        r"\bAROA[A-Z0-9]{12,28}:([A-Za-z0-9+=,.@_-]{2,64})",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # WordPress's login form names the account "log": in the query string of wp-login.php ...
+        "wordpress_login",
+        "USERNAME",
+        r"\bwp-login\.php\?(?:[^\s\"'#&]*&)*log=(" + _U_MAIL + r")",
+        0.75,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # ... and in the form body that WAF and IDS logs quote ("log=x&pwd=y").
+        "wordpress_form",
+        "USERNAME",
+        r"\blog=(" + _U_MAIL + r")&pwd=",
+        0.75,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # A person as the first RDN of a DN: BIND dn="cn=Ann Lee,ou=People,dc=x", member
+        # CN=Lee\, Ann,OU=Staff. Groups, containers and CAs are dropped by their words, their
+        # container or the memberOf key; a custom group named like a person is over-redacted.
+        "ldap_dn_person",
+        "PERSON",
+        r"\b[Cc][Nn]=("
+        + _NAME_WORD
+        + r"(?:(?:\\,)? (?:"
+        + _NAME_WORD
+        + r"|\p{Lu}\.)){1,3}),(?:[Oo][Uu]|[Dd][Cc]|[Oo]|[Cc][Nn])=",
+        0.8,
+        _dn_person,
+        group=1,
+        partial=True,
+        # memberOf values and DNs under a groups container are groups ("CN=Finance Approvers,OU=Groups").
+        reject_after=("memberof: ", "memberof=", 'memberof": "', "group: ", "group="),
+        reject_before=(",OU=Groups", ",ou=Groups", ",ou=groups", ",ou=Group,", ",OU=Security Groups", ",CN=Builtin"),
+    ),
+    Recognizer(
+        # Sign-in geolocation: "city": "Austin" (Okta geographicalContext, Azure AD location).
+        "keyed_city",
+        "LOCATION",
+        r"\b(?:city|City|CITY|cityName|city_name)"
+        + _KEYQ
+        + r"(\p{Lu}[\p{Ll}'.-]*(?:[ -]\p{Lu}[\p{Ll}'.-]*){0,3})\\?[\"']",
+        0.75,
+        _city,
+        group=1,
+        partial=True,
+    ),
+    Recognizer(
+        "keyed_region",
+        "LOCATION",
+        r"\b(?:state|State|STATE|stateOrProvince|province|region)" + _KEYQ + _regions_regex() + r"\\?[\"']",
+        0.75,
+        group=1,
+        partial=True,
+    ),
+)
