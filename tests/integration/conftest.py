@@ -138,11 +138,20 @@ class Kafka:
             admin.close()
 
     def produce(
-        self, topic: str, records: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]] | None]]
+        self,
+        topic: str,
+        records: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]] | None]],
+        compression: str | None = None,
     ) -> None:
         from kafka import KafkaProducer
 
-        p = KafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=5, batch_size=256 * 1024, acks="all")
+        p = KafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            linger_ms=5,
+            batch_size=256 * 1024,
+            acks="all",
+            compression_type=compression,
+        )
         try:
             futs = [p.send(topic, value=v, key=k, headers=h) for k, v, h in records]
             p.flush(timeout=120)

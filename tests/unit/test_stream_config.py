@@ -93,6 +93,18 @@ def test_exactly_once_client_settings():
     assert "transactional_id" not in producer_config(StreamSettings.load(input_topic="in"))
 
 
+@pytest.mark.parametrize("codec", ["gzip", "snappy", "lz4", "zstd"])
+def test_producer_compression_reaches_the_client_and_its_codec_is_installed(codec):
+    from kafka import codec as codecs
+
+    s = StreamSettings.load(input_topic="in", producer_compression=codec)
+    cfg = producer_config(s)
+    assert cfg["compression_type"] == codec
+    # The codec libraries are dependencies: the client checks for them when it is built.
+    assert getattr(codecs, f"has_{codec}")()
+    assert "compression_type" not in producer_config(StreamSettings.load(input_topic="in"))
+
+
 def test_run_exits_2_with_a_readable_message_on_bad_config(tmp_path):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("input_topic: in\nbatch_max_records: -1\n")

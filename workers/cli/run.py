@@ -49,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-max-bytes", type=positive_int)
     p.add_argument("--batch-max-wait-ms", type=int)
     p.add_argument(
+        "--producer-compression",
+        choices=["none", "gzip", "snappy", "lz4", "zstd"],
+        help="codec of the output batches (default none; input batches of any codec are read)",
+    )
+    p.add_argument(
         "--batch-chunk-records",
         type=positive_int,
         help="records detected and sent together inside a batch (default 64; offsets still commit per batch)",
@@ -82,6 +87,7 @@ _STREAM_FLAGS = (
     "batch_max_bytes",
     "batch_max_wait_ms",
     "batch_chunk_records",
+    "producer_compression",
     "max_document_bytes",
     "session_timeout_ms",
     "heartbeat_interval_ms",

@@ -52,6 +52,8 @@ def producer_config(s: StreamSettings) -> dict[str, Any]:
         "max_request_size": max(s.max_document_bytes * 2 + 64 * 1024, 1024 * 1024),
         "partitioner": KeyHashCachePartitioner(),
     }
+    if s.producer_compression != "none":
+        cfg["compression_type"] = s.producer_compression
     if s.exactly_once:
         cfg["transactional_id"] = s.transactional_id
         cfg["transaction_timeout_ms"] = s.transaction_timeout_ms

@@ -62,6 +62,9 @@ class StreamConfig(BaseModel):
     max_poll_interval_ms: int = Field(default=300_000, ge=1000)
     producer_linger_ms: int = Field(default=5, ge=0)
     producer_batch_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Codec of the batches we produce (reading handles every codec whatever this says). none: the
+    # worker is CPU-bound and log lines compress well, so this trades worker CPU for broker bytes.
+    producer_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = "none"
     commit_retry_backoff_ms: int = Field(default=500, ge=0)
 
     # Batching and bounds: at most one batch of input is held in memory at a time.
