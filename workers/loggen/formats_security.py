@@ -11,6 +11,7 @@ logon ids and 0.0.0.0/127.0.0.1 are decoys."""
 from __future__ import annotations
 
 from workers.loggen.formats import _ua
+from workers.loggen.formats_security_more import cloudtrail_extra, okta_extra, sshd_extra, sudo_extra, win_extra
 from workers.loggen.gold import _Builder
 from workers.loggen.security_values import (
     NETBIOS_DOMAINS,
@@ -74,16 +75,22 @@ def fmt_sshd(b: _Builder, v: _Values) -> None:
     host = v.host()
     for i in range(v.r.randint(1, 3)):
         syslog_prefix(b.t("\n") if i else b, v, v.when(), "sshd", host)
-        if v.r.random() < 0.12:
+        k = v.r.random()
+        if k < 0.1:
             b.t("Server listening on ")
             nonroutable(b, v)
             b.t(" port 22.")
+        elif k < 0.4:
+            sshd_extra(b, v)
         else:
             _sshd_line(b, v)
 
 
 def fmt_sudo(b: _Builder, v: _Values) -> None:
     ts, host = v.when(), v.host()
+    if v.r.random() < 0.3:
+        sudo_extra(b, v, lambda prog: syslog_prefix(b, v, ts, prog, host))
+        return
     u = v.username()
     k = v.r.randrange(8)
     if k < 3:
@@ -157,7 +164,7 @@ def fmt_winsec(b: _Builder, v: _Values) -> None:
     u = v.username()
     k = v.r.random()
     if k < 0.4:
-        _win_text(b, v, dom, u)
+        (_win_text if v.r.random() < 0.6 else win_extra)(b, v, dom, u)
         return
     eid = v.r.choice([4624, 4625, 4768, 4776])
     names = [("SubjectUserName", None), ("SubjectDomainName", dom), ("TargetUserName", u)]
@@ -196,6 +203,9 @@ def _win_value(b: _Builder, v: _Values, name: str, value: str | None) -> None:
 
 
 def fmt_cloudtrail(b: _Builder, v: _Values) -> None:
+    if v.r.random() < 0.3:
+        cloudtrail_extra(b, v)
+        return
     acct = aws_account(v)
     u = v.username()
     k = v.r.random()
@@ -245,6 +255,9 @@ def fmt_cloudtrail(b: _Builder, v: _Values) -> None:
 
 
 def fmt_okta(b: _Builder, v: _Values) -> None:
+    if v.r.random() < 0.25:
+        okta_extra(b, v)
+        return
     first, last = v.first_last()
     email = v.email()
     b.t('{"actor": {"id": "').decoy("RESOURCE_ID", "00u" + alnum(v, 17)).t('", "type": "User", "alternateId": "')

@@ -4,6 +4,7 @@ directory services (OpenLDAP slapd, MIT krb5kdc). Labelling as in formats_securi
 from __future__ import annotations
 
 from workers.loggen.formats import _ua
+from workers.loggen.formats_security_more import auditd_extra, directory_extra, postfix_extra, suricata_extra
 from workers.loggen.gold import _Builder
 from workers.loggen.security_values import REALMS, alnum, epoch, ip4, nonroutable, src_port, syslog_prefix
 from workers.loggen.values import _Values
@@ -11,16 +12,20 @@ from workers.loggen.values import _Values
 
 def fmt_suricata(b: _Builder, v: _Values) -> None:
     ts = v.when()
-    kind = v.r.choice(["alert", "dns", "tls", "smtp"])
+    kind = v.r.choice(["alert", "dns", "tls", "smtp", "smb", "krb5", "ftp"])
     b.t(f'{{"timestamp": "{ts:%Y-%m-%dT%H:%M:%S.%f}+0000", "flow_id": ')
     b.decoy("RESOURCE_ID", str(v.r.randint(10**14, 2**52))).t(f', "in_iface": "eth{v.r.randint(0, 1)}", ')
     b.t(f'"event_type": "{kind}", "src_ip": "').pii("IP_ADDRESS", v.ip()).t('", "src_port": ')
     src_port(b, v)
-    dport = {"alert": 80, "dns": 53, "tls": 443, "smtp": 25}[kind]
+    dport = {"alert": 80, "dns": 53, "tls": 443, "smtp": 25, "smb": 445, "krb5": 88, "ftp": 21}[kind]
     b.t(', "dest_ip": "').pii("IP_ADDRESS", ip4(v)).t(f'", "dest_port": {dport}, "proto": "')
-    b.t("UDP" if kind == "dns" else "TCP").t('", "community_id": "1:').decoy("HEX_HASH", alnum(v, 27) + "=").t('", ')
+    b.t("UDP" if kind in ("dns", "krb5") else "TCP").t('", "community_id": "1:').decoy(
+        "HEX_HASH", alnum(v, 27) + "="
+    ).t('", ')
     host = v.f.domain_name()
-    if kind == "alert":
+    if kind in ("smb", "krb5", "ftp"):
+        suricata_extra(b, v, kind)
+    elif kind == "alert":
         sig = v.r.choice(
             ["ET POLICY Cleartext WordPress Login", "ET SCAN Possible Brute Force", "ET WEB_SERVER Basic Auth"]
         )
@@ -53,9 +58,11 @@ def _audit_head(b: _Builder, v: _Values, typ: str) -> None:
 def fmt_auditd(b: _Builder, v: _Values) -> None:
     u = v.username()
     auid = v.r.randint(1000, 60000)
-    k = v.r.randrange(4)
+    k = v.r.randrange(5)
     ses = v.r.randint(1, 9999)
-    if k < 2:
+    if k == 4:
+        auditd_extra(b, v, auid, ses)
+    elif k < 2:
         _audit_head(b, v, ["USER_LOGIN", "USER_AUTH"][k])
         b.t(f"uid=0 auid={auid} ses={ses} subj=system_u:system_r:sshd_t:s0-s0:c0.c1023 msg='op=")
         b.t(["login", "PAM:authentication grantors=pam_unix"][k]).t(' acct="').pii("USERNAME", u)
@@ -85,7 +92,10 @@ def fmt_postfix(b: _Builder, v: _Values) -> None:
     ts = v.when()
     qid, host = alnum(v, 10, "0123456789ABCDEF"), v.host()
     ip = v.f.ipv4_public()
-    k = v.r.randrange(4)
+    k = v.r.randrange(5)
+    if k == 4:
+        postfix_extra(b, v, qid, lambda prog: syslog_prefix(b, v, ts, prog, host))
+        return
     syslog_prefix(b, v, ts, "postfix/smtp" if k == 3 else "postfix/smtpd", host)
     if k == 0:
         b.t("NOQUEUE: reject: RCPT from unknown[").pii("IP_ADDRESS", ip).t("]: 554 5.7.1 <")
@@ -131,8 +141,10 @@ def fmt_directory(b: _Builder, v: _Values) -> None:
     realm = v.r.choice(REALMS)
     dc = ",".join(f"dc={p.lower()}" for p in realm.split("."))
     u = v.username()
-    k = v.r.randrange(4)
-    if k == 0:
+    k = v.r.randrange(5)
+    if k == 4:
+        directory_extra(b, v, conn, dc, realm, lambda prog, sep: syslog_prefix(b, v, ts, prog, host, sep=sep))
+    elif k == 0:
         syslog_prefix(b, v, ts, "slapd", host)
         b.t(f"conn={conn} fd={v.r.randint(10, 99)} ACCEPT from IP=").pii("IP_ADDRESS", ip4(v)).t(":")
         src_port(b, v)
