@@ -187,6 +187,63 @@ ROWS = [
     ),
     row("geo", '{"city": "Unknown", "state": "Active", "region": "us-east-1"}'),
     row("geo", "job state=Pending city=nil"),
+    # round two: FTP commands, more OpenSSH/shadow phrasings, Kerberos names, Windows text
+    row(
+        "ftp",
+        '{"event_type": "ftp", "ftp": {"command": "USER", "command_data": "bobk", "completion_code": ["331"]}, "ftp_pass": {"command": "PASS", "command_data": "Xy7!pq2Lm"}}',
+        ("USERNAME", "bobk"),
+        ("PASSWORD", "Xy7!pq2Lm"),
+    ),
+    row(
+        "ftp",
+        'vsftpd[8]: FTP command: Client "198.51.100.4", "USER alice"',
+        ("USERNAME", "alice"),
+        ("IP_ADDRESS", "198.51.100.4"),
+    ),
+    row("ftp", 'vsftpd[8]: FTP command: Client "198.51.100.4", "PASS <password>"', ("IP_ADDRESS", "198.51.100.4")),
+    row("ftp", '{"ftp": {"command": "LIST", "command_data": "/pub"}}'),
+    row(
+        "ssh",
+        "sshd[9]: Starting session: shell on pts/2 for jdoe from 10.0.0.1 port 50022 id 0",
+        ("USERNAME", "jdoe"),
+        ("IP_ADDRESS", "10.0.0.1"),
+    ),
+    row(
+        "ssh",
+        "sshd[9]: Starting session: subsystem 'sftp' for m.ortiz from 203.0.113.9 port 50022 id 0",
+        ("USERNAME", "m.ortiz"),
+        ("IP_ADDRESS", "203.0.113.9"),
+    ),
+    row("shadow", "chage[77]: changed password expiry for jdoe", ("USERNAME", "jdoe")),
+    row(
+        "kerberos",
+        '{"krb5": {"msg_type": "KRB_AS_REQ", "cname": "chungjoshua", "realm": "CORP.EXAMPLE.COM", "sname": "krbtgt/CORP.EXAMPLE.COM"}}',
+        ("USERNAME", "chungjoshua"),
+    ),
+    row(
+        "kerberos",
+        "kadmind[1](Notice): Request: kadm5_create_principal, bob@EXAMPLE.ORG, success, client=admin/admin@EXAMPLE.ORG, service=kadmin/admin@EXAMPLE.ORG, addr=10.0.0.1",
+        ("EMAIL_ADDRESS", "bob@EXAMPLE.ORG"),
+        ("IP_ADDRESS", "10.0.0.1"),
+    ),
+    row("kerberos", '{"cname": "krbtgt", "realm": "AD.ACME.IO"}'),
+    row("kerberos", '{"cname": "WKS-0142$", "realm": "CORP.LOCAL"} {"cname": "HTTP/web01.corp.local"}'),
+    row(
+        "wintext",
+        "A user account was created.\r\n\r\nNew Account:\r\n\tSecurity ID:\t\tS-1-5-21-1-2-3-1104\r\n\tAccount Name:\t\tjdoe\r\n\tAccount Domain:\t\tCORP\r\n\r\nAttributes:\r\n\tSAM Account Name:\tjdoe\r\n\tDisplay Name:\t\tAnn Lee\r\n",
+        ("USERNAME", "jdoe"),
+        ("PERSON", "Ann Lee"),
+    ),
+    row(
+        "wintext",
+        '{"Message": "An account failed to log on.\\r\\n\\tAccount Name:\\t\\tkmiller\\r\\n\\tSource Network Address:\\t203.0.113.7"}',
+        ("USERNAME", "kmiller"),
+        ("IP_ADDRESS", "203.0.113.7"),
+    ),
+    row(
+        "wintext",
+        "Account Information:\r\n\tSecurity ID:\t\tS-1-5-18\r\n\tAccount Name:\t\tDC01$\r\n\tDisplay Name:\t\t-\r\n",
+    ),
     # sudo's working directory; app names that look like host names
     row("sudo", "sudo:   apatel : TTY=pts/0 ; PWD=/tmp ; USER=root ; COMMAND=/bin/bash", ("USERNAME", "apatel")),
     row("sudo", "db.pwd=/tmp1x", ("PASSWORD", "/tmp1x")),
@@ -267,6 +324,9 @@ TEMPLATES = [
     '{{"principalId": "AROAJ7QW4XKREGNAKVXWZ:{u}"}}',
     '{{"url": "/wp-login.php?log={u}"}}',
     "<Data Name='TargetUserName'>{u}</Data>",
+    '{{"ftp": {{"command": "USER", "command_data": "{u}"}}}}',
+    "sshd[1]: Starting session: shell on pts/0 for {u} from 10.0.0.1 port 50022 id 0",
+    "chage[1]: changed password expiry for {u}",
 ]
 _NAMES = st.from_regex(r"[a-m][a-z]{2,8}(?:[._][a-z]{2,8})?[0-9]{0,2}", fullmatch=True)
 

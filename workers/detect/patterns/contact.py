@@ -21,6 +21,8 @@ _NOT_MAILBOX = (
         s + "/"
         for s in ("krbtgt", "host", "http", "ldap", "cifs", "mssqlsvc", "nfs", "imap", "smtp", "pop", "dns", "gc")
         + ("rpcss", "wsman", "termsrv", "restrictedkrbhost", "postgres", "hdfs", "hive", "kafka", "zookeeper")
+        # kadmind's own principals (kadmin/admin@REALM, admin/admin@REALM, kiprop/host@REALM)
+        + ("kadmin", "admin", "changepw", "kiprop")
     ),
 )
 

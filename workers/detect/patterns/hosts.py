@@ -27,9 +27,10 @@ HOSTS: tuple[Recognizer, ...] = (
         _host_not_brand,
         context=("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve"),
         # CloudTrail's eventSource and invokedBy name AWS services (signin.amazonaws.com), and so
-        # do its sourceIPAddress and userAgent when they hold a host name.
-        negative_context=("eventsource", "invokedby", "sourceipaddress", "useragent"),
-        reject_after=("@", "://", "."),
+        # do its sourceIPAddress and userAgent when they hold a host name. A Kerberos realm
+        # (realm=, krbtgt/REALM) names the organisation's directory, not a host.
+        negative_context=("eventsource", "invokedby", "sourceipaddress", "useragent", "realm"),
+        reject_after=("@", "://", ".", "krbtgt/"),
         reject_before=("(", "=", '":', "':", "-", "_", "@"),
         defer=True,
     ),

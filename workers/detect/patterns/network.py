@@ -97,4 +97,16 @@ NETWORK: tuple[Recognizer, ...] = (
         0.85,
         group=1,
     ),
+    Recognizer(
+        # An address right after a JSON-escaped tab or line break ("Source Network Address:\\t10.1.2.3"
+        # in a rendered Windows event inside JSON), where ipv4's \b fails.
+        "ipv4_after_escape",
+        "IP_ADDRESS",
+        r"\\[tnr]((?:\d{1,3}\.){3}\d{1,3})\b",
+        0.9,
+        v.ip_address,
+        group=1,
+        negative_context=("version", "release", "build"),
+        reject_before=_DOT_DIGIT,
+    ),
 )

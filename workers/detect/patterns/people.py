@@ -26,11 +26,12 @@ PEOPLE: tuple[Recognizer, ...] = (
         negative_context=(":role/",),
         # dovecot's login processes prefix their lines "imap-login: Disconnected (...)".
         reject_after=("imap-", "pop3-", "submission-", "managesieve-"),
+        # Windows renders sections as "New Account:" then "\tSecurity ID:" on the next line.
         # user=CORP\\jdoe names the domain first (downlevel_user reports jdoe); WIN-SRV01$ is a
         # computer account; a value followed by "=" is the next key of an empty field
         # ("ruser= rhost=", "dstuser=\tapp=ssl"); acme%5Cjpark is an encoded down-level name;
         # "User: arn:aws:iam::..." (CloudTrail errorMessage) is an ARN, whose user arn_user reports.
-        reject_before=(*_BACKSLASH_NAME, "$", "=", "%5C", "%5c", ":aws"),
+        reject_before=(*_BACKSLASH_NAME, "$", "=", "%5C", "%5c", ":aws", " ID:"),
     ),
     Recognizer(
         "ssh_user",
@@ -131,7 +132,8 @@ PEOPLE: tuple[Recognizer, ...] = (
         # Computer accounts (WIN-SRV01$), "-" and the service accounts are rejected by the validator.
         "windows_account",
         "USERNAME",
-        r"\b(?:(?:Target|Caller|Client|Subject|New|Old|Member)[ \t]?(?:User|Account)[ \t]?Name|(?:User|Account)[ \t]Name)"
+        # Also right after a JSON-escaped tab or line break ("\\tAccount Name:"), where \b fails.
+        r"(?:\b|\\[tnr])(?:(?:Target|Caller|Client|Subject|New|Old|Member)[ \t]?(?:User|Account)[ \t]?Name|(?:User|Account)[ \t]Name)"
         r"""(?:[ \t]*:(?:[ \t]|\\t)*|\\?["']?\s*[:=]\s*\\?["']?|["']>)([A-Za-z0-9._@$-]{1,64})""",
         0.8,
         v.windows_account,

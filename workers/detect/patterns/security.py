@@ -69,6 +69,14 @@ def _dn_person(value: str) -> bool:
     return v.display_name(value) and not any(w.lower() in _DN_NOT_PERSON for w in words)
 
 
+_KDC_PRINCIPALS = frozenset({"krbtgt", "kadmin", "changepw", "kiprop"})
+
+
+def _kerberos_client(value: str) -> bool:
+    """A Kerberos client name of a person: not the KDC's own principals or Windows built-ins."""
+    return value.lower() not in _KDC_PRINCIPALS and v.windows_account(value)
+
+
 # Placeholder values identity providers write when geolocation fails.
 _NOT_PLACES = frozenset({"unknown", "none", "null", "other", "any", "all", "n/a", "not available"})
 
@@ -94,10 +102,12 @@ SECURITY: tuple[Recognizer, ...] = (
     Recognizer(
         # OpenSSH names the account between "for" and "from": "maximum authentication attempts
         # exceeded for X from", "Too many authentication failures for X from", "Failed none /
-        # Postponed keyboard-interactive / Partial publickey for X from".
+        # Postponed keyboard-interactive / Partial publickey for X from", "Starting session: shell
+        # on pts/0 for X from".
         "ssh_for_user_from",
         "USERNAME",
-        r"\b(?:attempts exceeded|authentication failures?|(?:accepted|failed|postponed|partial) [a-z/-]{4,30})"
+        r"\b(?:attempts exceeded|authentication failures?|(?:accepted|failed|postponed|partial) [a-z/-]{4,30}|"
+        r"starting session: [^\r\n]{1,60}?)"
         r" for (?:invalid user |illegal user )?(" + _U + r") from ",
         0.75,
         v.username,
@@ -135,10 +145,12 @@ SECURITY: tuple[Recognizer, ...] = (
     ),
     Recognizer(
         # shadow-utils: useradd "new user: name=X,", userdel "delete user 'X'", usermod "lock user
-        # 'X' password", passwd "password for 'X' changed by 'root'".
+        # 'X' password", passwd "password for 'X' changed by 'root'", chage "changed password expiry for X".
         "shadow_user",
         "USERNAME",
-        r"\b(?:new user: name=|(?:delete|lock|unlock|change) user '|password for ')(" + _U + r")[',]",
+        r"\b(?:new user: name=|(?:delete|lock|unlock|change) user '|password for '|changed password expiry for )("
+        + _U
+        + r")(?:[',\s]|$)",
         0.8,
         v.username,
         group=1,
@@ -198,6 +210,50 @@ SECURITY: tuple[Recognizer, ...] = (
         # memberOf values and DNs under a groups container are groups ("CN=Finance Approvers,OU=Groups").
         reject_after=("memberof: ", "memberof=", 'memberof": "', "group: ", "group="),
         reject_before=(",OU=Groups", ",ou=Groups", ",ou=groups", ",ou=Group,", ",OU=Security Groups", ",CN=Builtin"),
+    ),
+    Recognizer(
+        # FTP logins as IDS and FTP servers log them: Suricata EVE {"command": "USER",
+        # "command_data": "x"}, vsftpd's protocol log "USER x".
+        "ftp_user",
+        "USERNAME",
+        r"(?:\bcommand\\?\"\s*:\s*\\?\"USER\\?\",\s*\\?\"command_data\\?\"\s*:\s*\\?\"|\"USER )(" + _U_MAIL + r")\\?\"",
+        0.8,
+        v.username,
+        group=1,
+    ),
+    Recognizer(
+        # ... and the password that follows (vsftpd writes "<password>" in its place).
+        "ftp_pass",
+        "PASSWORD",
+        r"(?:\bcommand\\?\"\s*:\s*\\?\"PASS\\?\",\s*\\?\"command_data\\?\"\s*:\s*\\?\"|\"PASS )([^\"\s<\\][^\"\s\\]{0,127})\\?\"",
+        0.9,
+        v.password,
+        group=1,
+    ),
+    Recognizer(
+        # Kerberos client names: Suricata's krb5 "cname", KDC and IdP exports' client_name.
+        "kerberos_cname",
+        "USERNAME",
+        r"\b(?:cname|client_name|clientName)\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?(" + _U + r")",
+        0.8,
+        _kerberos_client,
+        group=1,
+        reject_before=("$", "/"),  # a machine account (WKS-01$) or a service principal (HTTP/web01)
+    ),
+    Recognizer(
+        # Windows renders an account's display name unquoted to the end of the line (4720 "A user
+        # account was created", 4738 "... was changed": "Display Name:\t\tAnn Lee").
+        "windows_display_name",
+        "PERSON",
+        r"(?:\b|\\[tnr])Display Name:(?:[ \t]|\\t)+("
+        + _NAME_WORD
+        + r"(?: (?:"
+        + _NAME_WORD
+        + r"|\p{Lu}\.)){1,3})[ \t]*(?:\r|\n|\\r|\\n|$)",
+        0.8,
+        v.display_name,
+        group=1,
+        partial=True,
     ),
     Recognizer(
         # Sign-in geolocation: "city": "Austin" (Okta geographicalContext, Azure AD location).
