@@ -94,12 +94,12 @@ WINDOW = st.lists(
 @given(window=WINDOW)
 @settings(max_examples=150, deadline=None)
 def test_context_terms_fast_path_equals_the_regex(terms: tuple[str, ...], window: str) -> None:
-    from workers.detect.rules import _terms
+    from workers.detect.context import compile_terms, word_runs
 
-    t = _terms(terms)
+    t = compile_terms(terms)
     assert t is not None
     low = window.lower()  # windows are cut from the lower-cased document
-    assert t.found(low) == (t.rx.search(low) is not None)
+    assert t.found(low, word_runs(low)) == (t.rx.search(low) is not None)
 
 
 GLUED = st.lists(
@@ -156,3 +156,21 @@ def test_generated_batch_equals_one_by_one(pair, seed: int) -> None:
     texts = [d.text for d in generate(120, seed=seed)]
     texts += ["é " + t for t in texts[:40]]  # non-ASCII texts take the character-offset path
     assert fast.detect(texts) == [fast.detect_one(t) for t in texts]
+
+
+SPAN_SETS = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 12)), max_size=12)
+
+
+@given(SPAN_SETS, st.lists(st.tuples(st.integers(0, 50), st.integers(0, 12)), min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_few_claims_answer_as_the_sorted_claims(spans, queries) -> None:
+    """A handful of claims is tested linearly; any count answers as the bisect structure does,
+    and both as the definition (some span contains the query)."""
+    from workers.detect.rules import _Claims, _claims
+    from workers.models import span_unchecked
+
+    made = [span_unchecked(a, a + n, "X", 1.0, "t") for a, n in spans]
+    fast, ref = _claims(made), _Claims(made)
+    for a, n in queries:
+        want = any(s.start <= a and s.end >= a + n for s in made)
+        assert fast.covers(a, a + n) == ref.covers(a, a + n) == want

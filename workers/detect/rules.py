@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,6 +19,7 @@ from workers.detect.candidates import (
     _strong_end,
     _validated_end,
 )
+from workers.detect.context import Lowered, compile_terms
 from workers.detect.encoded import encoded_findings
 from workers.detect.engine import MatchEngine
 from workers.detect.normalize import VIEW_HINTS, Utf8Offsets, normalized_view
@@ -30,8 +30,6 @@ from workers.models import Span, span_unchecked
 from workers.taxonomy import Taxonomy
 
 CONTEXT_BOOST = 0.35
-CONTEXT_BEFORE = 48  # characters scanned for context words before a candidate
-CONTEXT_AFTER = 16
 
 
 class RulesDetector:
@@ -80,7 +78,7 @@ class RulesDetector:
         # non_ascii (internationalised e-mail) are skipped on ASCII text, where others cover them.
         self._unicode = {i for i, r in enumerate(self.recognizers) if "\\p{" in r.regex or "non_ascii" in r.tags}
         self._ascii_skip = {i for i, r in enumerate(self.recognizers) if "non_ascii" in r.tags}
-        self._context = {id(r): (_terms(r.context), _terms(r.negative_context)) for r in self.recognizers}
+        self._context = {id(r): (compile_terms(r.context), compile_terms(r.negative_context)) for r in self.recognizers}
         self._phone_columns = "PHONE_NUMBER" in wanted
         self._cookies = "ACCESS_TOKEN" in wanted
         self._matchers = [self.engine.byte_matcher(i) for i in range(len(self.recognizers))]
@@ -192,7 +190,7 @@ class RulesDetector:
         claimed = d.claimed
         if rec.defer and out:
             if claimed is None or claimed.size != len(out):
-                claimed = d.claimed = _Claims(out)
+                claimed = d.claimed = _claims(out)
         else:
             claimed = d.claimed = None
         if not rec.trim_chunks:
@@ -215,6 +213,9 @@ class RulesDetector:
         # Bounded-length numeric patterns: a rejected candidate may have swallowed the start
         # of a real one ("6789 4111 1111 1111 1111"), so resume at its next chunk, not its end.
         # Each restart re-reads at most one match length: still linear in the text.
+        # The digit floor, _evaluate's first test, inline when the value is the whole match: most
+        # phone candidates are short digit groups (times, versions) it rejects.
+        floor = rec.min_digits > 0 and rec.group == 0
         pos = 0
         while pos < len(text):
             spans = match(subject, pos if offsets is None else offsets.byte(pos), nbytes)
@@ -223,8 +224,12 @@ class RulesDetector:
             if offsets is not None:
                 spans = _char_spans(spans, offsets)
             m_start, m_end = spans[0]
-            covered = claimed is not None and claimed.covers(m_start, m_end)
-            hit = None if covered else self._evaluate(rec, spans, text, ctx)
+            if (claimed is not None and claimed.covers(m_start, m_end)) or (
+                floor and _below_floor(rec, text[m_start:m_end])
+            ):
+                hit = None
+            else:
+                hit = self._evaluate(rec, spans, text, ctx)
             if hit is not None:
                 out.append(_span(hit[0], hit[1], rec.entity, hit[2], label))
                 pos = max(hit[1], m_start + 1)
@@ -246,7 +251,7 @@ class RulesDetector:
                 out.append(_span(start, end, "ACCESS_TOKEN", score, label))
 
     def _evaluate(
-        self, rec: Recognizer, spans: Sequence[tuple[int, int]], text: str, ctx: _Lowered
+        self, rec: Recognizer, spans: Sequence[tuple[int, int]], text: str, ctx: Lowered
     ) -> tuple[int, int, float] | None:
         """(start, end, score) of a candidate match given as its groups' character spans."""
         start, end = spans[rec.group]
@@ -320,88 +325,10 @@ class _Doc:
         self.subject = text.encode("utf-8", "surrogatepass")
         self.nbytes = len(self.subject)
         self.offsets = None if ascii_only else Utf8Offsets(text)
-        self.ctx = _Lowered(text)
+        self.ctx = Lowered(text)
         self.out: list[Span] = []
         self.claimed: _Claims | None = None
         self.hints = 0
-
-
-class _Lowered:
-    """Context lookups for one document: lower-cased once, each window cut once."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._low: str | None = None
-        self._windows: dict[tuple[int, int], str] = {}
-
-    @property
-    def low(self) -> str:
-        if self._low is None:
-            self._low = self.text.lower()
-        return self._low
-
-    def has_any(self, start: int, end: int, terms: _Terms | None) -> bool:
-        if terms is None:
-            return False
-        key = (start, end)
-        window = self._windows.get(key)
-        if window is None:
-            low = self.low
-            window = self._windows[key] = (
-                low[max(0, start - CONTEXT_BEFORE) : start] + " " + low[end : end + CONTEXT_AFTER]
-            )
-        return terms.found(window)
-
-    def ends_with(self, start: int, suffixes: tuple[str, ...]) -> bool:
-        return self.low[max(0, start - 24) : start].endswith(suffixes)
-
-
-class _Terms:
-    """Context terms of one recognizer, searched in a window. On an ASCII window, when every
-    single-word term is made of [a-z0-9], a word occurs on word boundaries exactly when it is one
-    of the window's maximal [a-z0-9] runs: one C-level bytes translate + split + set test, and a
-    substring test per phrase, instead of the alternation regex (which stays for other windows)."""
-
-    __slots__ = ("words", "phrases", "rx", "fast")
-
-    def __init__(self, terms: tuple[str, ...], rx: re.Pattern[str]) -> None:
-        words = {t.lower() for t in terms if t.isalnum()}
-        self.phrases = tuple(t.lower() for t in terms if not t.isalnum())
-        self.rx = rx
-        self.fast = all(_ASCII_WORD.fullmatch(w) for w in words)
-        self.words = frozenset(w.encode() for w in words) if self.fast else frozenset()
-
-    def found(self, window: str) -> bool:
-        if self.fast and window.isascii():
-            if not self.words.isdisjoint(window.encode().translate(_WORD_RUNS).split()):
-                return True
-            return any(p in window for p in self.phrases)
-        return self.rx.search(window) is not None
-
-
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
-# Every byte other than [a-z0-9] becomes a space: split() then yields the runs.
-_WORD_RUNS = bytes(c if (97 <= c <= 122 or 48 <= c <= 57) else 32 for c in range(256))
-
-
-def _terms(terms: tuple[str, ...]) -> _Terms | None:
-    rx = _terms_regex(terms)
-    return None if rx is None else _Terms(terms, rx)
-
-
-def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One search per window: single words match whole words ("work" does not fire inside
-    "worker"); phrases and terms with punctuation match as substrings. Literal alternatives on a
-    window of at most 65 characters: stdlib re is linear here and cheaper than a Python loop."""
-    if not terms:
-        return None
-    words = sorted({t.lower() for t in terms if t.isalnum()}, key=len, reverse=True)
-    other = sorted({t.lower() for t in terms if not t.isalnum()}, key=len, reverse=True)
-    alts = []
-    if words:
-        alts.append(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])")
-    alts.extend(re.escape(t) for t in other)
-    return re.compile("|".join(alts))
 
 
 class _Claims:
@@ -423,6 +350,27 @@ class _Claims:
     def covers(self, a: int, b: int) -> bool:
         i = bisect_right(self._starts, a) - 1
         return i >= 0 and self._max_end[i] >= b
+
+
+class _FewClaims(_Claims):
+    """The same queries over a handful of spans (a log line's usual count): a linear test over
+    (start, end) pairs costs less than sorting them and the prefix maxima."""
+
+    _FEW = 8
+
+    def __init__(self, spans: Sequence[Span]) -> None:  # (none of _Claims.__init__ is used)
+        self.size = len(spans)
+        self._pairs = [(s.start, s.end) for s in spans]
+
+    def covers(self, a: int, b: int) -> bool:
+        for start, end in self._pairs:
+            if start <= a and end >= b:
+                return True
+        return False
+
+
+def _claims(spans: Sequence[Span]) -> _Claims:
+    return _FewClaims(spans) if len(spans) <= _FewClaims._FEW else _Claims(spans)
 
 
 def _with_context(r: Recognizer, words: tuple[str, ...]) -> Recognizer:
