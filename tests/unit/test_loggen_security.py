@@ -22,6 +22,8 @@ from workers.loggen import (
     SECURITY,
     SECURITY_FORMATS,
     SECURITY_HELD_OUT,
+    SECURITY_HELD_OUT_2,
+    SECURITY_HELD_OUT_3,
     SECURITY_TUNED,
     expand_formats,
     generate,
@@ -45,10 +47,18 @@ def test_security_formats_are_opt_in() -> None:
     assert {d.format for d in generate(300, seed=3)} <= set(FORMATS)
     assert expand_formats(None) == list(FORMATS)
     assert expand_formats(["security"]) == list(SECURITY_FORMATS)
-    assert expand_formats(["sshd", "security-heldout", "zeek"]) == ["sshd", *SECURITY_HELD_OUT]
+    assert expand_formats(["sshd", "security-heldout", "duo"]) == ["sshd", *SECURITY_HELD_OUT]
     assert set(SECURITY_TUNED) | set(SECURITY_HELD_OUT) == set(SECURITY_FORMATS)
     assert not set(SECURITY_TUNED) & set(SECURITY_HELD_OUT)
-    assert set(FORMAT_GROUPS) == {"security", "security-tuned", "security-heldout"}
+    assert set(FORMAT_GROUPS) == {"security", "security-tuned", "security-heldout", "security-heldout2"}
+
+
+def test_round_three_groups() -> None:
+    # round 2's held-out formats are tuned now; round 3's new formats are the held-out group
+    assert SECURITY_HELD_OUT == SECURITY_HELD_OUT_3
+    assert set(SECURITY_HELD_OUT_2) <= set(SECURITY_TUNED)
+    assert not set(SECURITY_HELD_OUT_2) & set(SECURITY_HELD_OUT_3)
+    assert expand_formats(["security-heldout2"]) == list(SECURITY_HELD_OUT_2)
     with pytest.raises(ValueError, match="unknown format"):
         generate(1, formats=["security-all"])
 
@@ -113,12 +123,14 @@ def _strings(node: object) -> list[str]:
     return [node] if isinstance(node, str) else []
 
 
-@pytest.mark.parametrize("fmt", ["cloudtrail", "okta", "suricata", "azuread", "winsec"])
+@pytest.mark.parametrize("fmt", ["cloudtrail", "okta", "suricata", "azuread", "winsec", "k8saudit", "ghaudit", "duo"])
 def test_structured_formats_parse_and_values_sit_in_fields(fmt: str) -> None:
     parsed = 0
     for doc in generate(60, seed=8, formats=[fmt]):
         if doc.text.startswith("{"):
-            fields = _strings(json.loads(doc.text))
+            # a JSON event, possibly followed by plain lines of another log (Duo's proxy)
+            event, _, rest = doc.text.partition("\n")
+            fields = [*_strings(json.loads(event)), rest]
         elif doc.text.startswith("<Event"):
             fields = [e.text or "" for e in ET.fromstring(doc.text).iter()]
         else:

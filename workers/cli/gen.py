@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         choices=sorted(FORMATS) + sorted(SECURITY) + sorted(FORMAT_GROUPS),
         help="restrict to this format or group (repeatable): 'security' is every security-log format, "
-        "'security-tuned' / 'security-heldout' its two halves; default: the app/web log mix "
+        "'security-tuned' / 'security-heldout' its two halves (held out: round 3's formats, never tuned on), "
+        "'security-heldout2' round 2's held-out formats (tuned since round 3); default: the app/web log mix "
         "(security formats are never in it)",
     )
     p.add_argument("--output", "-o", default="-", help="output file (default stdout)")

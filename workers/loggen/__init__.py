@@ -35,6 +35,7 @@ from workers.loggen.formats import (
 from workers.loggen.formats_heldout import fmt_cef, fmt_csv, fmt_haproxy, fmt_k8s, fmt_mail
 from workers.loggen.formats_security import fmt_cloudtrail, fmt_okta, fmt_sshd, fmt_sudo, fmt_winsec
 from workers.loggen.formats_security_heldout import fmt_azuread, fmt_dbaudit, fmt_vpnfw, fmt_zeek
+from workers.loggen.formats_security_heldout3 import fmt_duo, fmt_ghaudit, fmt_k8saudit, fmt_radius
 from workers.loggen.formats_security_net import fmt_auditd, fmt_directory, fmt_postfix, fmt_suricata
 from workers.loggen.gold import DECOY_TYPES, PII_TYPES, GoldDoc, GoldSpan, _Builder
 from workers.loggen.values import _Values
@@ -72,17 +73,26 @@ SECURITY: dict[str, _Fmt] = {
     "zeek": fmt_zeek,
     "vpnfw": fmt_vpnfw,
     "dbaudit": fmt_dbaudit,
+    "k8saudit": fmt_k8saudit,
+    "ghaudit": fmt_ghaudit,
+    "radius": fmt_radius,
+    "duo": fmt_duo,
 }
 SECURITY_FORMATS: tuple[str, ...] = tuple(SECURITY)
-# Set aside before the first measurement and never tuned on: rule changes are made only for what
-# the other security formats show, so these figures measure how the rules generalise.
-SECURITY_HELD_OUT: tuple[str, ...] = ("azuread", "zeek", "vpnfw", "dbaudit")
+# Held out in round 2 (rules F1 0.907 on gen 2000 seed 7, never tuned on until then), tuned in
+# round 3: rule changes since then were also made for what these show.
+SECURITY_HELD_OUT_2: tuple[str, ...] = ("azuread", "zeek", "vpnfw", "dbaudit")
+# Written before round 3 (before any round-3 rule change) and never tuned on: rule changes are made
+# only for what the tuned formats show, so these figures measure how the rules generalise.
+SECURITY_HELD_OUT_3: tuple[str, ...] = ("k8saudit", "ghaudit", "radius", "duo")
+SECURITY_HELD_OUT: tuple[str, ...] = SECURITY_HELD_OUT_3
 SECURITY_TUNED: tuple[str, ...] = tuple(f for f in SECURITY_FORMATS if f not in SECURITY_HELD_OUT)
 # Names that stand for several formats (`pii-worker gen --format security`).
 FORMAT_GROUPS: dict[str, tuple[str, ...]] = {
     "security": SECURITY_FORMATS,
     "security-tuned": SECURITY_TUNED,
     "security-heldout": SECURITY_HELD_OUT,
+    "security-heldout2": SECURITY_HELD_OUT_2,
 }
 _ALL: dict[str, _Fmt] = {**FORMATS, **SECURITY}
 
@@ -135,6 +145,8 @@ __all__ = [
     "SECURITY",
     "SECURITY_FORMATS",
     "SECURITY_HELD_OUT",
+    "SECURITY_HELD_OUT_2",
+    "SECURITY_HELD_OUT_3",
     "SECURITY_TUNED",
     "PII_TYPES",
     "GoldDoc",
