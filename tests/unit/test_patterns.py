@@ -123,7 +123,11 @@ ORDER = [
     "windows_display_name",
     "keyed_city",
     "keyed_region",
+    "kerberos_user_realm",
+    "sql_role_name",
+    "user_at_ipv4",
     "domain_name",
+    "domain_name_caps",
 ]
 
 

@@ -252,6 +252,82 @@ ROWS = [
         '{"target": [{"type": "AppInstance", "alternateId": "Salesforce.com", "displayName": "Salesforce.com"}]}',
     ),
     row("apps", "resolved salesforce.com via dns", ("DOMAIN_NAME", "salesforce.com")),
+    # round 3 (round 2's held-out formats): Kerberos "user/REALM" principals; realms are no hosts
+    row(
+        "realm",
+        "1767225600.1\tCk2b\t10.1.2.3\t51234\t10.1.0.5\t88\tAS\tmlopez/CORP.EXAMPLE.COM\tkrbtgt/CORP.EXAMPLE.COM\tT\t-",
+        ("USERNAME", "mlopez"),
+        ("IP_ADDRESS", "10.1.2.3"),
+        ("IP_ADDRESS", "10.1.0.5"),
+    ),
+    row(
+        "realm",
+        "TGS request client=j.okafor/AD.ACME.IO service=cifs/fs01.ad.acme.io",
+        ("USERNAME", "j.okafor"),
+        ("DOMAIN_NAME", "fs01.ad.acme.io"),
+    ),
+    row("realm", "TGS client HTTP/WEB01.CORP.EXAMPLE.COM service krbtgt/CORP.EXAMPLE.COM, machine WKS-07$/AD.ACME.IO"),
+    row("realm", "AS_REQ client k.ng/FABRIKAM.COM realm=EXAMPLE.ORG", ("USERNAME", "k.ng")),
+    row(
+        "realm",
+        "fetched cdn.example.com and example.org",
+        ("DOMAIN_NAME", "cdn.example.com"),
+        ("DOMAIN_NAME", "example.org"),
+    ),
+    # SQL statements naming a role or a login
+    row(
+        "sql-role",
+        "LOG:  AUDIT: SESSION,1,1,ROLE,CREATE ROLE,,,CREATE ROLE dchen WITH LOGIN PASSWORD 'Vx9!kq2Lm#',<not logged>",
+        ("USERNAME", "dchen"),
+        ("PASSWORD", "Vx9!kq2Lm#"),
+    ),
+    row("sql-role", "statement: ALTER USER \"r.singh\" VALID UNTIL '2027-01-01';", ("USERNAME", "r.singh")),
+    row(
+        "sql-role",
+        "CREATE LOGIN [tnguyen] WITH PASSWORD = 'Q7#pw!zz0A', CHECK_POLICY = ON",
+        ("USERNAME", "tnguyen"),
+        ("PASSWORD", "Q7#pw!zz0A"),
+    ),
+    row("sql-role", "drop role if exists kpatel;", ("USERNAME", "kpatel")),
+    row("sql-role", "CREATE ROLE postgres; DROP USER IF EXISTS root; ALTER ROLE CURRENT_USER SET search_path"),
+    # an account at a literal IPv4 address
+    row(
+        "user-at-ip",
+        "2026-10-30T01:34:41.629981Z\t   450 Connect\tewalker@203.0.113.70 on billing using TCP/IP",
+        ("USERNAME", "ewalker"),
+        ("IP_ADDRESS", "203.0.113.70"),
+    ),
+    row(
+        "user-at-ip", "scp backup.tgz s.ito@198.51.100.23:/srv", ("USERNAME", "s.ito"), ("IP_ADDRESS", "198.51.100.23")
+    ),
+    row(
+        "user-at-ip",
+        "ssh root@198.51.100.23 -p 2222; git@192.0.2.9",
+        ("IP_ADDRESS", "198.51.100.23"),
+        ("IP_ADDRESS", "192.0.2.9"),
+    ),
+    row("user-at-ip", "build 1.4.2@10.0.0.1 ok", ("IP_ADDRESS", "10.0.0.1")),
+    # a password field holding whether one was given, not the password
+    row(
+        "password-answer",
+        "[Note] Access denied for user 'ywong'@'192.0.2.44' (using password: YES)",
+        ("USERNAME", "ywong"),
+        ("IP_ADDRESS", "192.0.2.44"),
+    ),
+    row("password-answer", "auth ok password=off mfa=on; password: required, pin=disabled"),
+    row("password-answer", "login password=Yes2026!x", ("PASSWORD", "Yes2026!x")),
+    # clock digits are not phone numbers
+    row(
+        "clock",
+        "Oct 05 2026 01:10:01 asa-3 : %ASA-6-113004: AAA user authentication Successful : server =  10.2.0.9 : user = fkhan",
+        ("IP_ADDRESS", "10.2.0.9"),
+        ("USERNAME", "fkhan"),
+    ),
+    row(
+        "clock",
+        "Mar 30 2026 23:59:59 edge-1 vpn up",
+    ),
+    row("clock", "callback 415 555 0132: no answer", ("PHONE_NUMBER", "415 555 0132")),
 ]
 
 
@@ -304,6 +380,10 @@ EVASIONS = [
     ("dn-lower", 'dn="cn=Ann Lee,dc=example,dc=com"', "PERSON", "Ann Lee"),
     ("newline", "shadow: new user: name=ckim,\nUID=1002", "USERNAME", "ckim"),
     ("principal", '"principalId": "AROAEXAMPLEROLEID1234:m.ortiz@example.com"', "EMAIL_ADDRESS", "m.ortiz@example.com"),
+    ("realm-json", '{"client": "a.berg/EXAMPLE.ORG", "service": "krbtgt/EXAMPLE.ORG"}', "USERNAME", "a.berg"),
+    ("sql-case", "Alter Role\tlmarsh With Password 'x'", "USERNAME", "lmarsh"),
+    ("user-at-ip-quoted", 'connect "hbrooks@10.9.8.7"', "USERNAME", "hbrooks"),
+    ("clock-phone", "tel 415 555 0132 at 10:05", "PHONE_NUMBER", "415 555 0132"),
 ]
 
 
@@ -327,6 +407,9 @@ TEMPLATES = [
     '{{"ftp": {{"command": "USER", "command_data": "{u}"}}}}',
     "sshd[1]: Starting session: shell on pts/0 for {u} from 10.0.0.1 port 50022 id 0",
     "chage[1]: changed password expiry for {u}",
+    "1767225600.1\tCk2b\t10.1.2.3\t51234\t10.1.0.5\t88\tAS\t{u}/CORP.EXAMPLE.COM\tkrbtgt/CORP.EXAMPLE.COM\tT\t-",
+    "AUDIT: SESSION,1,1,ROLE,ALTER ROLE,,,ALTER ROLE {u} WITH LOGIN PASSWORD '<REDACTED>'",
+    "2026-10-30T01:34:41Z\t   9 Connect\t{u}@192.0.2.10 on crm using TCP/IP",
 ]
 _NAMES = st.from_regex(r"[a-m][a-z]{2,8}(?:[._][a-z]{2,8})?[0-9]{0,2}", fullmatch=True)
 

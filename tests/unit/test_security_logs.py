@@ -380,6 +380,7 @@ ROWS = [
     row(
         "db",
         "AUDIT: SESSION,1,1,ROLE,CREATE ROLE,,,CREATE ROLE lpham LOGIN PASSWORD 'Xy7#pq2Lm',<not logged>",
+        ("USERNAME", "lpham"),  # a login role is an account (round 3: SQL role statements)
         ("PASSWORD", "Xy7#pq2Lm"),
     ),
     row(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.detect import validators as v
-from workers.detect.patterns.fragments import _EXT, _NA, _PHONE_KEY, _SEP, _USERINFO, PHONE_CONTEXT
+from workers.detect.patterns.fragments import _EXT, _NA, _PHONE_KEY, _SEP, _USERINFO, KERBEROS_SERVICES, PHONE_CONTEXT
 from workers.detect.patterns.recognizer import Recognizer
 
 # Text before an addr-spec that names no mailbox: mail and sendmail/postfix message ids, and the
@@ -17,13 +17,7 @@ _NOT_MAILBOX = (
     "in-reply-to: <",
     "references: <",
     "content-id: <",
-    *(
-        s + "/"
-        for s in ("krbtgt", "host", "http", "ldap", "cifs", "mssqlsvc", "nfs", "imap", "smtp", "pop", "dns", "gc")
-        + ("rpcss", "wsman", "termsrv", "restrictedkrbhost", "postgres", "hdfs", "hive", "kafka", "zookeeper")
-        # kadmind's own principals (kadmin/admin@REALM, admin/admin@REALM, kiprop/host@REALM)
-        + ("kadmin", "admin", "changepw", "kiprop")
-    ),
+    *(s + "/" for s in KERBEROS_SERVICES),
 )
 
 CONTACT: tuple[Recognizer, ...] = (
@@ -76,6 +70,9 @@ CONTACT: tuple[Recognizer, ...] = (
         min_digits=7,  # phone_shape: 7 to 15 digits
         # Right after "{" a run of numbers is a set or list literal (Kerberos "etypes {18 17 20 19}").
         reject_after=("{",),
+        # Digits running into ":MM" end at the hour of a clock: "Oct 05 2026 01:10:01" (Cisco
+        # ASA, syslog with the year) reads "05 2026 01" as a number otherwise.
+        reject_before=(":0", ":1", ":2", ":3", ":4", ":5"),
     ),
     Recognizer(
         # Phone numbers in key=value logs and query strings, possibly percent-encoded

@@ -28,6 +28,16 @@ _SECRET_KEY = (
     r"(?:private|signing|encryption|master|shared)[_-]?key|credentials?)"
 )
 
+
+# Answers a log gives in a password field's place: whether one was used or is set (MySQL's
+# "(using password: YES)", "password: none", "password=on"), not the password itself.
+_PASSWORD_ANSWERS = frozenset({"yes", "no", "on", "off", "set", "unset", "empty", "required", "enabled", "disabled"})
+
+
+def _keyed_password(value: str) -> bool:
+    return value.rstrip(").]").lower() not in _PASSWORD_ANSWERS and v.password(value)
+
+
 CREDENTIALS: tuple[Recognizer, ...] = (
     # --- credentials (key names as context are part of the pattern) --------------------------
     Recognizer(
@@ -56,7 +66,7 @@ CREDENTIALS: tuple[Recognizer, ...] = (
         "PASSWORD",
         r"\b" + _PW_KEY + _SEP + r"""([^\s"',;&}]{1,128})""",
         0.9,
-        v.password,
+        _keyed_password,
         group=1,
         ignore_case=True,
         # sudo's "PWD=/tmp ; USER=root ; COMMAND=..." is the working directory (the validator

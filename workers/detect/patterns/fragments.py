@@ -17,6 +17,13 @@ _DATE = (
 # A non-ASCII letter, mark or digit (RE2 has no class subtraction: exclude the other categories).
 _NA = r"[^\x00-\x7F\p{Z}\p{P}\p{S}\p{C}]"
 _Q = r"""["']?"""  # optional quote around keys / values
+# Service classes of Kerberos service principals (HTTP/web01@REALM, krbtgt/REALM): no person.
+KERBEROS_SERVICES: tuple[str, ...] = (
+    ("krbtgt", "host", "http", "ldap", "cifs", "mssqlsvc", "nfs", "imap", "smtp", "pop", "dns", "gc")
+    + ("rpcss", "wsman", "termsrv", "restrictedkrbhost", "postgres", "hdfs", "hive", "kafka", "zookeeper")
+    # kadmind's own principals (kadmin/admin@REALM, admin/admin@REALM, kiprop/host@REALM)
+    + ("kadmin", "admin", "changepw", "kiprop")
+)
 _SEP = r"""["']?\s*[:=]\s*["']?"""  # key separator in key=value, key: value, "key": "value"
 # _SEP, or "=" percent-encoded once or more (a query string nested in a redirect parameter:
 # next=%2Fcb%3Fsession%3D8f3a...): the normalised view decodes e-mail escapes, not these.

@@ -15,6 +15,11 @@ def _host_not_brand(value: str) -> bool:
     return v.domain_name(value)
 
 
+def _host_mixed(value: str) -> bool:
+    """Names in capitals are left to domain_name_caps."""
+    return not value.isupper() and _host_not_brand(value)
+
+
 HOSTS: tuple[Recognizer, ...] = (
     # --- hosts --------------------------------------------------------------------------------
     Recognizer(
@@ -24,13 +29,28 @@ HOSTS: tuple[Recognizer, ...] = (
         "DOMAIN_NAME",
         r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,16}(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})\b",
         0.6,
-        _host_not_brand,
+        _host_mixed,
         context=("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve"),
         # CloudTrail's eventSource and invokedBy name AWS services (signin.amazonaws.com), and so
         # do its sourceIPAddress and userAgent when they hold a host name. A Kerberos realm
         # (realm=, krbtgt/REALM) names the organisation's directory, not a host.
         negative_context=("eventsource", "invokedby", "sourceipaddress", "useragent", "realm"),
         reject_after=("@", "://", ".", "krbtgt/"),
+        reject_before=("(", "=", '":', "':", "-", "_", "@"),
+        defer=True,
+    ),
+    Recognizer(
+        # The same in capitals (API.EXAMPLE.COM), except right after a slash: "user/REALM" and
+        # "krbtgt/REALM" (Zeek kerberos.log, KDC logs) write a Kerberos realm, which by
+        # convention is the directory's domain in capitals, not a host.
+        "domain_name_caps",
+        "DOMAIN_NAME",
+        r"\b(?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.){1,16}(?:[A-Z]{2,63}|XN--[A-Z0-9-]{1,59})\b",
+        0.6,
+        _host_not_brand,
+        context=("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve"),
+        negative_context=("eventsource", "invokedby", "sourceipaddress", "useragent", "realm"),
+        reject_after=("@", "://", ".", "/"),
         reject_before=("(", "=", '":', "':", "-", "_", "@"),
         defer=True,
     ),

@@ -1,7 +1,8 @@
 """Security-log phrasings and fields not covered by the generic keyed recognizers: OpenSSH's
 "<event> for <user> from <addr>", dovecot passdb and session prefixes, shadow-utils messages,
 the session name of an AWS assumed-role principal id, WordPress login forms, person names as
-the first RDN of an LDAP DN, and sign-in geolocation fields (Okta, Azure AD)."""
+the first RDN of an LDAP DN, Kerberos user/REALM principals, SQL role statements, accounts at a
+literal IPv4 address, and sign-in geolocation fields (Okta, Azure AD)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import pycountry
 
 from workers.detect import validators as v
+from workers.detect.patterns.fragments import KERBEROS_SERVICES
 from workers.detect.patterns.recognizer import Recognizer
 
 _U = r"[A-Za-z0-9._-]{2,64}"
@@ -75,6 +77,19 @@ _KDC_PRINCIPALS = frozenset({"krbtgt", "kadmin", "changepw", "kiprop"})
 def _kerberos_client(value: str) -> bool:
     """A Kerberos client name of a person: not the KDC's own principals or Windows built-ins."""
     return value.lower() not in _KDC_PRINCIPALS and v.windows_account(value)
+
+
+def _kerberos_user(value: str) -> bool:
+    """The user of a "user/REALM" principal: not a service class (HTTP/web01.CORP.COM)."""
+    return value.lower() not in KERBEROS_SERVICES and _kerberos_client(value)
+
+
+# Role specifications SQL accepts where a role name goes (ALTER ROLE CURRENT_USER SET ...).
+_SQL_ROLE_WORDS = frozenset({"current_user", "session_user", "current_role", "public", "all"})
+
+
+def _sql_role(value: str) -> bool:
+    return value.lower() not in _SQL_ROLE_WORDS and v.username(value)
 
 
 # Placeholder values identity providers write when geolocation fails.
@@ -274,5 +289,40 @@ SECURITY: tuple[Recognizer, ...] = (
         0.75,
         group=1,
         partial=True,
+    ),
+    Recognizer(
+        # A client principal written "user/REALM" (Zeek's kerberos.log client column, some KDC
+        # exports): the realm in capitals says it is a principal, not a path. The KDC's own
+        # principals (krbtgt/REALM) and machine accounts are not people.
+        "kerberos_user_realm",
+        "USERNAME",
+        r"(?:^|[\s,;\"'\[(=])(" + _U + r")/(?:[A-Z0-9-]+\.)+[A-Z]{2,}\b",
+        0.8,
+        _kerberos_user,
+        group=1,
+        prefilter=r"/[A-Z0-9-]+\.[A-Z]",
+    ),
+    Recognizer(
+        # SQL statements naming a role or login: CREATE/ALTER/DROP ROLE|USER|LOGIN <name>
+        # (PostgreSQL and pgaudit, MySQL, SQL Server's [name]), the name bare or quoted.
+        "sql_role_name",
+        "USERNAME",
+        r"\b(?:create|alter|drop)\s+(?:role|user|login)\s+(?:if\s+(?:not\s+)?exists\s+)?[\[\"`']?(" + _U + r")[\]\"`']?"
+        r"(?:\s|;|,|$)",
+        0.8,
+        _sql_role,
+        group=1,
+        ignore_case=True,
+    ),
+    Recognizer(
+        # An account at a literal IPv4 address: ssh/scp targets (jdoe@203.0.113.9), MySQL's general
+        # log "Connect\tjdoe@10.1.2.3 on db". A mail domain is never a bare address.
+        "user_at_ipv4",
+        "USERNAME",
+        r"(?:^|[\s,;\"'\[(=<])(" + _U + r")@(?:\d{1,3}\.){3}\d{1,3}\b",
+        0.75,
+        v.username,
+        group=1,
+        prefilter=r"@\d{1,3}\.\d",
     ),
 )
