@@ -33,6 +33,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "repeated_phone": lambda i: "call +1 415-555-2671 ",
     "distinct_phones": lambda i: f"call +1 415-{200 + i % 700}-{1000 + i * 37 % 9000} ",
     "12-": lambda i: "12-",
+    "defanged_ips": lambda i: f"ioc {10 + i % 200}[.]{i % 250}(.){i * 7 % 250}{{.}}{1 + i % 250} ",
+    "defang_marks_only": lambda i: "[.](@){:}",
     "many_emails": lambda i: f"user{i}.x@mail{i % 7}.example.com, ",
     "many_cards": lambda i: "card " + luhn_complete(f"4{i:014d}") + "; ",
     "key_values": lambda i: f"user=u{i}x password=Pw{i * 7919:x}zq! token={i * 104729:024x} ",

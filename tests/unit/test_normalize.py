@@ -130,6 +130,13 @@ EVASIONS = [
     ),
     ("at with a literal dot domain", "mail john at example.com", "EMAIL_ADDRESS", "john at example.com"),
     ("spaced @", "mail john @ example.com", "EMAIL_ADDRESS", "john @ example.com"),
+    # defanged indicators (threat intel, SIEM exports) and CJK full stops
+    ("defanged ipv4", "blocked src 203[.]0[.]113[.]7 dport 443", "IP_ADDRESS", "203[.]0[.]113[.]7"),
+    ("defanged ipv4 parens", "ioc=198.51.100(.)23", "IP_ADDRESS", "198.51.100(.)23"),
+    ("defanged at", "phish from jane.doe[@]example.com", "EMAIL_ADDRESS", "jane.doe[@]example.com"),
+    ("defanged domain", "reply-to: jane.doe@example[.]com", "EMAIL_ADDRESS", "jane.doe@example[.]com"),
+    ("defanged both", "sender { jane.doe(@)example{.}co{.}uk }", "EMAIL_ADDRESS", "jane.doe(@)example{.}co{.}uk"),
+    ("ideographic full stop", "連絡先 jane.doe@example\u3002com まで", "EMAIL_ADDRESS", "jane.doe@example\u3002com"),
     # combinations
     ("fullwidth + bracketed", "jane［at］example．com", "EMAIL_ADDRESS", "jane［at］example．com"),
     ("zero-width + percent", f"jane{ZWSP}%40example.com", "EMAIL_ADDRESS", f"jane{ZWSP}%40example.com"),
@@ -177,6 +184,7 @@ UNCHANGED = [
     "Москва and Πάτρα are cities",
     "price 5 &amp; 6 &lt; 7",
     "plain ascii log line user=42 status=ok",
+    "items[0].name (a) {b} [x] f(.5)",
 ]
 
 
@@ -204,6 +212,8 @@ VIEWS = [
     (r"a\u0040b\x2ec \u0041", r"a@b.c \u0041"),
     ("ann at host dot org", "ann@host.org"),
     ("ann [at] host [dot] org and bob(at)x(dot)io", "ann@host.org and bob@x.io"),
+    ("10[.]0( . )0{.}1 a[@]b hxxp[:]//x", "10.0.0.1 a@b hxxp://x"),
+    ("終わり。jane@x\uff61io", "終わり.jane@x.io"),
 ]
 
 

@@ -14,6 +14,7 @@ _EXT = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,5}$", re.IGNORECASE)
 
 
 def _reference(value: str) -> bool:
+    value = re.sub(r"^(?:00|011)[ .-]?(?=[1-9])", "", value)  # a dialling prefix is not counted
     d = re.sub(r"\D+", "", _EXT.sub("", value))
     return (
         7 <= len(d) <= 15
@@ -41,6 +42,11 @@ def test_phone_shape_equals_the_regex_rule(value: str) -> None:
         ("1234.5678", False),
         ("1111111", False),
         ("１２３４５６７", True),  # fullwidth digits: the Unicode path
+        # "00"/"011" instead of "+": 15 digits after the prefix are still a number
+        ("0044 7911 123456", True),
+        ("011 44 20 7946 0958", True),
+        ("0049 30 901820 12345", True),
+        ("0000 1234 5678 9012", False),  # no country code after the zeros: 16 digits
     ],
 )
 def test_phone_shape_table(value: str, ok: bool) -> None:

@@ -4,7 +4,8 @@ Attackers and careless producers hide values from pattern matching with characte
 not see or reads the same: zero-width and bidi marks, soft hyphens and BOMs inside a value;
 no-break or ideographic spaces and en dashes between groups; fullwidth or Arabic-Indic digits;
 Cyrillic letters that look Latin; escapes of e-mail punctuation (`%40`, `&#64;`, `&commat;`,
-`\\u0040`); spelled `at`/`dot`. Detection runs on a view where these are undone, and every span
+`\\u0040`); spelled `at`/`dot`; defanged punctuation of threat-intel and security tooling
+(`203[.]0[.]113[.]7`, `evil(.)example[.]com`, `jane[@]example.com`). Detection runs on a view where these are undone, and every span
 found there is mapped back to the smallest original range covering all its characters, so
 redaction removes the original characters (the invisible ones between included).
 
@@ -37,6 +38,9 @@ _STAGE1_RX = re.compile(
     r"|\\u(?P<u4>[0-9A-Fa-f]{4})|\\x(?P<x2>[0-9A-Fa-f]{2})"
     r"|(?P<na>[^\x00-\x7f]+)"
 )
+# Stage 0: defanged punctuation - a dot, at or colon alone in brackets, as analysts and security
+# tools write indicators so they cannot be clicked. Never meant literally, so undone anywhere.
+_DEFANG_RX = re.compile(r"[\[({][ \t]?([.@:])[ \t]?[\])}]")
 _ESCAPE_HINT_RX = re.compile(r"%[0-9A-Fa-f]{2}|&#?[A-Za-z0-9]{2,7};|\\[ux][0-9A-Fa-f]{2}")
 
 # Stage 2: e-mail addresses with spelled or spaced separators. Spaces are blanks only (never a
@@ -194,21 +198,39 @@ class NormalizedView:
 # multi-pattern scan over ASCII text (the rules tier's hyperscan pass): when neither occurs in an
 # ASCII text, normalized_view(text) is None without being called. On ASCII text, case-insensitive
 # matching is the same in every engine.
-VIEW_HINTS: tuple[tuple[str, bool], ...] = ((_ESCAPE_HINT_RX.pattern, False), (_SPELLED_HINT_RX.pattern, True))
+VIEW_HINTS: tuple[tuple[str, bool], ...] = (
+    (_ESCAPE_HINT_RX.pattern, False),
+    (_SPELLED_HINT_RX.pattern, True),
+    (_DEFANG_RX.pattern, False),
+)
 
 
 def normalized_view(text: str) -> NormalizedView | None:
     """The normalised view of `text`, or None when it would be identical (the common case)."""
-    if text.isascii() and not _ESCAPE_HINT_RX.search(text) and not _SPELLED_HINT_RX.search(text):
+    if (
+        text.isascii()
+        and not _ESCAPE_HINT_RX.search(text)
+        and not _SPELLED_HINT_RX.search(text)
+        and not _DEFANG_RX.search(text)
+    ):
         return None
     maps: list[_Map] = []
     cur = text
-    for stage in (_stage1, _stage2):
+    for stage in (_stage0, _stage1, _stage2):
         out = stage(cur)
         if out is not None:
             cur, m = out
             maps.append(m)
     return NormalizedView(text, cur, maps) if maps else None
+
+
+def _stage0(text: str) -> tuple[str, _Map] | None:
+    if "[" not in text and "(" not in text and "{" not in text:
+        return None
+    b = _Builder(text)
+    for m in _DEFANG_RX.finditer(text):
+        b.replace(m.start(), m.end(), m.group(1))
+    return b.finish()
 
 
 def _may_escape(text: str) -> bool:
@@ -287,6 +309,8 @@ def _char_map_uncached(ch: str) -> str | None:
         return str(unicodedata.decimal(ch))
     if cat == "Pd" or ch in "\u2212\u2043":  # dashes, minus sign, hyphen bullet
         return "-"
+    if ch in "\u3002\uff61":  # ideographic and halfwidth full stops, read as dots in addresses
+        return "."
     nfkc = unicodedata.normalize("NFKC", ch)
     if nfkc != ch:
         # Fullwidth forms and other compatibility characters; a result that is itself a

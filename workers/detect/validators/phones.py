@@ -83,7 +83,11 @@ def encoded_phone(value: str) -> bool:
 
 
 def phone_shape(value: str) -> bool:
-    """Digit count of a phone number (its extension aside), and not an IP, a date or a decimal."""
+    """Digit count of a phone number (its extension and a dialling prefix aside), and not an IP, a
+    date or a decimal. "0044 7911 123456" has 16 digits but is +44 and 10 of them: counted with
+    the 00, the whole number failed and a shorter chunk ("0044 7911") was kept, leaking the rest."""
+    if value[:1] == "0" and (idd := _IDD.match(value)) is not None:
+        value = value[idd.end() :]
     if value.isascii():
         # The same checks with C-level necessary conditions first (candidates are short ASCII
         # strings of digits and separators): an extension needs an x or e, a date two of -/.,
