@@ -316,6 +316,14 @@ ROWS = [
     ),
     row("password-answer", "auth ok password=off mfa=on; password: required, pin=disabled"),
     row("password-answer", "login password=Yes2026!x", ("PASSWORD", "Yes2026!x")),
+    # a group member given as a DN in an account field: the person is in the DN, "CN" is no user
+    row(
+        "dn-account",
+        "Member:\r\n\tSecurity ID:\t\tS-1-5-21-1-2-3-4493\r\n\tAccount Name:\t\tCN=Alicia Mcdonald,OU=Staff,DC=corp,DC=example,DC=com\r\n",
+        ("PERSON", "Alicia Mcdonald"),
+    ),
+    row("dn-account", "Member:\r\n\tAccount Name:\t\tCN=Domain Admins,CN=Users,DC=corp,DC=example,DC=com\r\n"),
+    row("dn-account", "Target Account Name:\t\tb.ortega\r\n", ("USERNAME", "b.ortega")),
     # clock digits are not phone numbers
     row(
         "clock",

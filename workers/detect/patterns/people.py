@@ -139,7 +139,9 @@ PEOPLE: tuple[Recognizer, ...] = (
         v.windows_account,
         group=1,
         ignore_case=True,
-        reject_before=_BACKSLASH_NAME,
+        # A name followed by "=" is the first attribute of a DN (4728/4732 "Account Name:
+        # CN=Ann Lee,OU=Staff,..."): the person in it is ldap_dn_person's.
+        reject_before=(*_BACKSLASH_NAME, "="),
     ),
     Recognizer(
         # Down-level logon names DOMAIN\user (also JSON-escaped DOMAIN\\user): the user part is
