@@ -35,6 +35,11 @@ POSITIVE = [
     ("call +1 415-555-2671 tomorrow", "PHONE_NUMBER", "+1 415-555-2671"),
     ("phone: (415) 555-2671", "PHONE_NUMBER", "(415) 555-2671"),
     ("tel +44 20 7946 0958", "PHONE_NUMBER", "+44 20 7946 0958"),
+    # "00"/"011" for the "+": the whole number, never a chunk of it
+    ("mobile 0044 7911 123456", "PHONE_NUMBER", "0044 7911 123456"),
+    ("call 0049 30 901820 now", "PHONE_NUMBER", "0049 30 901820"),
+    ("ring 011 44 20 7946 0958 today", "PHONE_NUMBER", "011 44 20 7946 0958"),
+    ("x 0033 1 42 68 53 00 y", "PHONE_NUMBER", "0033 1 42 68 53 00"),
     ("dhcp ack for 00:1a:2b:3c:4d:5e", "MAC_ADDRESS", "00:1a:2b:3c:4d:5e"),
     ("GET https://shop.example.com/u/jdoe?ref=mail.", "URL", "https://shop.example.com/u/jdoe?ref=mail"),
     ("db connect password=Hunter2! failed", "PASSWORD", "Hunter2!"),
@@ -82,6 +87,7 @@ def test_detects(pipeline, text: str, etype: str, value: str) -> None:
 
 
 NEGATIVE = [
+    "2026-01-23 12:07:48.114 +00:00 3211392695 3000 NOTICE",  # UTC offset, then an id
     "2024-05-01T10:00:00Z GET /health 200 12ms",
     "request took 1234567 ns, order 1234567890123 shipped",
     "version 1.2.3 build 2024-01-0005 released",

@@ -52,9 +52,11 @@ CONTACT: tuple[Recognizer, ...] = (
     Recognizer(
         "phone",
         "PHONE_NUMBER",
-        # International (+CC), parenthesised area code, separated digit groups, or a plain run of
-        # 7-15 digits. At least one of these shapes is required, so bare small numbers never match.
-        r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,5}){1,5}"
+        # International (+CC, or 00/011 written for the +), parenthesised area code, separated digit
+        # groups, or a plain run of 7-15 digits. At least one of these shapes is required, so bare
+        # small numbers never match. "00" is glued to its country code ("0044 20 ..."): in
+        # "+00:00 3211392695" a UTC offset is followed by an id.
+        r"(?:(?:\+\d{1,3}|\b(?:00|011[ .-]?)[1-9]\d{0,2})[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,5}){1,5}"
         r"|\(\d{1,5}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,5}){1,4}"
         r"|\b\d{1,5}[ .-]\d{2,8}(?:[ .-]\d{1,5}){0,4}"
         r"|\b\d{7,15})" + _EXT + r"\b",
