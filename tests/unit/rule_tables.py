@@ -10,10 +10,38 @@ from typing import Any
 import pytest
 
 from workers.detect.rules import RulesDetector
+from workers.pipeline import Pipeline
 
 
 def found(rules: RulesDetector, text: str) -> list[tuple[str, str]]:
     return [(s.type, text[s.start : s.end]) for s in rules.detect_one(text)]
+
+
+def unexpected(rules: RulesDetector, text: str, allowed: Sequence[str]) -> list[tuple[str, str]]:
+    """Detections lying on no occurrence of an allowed value (a whole-line table's "nothing else")."""
+    ranges = []
+    for value in allowed:
+        i = text.find(value)
+        while i >= 0:
+            ranges.append((i, i + len(value)))
+            i = text.find(value, i + 1)
+    return [
+        (s.type, text[s.start : s.end])
+        for s in rules.detect_one(text)
+        if not any(s.start < b and s.end > a for a, b in ranges)
+    ]
+
+
+def assert_grows_linearly(pipeline: Pipeline, unit: Callable[[int], str], sizes: Sequence[int] = (24, 48, 96)) -> None:
+    """Python line events (not time) of documents of 1x, 2x and 4x `unit`s: equal counts (all the
+    work in C, linear) pass; any growth must stay within ~2x per doubling."""
+    from test_dos import _line_events, _run
+
+    docs = ["".join(unit(i) for i in range(n)) for n in sizes]
+    _run(pipeline, docs[0])  # compiled regexes and caches warm outside the count
+    c1, c2, c4 = (_line_events(lambda d=d: _run(pipeline, d)) for d in docs)
+    assert c1 <= c2 <= c4
+    assert c4 - c2 <= 2.15 * max(c2 - c1, 1), f"line events {c1}, {c2}, {c4}"
 
 
 def _ids(rows: Sequence[tuple[str, ...]]) -> list[str]:

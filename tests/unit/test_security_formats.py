@@ -9,8 +9,7 @@ import pytest
 from _pytest.mark import ParameterSet
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rule_tables import found
-from test_dos import _line_events, _run
+from rule_tables import assert_grows_linearly, found, unexpected
 
 from workers.config import PipelineSettings
 from workers.detect import validators
@@ -339,14 +338,6 @@ ROWS = [
 ]
 
 
-def _occurrences(text: str, value: str) -> list[tuple[int, int]]:
-    out, i = [], text.find(value)
-    while i >= 0:
-        out.append((i, i + len(value)))
-        i = text.find(value, i + 1)
-    return out
-
-
 @pytest.mark.parametrize(("category", "text", "pii"), ROWS)
 def test_line_reports_exactly_its_values(
     rules: RulesDetector, category: str, text: str, pii: list[tuple[str, str]]
@@ -355,13 +346,7 @@ def test_line_reports_exactly_its_values(
     assert [p for p in pii if p not in got] == []
     # Nothing else: a span may only lie on an expected value (a country name inside "New
     # Jersey" is resolved into the longer span downstream).
-    allowed = [r for _, value in pii for r in _occurrences(text, value)]
-    extra = [
-        (s.type, text[s.start : s.end])
-        for s in rules.detect_one(text)
-        if not any(s.start < b and s.end > a for a, b in allowed)
-    ]
-    assert extra == []
+    assert unexpected(rules, text, [value for _, value in pii]) == []
 
 
 def test_every_category_has_rows_with_and_without_pii() -> None:
@@ -462,10 +447,4 @@ def pipeline() -> Pipeline:
 
 @pytest.mark.parametrize("shape", sorted(HOSTILE))
 def test_hostile_shapes_grow_linearly(pipeline: Pipeline, shape: str) -> None:
-    unit = HOSTILE[shape]
-    docs = ["".join(unit(i) for i in range(n)) for n in (24, 48, 96)]
-    _run(pipeline, docs[0])
-    c1, c2, c4 = (_line_events(lambda d=d: _run(pipeline, d)) for d in docs)
-    # Python line events, not time: equal counts (all work in C) pass; growth stays ~2x per doubling.
-    assert c1 <= c2 <= c4
-    assert c4 - c2 <= 2.15 * max(c2 - c1, 1), f"{shape}: line events {c1}, {c2}, {c4}"
+    assert_grows_linearly(pipeline, HOSTILE[shape])

@@ -19,8 +19,7 @@ import pytest
 from _pytest.mark import ParameterSet
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rule_tables import found
-from test_dos import _line_events, _run
+from rule_tables import assert_grows_linearly, found, unexpected
 
 from workers.config import PipelineSettings
 from workers.detect.rules import RulesDetector
@@ -418,14 +417,6 @@ ROWS = [
 _IDS = [f"{r.values[0]}-{i}" for i, r in enumerate(ROWS)]
 
 
-def _occurrences(text: str, value: str) -> list[tuple[int, int]]:
-    out, i = [], text.find(value)
-    while i >= 0:
-        out.append((i, i + len(value)))
-        i = text.find(value, i + 1)
-    return out
-
-
 @pytest.mark.parametrize(("category", "text", "pii", "hosts"), ROWS, ids=_IDS)
 def test_every_value_is_found(
     rules: RulesDetector, category: str, text: str, pii: list[tuple[str, str]], hosts: tuple[str, ...]
@@ -438,14 +429,7 @@ def test_every_value_is_found(
 def test_nothing_else_is_reported(
     rules: RulesDetector, category: str, text: str, pii: list[tuple[str, str]], hosts: tuple[str, ...]
 ) -> None:
-    allowed = [r for _, v in pii for r in _occurrences(text, v)]
-    allowed += [r for h in hosts for r in _occurrences(text, h)]
-    extra = [
-        (s.type, text[s.start : s.end])
-        for s in rules.detect_one(text)
-        if not any(s.start < b and s.end > a for a, b in allowed)
-    ]
-    assert extra == []
+    assert unexpected(rules, text, [v for _, v in pii] + list(hosts)) == []
 
 
 def test_every_category_has_rows_without_pii_or_with_look_alikes() -> None:
@@ -552,14 +536,7 @@ def pipeline() -> Pipeline:
 
 @pytest.mark.parametrize("shape", sorted(HOSTILE))
 def test_hostile_shapes_grow_linearly(pipeline: Pipeline, shape: str) -> None:
-    unit = HOSTILE[shape]
-    docs = ["".join(unit(i) for i in range(n)) for n in _UNITS]
-    _run(pipeline, docs[0])
-    c1, c2, c4 = (_line_events(lambda d=d: _run(pipeline, d)) for d in docs)
-    # A shape with no candidate costs the same Python lines at every size (the scan is C and
-    # linear): equal counts pass; any growth must stay within ~2x per doubling.
-    assert c1 <= c2 <= c4
-    assert c4 - c2 <= 2.15 * max(c2 - c1, 1), f"{shape}: line events {c1}, {c2}, {c4}"
+    assert_grows_linearly(pipeline, HOSTILE[shape], _UNITS)
 
 
 @pytest.mark.parametrize("size", [10_000, 200_000])
