@@ -52,16 +52,19 @@ def redact_record(parsed: ParsedRecord, result: Result, redactor: Redactor) -> R
         if not pieces:
             continue
         value = parsed.view[f.start : f.end]
+        if f.is_id and f.node is not None:
+            # An id must stay distinct per record and joinable with its annotations: pseudonyms
+            # (an operator that keeps values keeps the id as given).
+            new = redactor.pseudonymize(value, pieces)
+            if new != value:
+                new_id = f.node.container[f.key] = new
+            continue
         new = redactor.redact(value, pieces)
         if f.node is None:
             redacted_text = new
         elif f.is_key:
             if new != value:  # an operator that keeps values (annotate only) keeps the key too
                 renames.append((f.node, value, new))
-        elif f.is_id:
-            # An id must stay distinct per record and joinable with its annotations: pseudonyms.
-            if new != value:
-                new_id = f.node.container[f.key] = redactor.pseudonymize(value, pieces)
         else:
             f.node.container[f.key] = new
     if renames:

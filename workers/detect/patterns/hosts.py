@@ -20,6 +20,14 @@ def _host_mixed(value: str) -> bool:
     return not value.isupper() and _host_not_brand(value)
 
 
+# Shared by the mixed-case and capitals host recognizers. CloudTrail's eventSource and invokedBy
+# name AWS services (signin.amazonaws.com), and so do its sourceIPAddress and userAgent when they
+# hold a host name. A Kerberos realm (realm=, krbtgt/REALM) names the organisation's directory,
+# not a host.
+_HOST_CONTEXT = ("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve")
+_HOST_NOT_CONTEXT = ("eventsource", "invokedby", "sourceipaddress", "useragent", "realm")
+_HOST_REJECT_BEFORE = ("(", "=", '":', "':", "-", "_", "@")
+
 HOSTS: tuple[Recognizer, ...] = (
     # --- hosts --------------------------------------------------------------------------------
     Recognizer(
@@ -30,13 +38,10 @@ HOSTS: tuple[Recognizer, ...] = (
         r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,16}(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})\b",
         0.6,
         _host_mixed,
-        context=("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve"),
-        # CloudTrail's eventSource and invokedBy name AWS services (signin.amazonaws.com), and so
-        # do its sourceIPAddress and userAgent when they hold a host name. A Kerberos realm
-        # (realm=, krbtgt/REALM) names the organisation's directory, not a host.
-        negative_context=("eventsource", "invokedby", "sourceipaddress", "useragent", "realm"),
+        context=_HOST_CONTEXT,
+        negative_context=_HOST_NOT_CONTEXT,
         reject_after=("@", "://", ".", "krbtgt/"),
-        reject_before=("(", "=", '":', "':", "-", "_", "@"),
+        reject_before=_HOST_REJECT_BEFORE,
         defer=True,
     ),
     Recognizer(
@@ -48,10 +53,10 @@ HOSTS: tuple[Recognizer, ...] = (
         r"\b(?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.){1,16}(?:[A-Z]{2,63}|XN--[A-Z0-9-]{1,59})\b",
         0.6,
         _host_not_brand,
-        context=("host", "hostname", "domain", "server", "fqdn", "sni", "dns", "resolve"),
-        negative_context=("eventsource", "invokedby", "sourceipaddress", "useragent", "realm"),
+        context=_HOST_CONTEXT,
+        negative_context=_HOST_NOT_CONTEXT,
         reject_after=("@", "://", ".", "/"),
-        reject_before=("(", "=", '":', "':", "-", "_", "@"),
+        reject_before=_HOST_REJECT_BEFORE,
         defer=True,
     ),
 )
